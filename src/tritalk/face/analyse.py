@@ -1,0 +1,123 @@
+"""Face analysis with MediaPipe's Face Landmarker: 478 landmarks, 52 ARKit blendshapes, head pose.
+
+Contract: ``FaceAnalyser.analyse(rgb)`` takes an RGB uint8 image (H, W, 3) and returns a
+``FaceObservation`` in that image's pixel frame: landmark (x, y) in pixels with the centre of
+pixel (row i, col j) at (j, i), z = MediaPipe's relative depth scaled by the image width
+(same unit as x; smaller = nearer the camera). With several faces the largest is used unless
+``face`` picks another (0 = largest, 1 = next, ...). The model bundle
+``assets/models/face_landmarker.task`` (Apache-2.0) ships inside the package.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from tritalk.errors import ConfigError, NoFaceError
+from tritalk.types import BLENDSHAPES, N_EXPR
+
+logger = logging.getLogger(__name__)
+
+MIN_FACE_PX = 48  # below this inter-ocular+ width the landmark net is unreliable
+N_LANDMARKS = 478
+
+
+def task_path() -> str:
+    return str(resources.files("tritalk") / "assets" / "models" / "face_landmarker.task")
+
+
+@dataclass(frozen=True)
+class FaceObservation:
+    landmarks: np.ndarray  # (478, 3) float32: x, y [px], z [px, smaller = nearer]
+    blendshapes: np.ndarray  # (52,) float32 in BLENDSHAPES order (tongueOut is not measured: 0)
+    transform: np.ndarray  # (4, 4) float32 MediaPipe facial transformation matrix (cm, camera frame)
+    n_faces: int  # faces found in the image
+    index: int  # which one this is (0 = largest)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        x, y = self.landmarks[:, 0], self.landmarks[:, 1]
+        return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+
+    @property
+    def width(self) -> float:
+        x0, _, x1, _ = self.bbox
+        return x1 - x0
+
+
+class FaceAnalyser:
+    """Owns one MediaPipe FaceLandmarker (IMAGE mode); use as a context manager or call close()."""
+
+    def __init__(self, max_faces: int = 4):
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=task_path()),
+            output_face_blendshapes=True,
+            output_facial_transformation_matrixes=True,
+            num_faces=max_faces,
+            min_face_detection_confidence=0.4,
+            min_face_presence_confidence=0.4,
+        )
+        self._landmarker = vision.FaceLandmarker.create_from_options(options)
+
+    def __enter__(self) -> "FaceAnalyser":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def detect_all(self, rgb: np.ndarray) -> list[FaceObservation]:
+        """Every face found, largest first."""
+        import mediapipe as mp
+
+        h, w = rgb.shape[:2]
+        result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
+        faces = []
+        for k, lms in enumerate(result.face_landmarks):
+            pts = np.array([[p.x * w, p.y * h, p.z * w] for p in lms], np.float32)
+            bs = np.zeros(N_EXPR, np.float32)
+            if result.face_blendshapes:
+                for c in result.face_blendshapes[k]:
+                    if c.category_name in BLENDSHAPES:
+                        bs[BLENDSHAPES.index(c.category_name)] = c.score
+            mat = (np.asarray(result.facial_transformation_matrixes[k], np.float32)
+                   if result.facial_transformation_matrixes else np.eye(4, dtype=np.float32))
+            faces.append((pts, bs, mat))
+        faces.sort(key=lambda f: -np.ptp(f[0][:, 0]) * np.ptp(f[0][:, 1]))
+        return [FaceObservation(p, b, m, len(faces), i) for i, (p, b, m) in enumerate(faces)]
+
+    def analyse(self, rgb: np.ndarray, face: int | None = None, name: str = "the image") -> FaceObservation:
+        faces = self.detect_all(rgb)
+        if not faces:
+            raise NoFaceError(f"no face found in {name}; use a photo where one face is clearly visible, "
+                              f"roughly frontal and at least {MIN_FACE_PX * 2} px wide")
+        if face is not None and not 0 <= face < len(faces):
+            raise ConfigError(f"--face {face} asked for, but {name} has {len(faces)} face(s); "
+                              f"use --face 0..{len(faces) - 1} (0 = largest)")
+        chosen = faces[face or 0]
+        if len(faces) > 1 and face is None:
+            logger.warning("found %d faces in %s; using the largest (--face N picks another, 0 = largest)",
+                           len(faces), name)
+        if chosen.width < MIN_FACE_PX:
+            raise NoFaceError(f"the face in {name} is only {chosen.width:.0f} px wide; use a photo where the "
+                              f"face is at least {MIN_FACE_PX * 2} px wide")
+        return chosen
+
+
+def detect_landmarks_raw(rgb: np.ndarray) -> np.ndarray | None:
+    """(478, 3) normalised landmarks of the largest face, or None. For tools and tests."""
+    with FaceAnalyser(max_faces=1) as fa:
+        faces = fa.detect_all(rgb)
+    if not faces:
+        return None
+    h, w = rgb.shape[:2]
+    return faces[0].landmarks / np.array([w, h, w], np.float32)

@@ -1,0 +1,93 @@
+"""Inner mouth for the mesh engine: shaded cavity, upper teeth fixed to the skull, lower teeth on the jaw.
+
+Contract: ``draw_mouth(frame, lip_poly, upper_ref, lower_jaw, palette)`` paints, inside the
+current inner-lip polygon (image px), a cavity and two rows of teeth. ``upper_ref`` is the
+upper inner-lip line of the rest pose (where the upper teeth hang from), ``lower_jaw`` the lower
+inner-lip line moved by the jaw only (where the lower teeth stand); both (N, 2) left->right.
+Edges are anti-aliased with a sub-pixel polygon mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+SHIFT = 4  # sub-pixel bits for cv2 polygon drawing
+
+
+@dataclass(frozen=True)
+class MouthPalette:
+    cavity: np.ndarray  # (3,) float32 RGB of the dark mouth interior
+    tongue: np.ndarray  # (3,) float32
+    teeth: np.ndarray  # (3,) float32
+
+    @classmethod
+    def from_photo(cls, image: np.ndarray, lip_pts: np.ndarray) -> "MouthPalette":
+        """Colours derived from the photo's lips (so the interior matches skin tone and lighting)."""
+        x0, y0 = np.floor(lip_pts.min(0)).astype(int)
+        x1, y1 = np.ceil(lip_pts.max(0)).astype(int)
+        patch = image[max(y0, 0):max(y1, 1), max(x0, 0):max(x1, 1)].reshape(-1, 3).astype(np.float32)
+        lip = np.median(patch, 0) if len(patch) else np.array([150, 90, 90], np.float32)
+        light = float(np.clip(lip.max() / 140.0, 0.6, 1.15))  # lip brightness (red channel) scales the teeth
+        return cls(cavity=lip * 0.18 + np.array([8, 2, 2]), tongue=lip * 0.55 + np.array([20, 0, 0]),
+                   teeth=np.clip(np.array([236, 230, 216]) * light, 90, 248).astype(np.float32))
+
+
+def _fill_mask(shape, poly: np.ndarray, x0: int, y0: int) -> np.ndarray:
+    m = np.zeros(shape, np.uint8)
+    pts = np.round((poly - [x0, y0]) * (1 << SHIFT)).astype(np.int32)
+    cv2.fillPoly(m, [pts], 255, lineType=cv2.LINE_AA, shift=SHIFT)
+    return m.astype(np.float32) / 255.0
+
+
+def _curve_y(line: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    order = np.argsort(line[:, 0])
+    return np.interp(xs, line[order, 0], line[order, 1])
+
+
+def draw_mouth(frame: np.ndarray, lip_poly: np.ndarray, upper_ref: np.ndarray, lower_jaw: np.ndarray,
+               palette: MouthPalette) -> None:
+    """Paint the inner mouth into ``frame`` (H, W, 3) uint8, in place."""
+    h, w = frame.shape[:2]
+    x0, y0 = np.floor(lip_poly.min(0)).astype(int) - 2
+    x1, y1 = np.ceil(lip_poly.max(0)).astype(int) + 2
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 2 or y1 - y0 < 1:
+        return
+    mask = _fill_mask((y1 - y0, x1 - x0), lip_poly, x0, y0)
+    if mask.max() <= 0:
+        return
+    xs = np.arange(x0, x1, dtype=np.float32)
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None]
+    width = max(float(np.ptp(lip_poly[:, 0])), 1.0)
+    left, right = lip_poly[:, 0].min(), lip_poly[:, 0].max()
+    u = np.clip((xs - left) / width, 0, 1)  # 0..1 across the mouth
+    side_shade = 1.0 - 0.75 * np.abs(2 * u - 1) ** 2  # darker towards the corners (deeper inside)
+
+    top = _curve_y(upper_ref, xs)
+    bottom = _curve_y(lower_jaw, xs)
+    tooth_h_up = 0.16 * width * np.sqrt(np.clip(1 - np.abs(2 * u - 1) ** 3, 0, 1))
+    tooth_h_lo = 0.10 * width * np.sqrt(np.clip(1 - np.abs(2 * u - 1) ** 3, 0, 1))
+    upper = np.clip((top + tooth_h_up - ys) / 1.0 + 0.5, 0, 1) * np.clip(ys - top + 2.0, 0, 1)
+    lower = np.clip((ys - (bottom - tooth_h_lo)) / 1.0 + 0.5, 0, 1) * np.clip(bottom + 2.0 - ys, 0, 1)
+    # gaps between teeth: narrow dark lines, denser towards the corners (perspective)
+    phase = np.arcsin(np.clip(2 * u - 1, -1, 1)) / np.pi * 7.0  # ~8 visible teeth per row
+    gap = np.clip(np.abs(((phase + 0.5) % 1.0) - 0.5) * 20 - 0.2, 0, 1)
+    teeth_shade = (0.88 + 0.12 * gap) * (0.45 + 0.55 * side_shade)
+
+    open_h = np.clip(bottom - top, 1.0, None)
+    depth = np.clip((ys - top) / open_h, 0, 1)  # 0 at the upper lip .. 1 at the lower lip
+    cavity = palette.cavity * (0.6 + 0.4 * side_shade[None, :, None]) * (1.0 - 0.3 * depth[..., None])
+    tongue_w = np.clip((depth - 0.55) * 3, 0, 1) * side_shade[None, :]
+    col = cavity * (1 - tongue_w[..., None]) + palette.tongue * 0.6 * tongue_w[..., None]
+    t_up = upper[..., None] * (palette.teeth * teeth_shade[None, :, None])
+    col = col * (1 - upper[..., None]) + t_up
+    t_lo = lower[..., None] * (palette.teeth * teeth_shade[None, :, None] * 0.85)
+    col = col * (1 - lower[..., None]) + t_lo
+    # the lips cast a soft shadow into the mouth
+    shadow = cv2.GaussianBlur(1.0 - mask, (0, 0), max(width * 0.03, 0.8))
+    col *= (1.0 - 0.5 * shadow)[..., None]
+    region = frame[y0:y1, x0:x1].astype(np.float32)
+    frame[y0:y1, x0:x1] = np.clip(region * (1 - mask[..., None]) + col * mask[..., None], 0, 255).astype(np.uint8)

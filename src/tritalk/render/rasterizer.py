@@ -1,0 +1,110 @@
+"""CPU triangle rasterizer (numba): z-buffer, barycentric interpolation, edge anti-aliasing.
+
+Contract: vertices arrive in screen space, ``xy`` (V, 2) float32 in pixels with the centre
+of pixel (row i, column j) at (x=j, y=i), and ``z`` (V,) float32 where **smaller is nearer**.
+``rasterize`` returns, per pixel, the id of the nearest covering triangle (-1 for none), its
+barycentric weights and depth. Attributes (colours, source-image coordinates, ...) are then
+interpolated per pixel by ``interpolate``. Triangles are drawn whatever their winding (no
+back-face culling): the portrait meshes are 2.5D and never self-overlap except by depth.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _rasterize(xy, z, faces, height, width, tri_id, bary, depth):
+    for f in range(faces.shape[0]):
+        a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+        x0, y0 = xy[a, 0], xy[a, 1]
+        x1, y1 = xy[b, 0], xy[b, 1]
+        x2, y2 = xy[c, 0], xy[c, 1]
+        area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
+        if abs(area) < 1e-9:
+            continue
+        inv = 1.0 / area
+        xmin = max(int(np.floor(min(x0, min(x1, x2)))), 0)
+        xmax = min(int(np.ceil(max(x0, max(x1, x2)))), width - 1)
+        ymin = max(int(np.floor(min(y0, min(y1, y2)))), 0)
+        ymax = min(int(np.ceil(max(y0, max(y1, y2)))), height - 1)
+        z0, z1, z2 = z[a], z[b], z[c]
+        for i in range(ymin, ymax + 1):
+            py = float(i)
+            for j in range(xmin, xmax + 1):
+                px = float(j)
+                w0 = ((x1 - px) * (y2 - py) - (x2 - px) * (y1 - py)) * inv
+                w1 = ((x2 - px) * (y0 - py) - (x0 - px) * (y2 - py)) * inv
+                w2 = 1.0 - w0 - w1
+                # a small negative tolerance closes cracks between neighbours
+                if w0 < -1e-6 or w1 < -1e-6 or w2 < -1e-6:
+                    continue
+                d = w0 * z0 + w1 * z1 + w2 * z2
+                if d < depth[i, j]:
+                    depth[i, j] = d
+                    tri_id[i, j] = f
+                    bary[i, j, 0] = w0
+                    bary[i, j, 1] = w1
+                    bary[i, j, 2] = w2
+
+
+def rasterize(xy: np.ndarray, z: np.ndarray, faces: np.ndarray, height: int, width: int):
+    """-> tri_id (H, W) int32 (-1 = empty), bary (H, W, 3) float32, depth (H, W) float32 (inf = empty)."""
+    tri_id = np.full((height, width), -1, np.int32)
+    bary = np.zeros((height, width, 3), np.float32)
+    depth = np.full((height, width), np.inf, np.float32)
+    _rasterize(np.ascontiguousarray(xy, np.float32), np.ascontiguousarray(z, np.float32),
+               np.ascontiguousarray(faces, np.int32), height, width, tri_id, bary, depth)
+    return tri_id, bary, depth
+
+
+@numba.njit(cache=True, nogil=True)
+def _interpolate(tri_id, bary, faces, attrs, fill, out):
+    h, w = tri_id.shape
+    c = attrs.shape[1]
+    for i in range(h):
+        for j in range(w):
+            f = tri_id[i, j]
+            if f < 0:
+                for k in range(c):
+                    out[i, j, k] = fill[k]
+                continue
+            a, b, d = faces[f, 0], faces[f, 1], faces[f, 2]
+            w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
+            for k in range(c):
+                out[i, j, k] = w0 * attrs[a, k] + w1 * attrs[b, k] + w2 * attrs[d, k]
+
+
+def interpolate(tri_id: np.ndarray, bary: np.ndarray, faces: np.ndarray, attrs: np.ndarray,
+                fill: float | np.ndarray = 0.0) -> np.ndarray:
+    """Per-pixel attributes (H, W, C) float32 from per-vertex ``attrs`` (V, C); ``fill`` where empty."""
+    attrs = np.ascontiguousarray(attrs, np.float32)
+    fill_arr = np.broadcast_to(np.asarray(fill, np.float32), (attrs.shape[1],)).copy()
+    out = np.empty(tri_id.shape + (attrs.shape[1],), np.float32)
+    _interpolate(tri_id, bary, np.ascontiguousarray(faces, np.int32), attrs, fill_arr, out)
+    return out
+
+
+def depth_edges(depth: np.ndarray, jump: float) -> np.ndarray:
+    """(H, W) bool: pixels next to a depth discontinuity larger than ``jump`` (occlusion edges)."""
+    d = np.where(np.isfinite(depth), depth, 1e6)
+    e = np.zeros(d.shape, bool)
+    dx = np.abs(np.diff(d, axis=1)) > jump
+    dy = np.abs(np.diff(d, axis=0)) > jump
+    e[:, 1:] |= dx
+    e[:, :-1] |= dx
+    e[1:, :] |= dy
+    e[:-1, :] |= dy
+    return e
+
+
+def antialias(image: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Soften occlusion edges: edge pixels take a 3x3 box average (a post-process AA, like MLAA-lite)."""
+    if not edges.any():
+        return image
+    img = image.astype(np.float32)
+    pad = np.pad(img, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    box = sum(pad[i:i + img.shape[0], j:j + img.shape[1]] for i in range(3) for j in range(3)) / 9.0
+    out = np.where(edges[..., None], box, img)
+    return out.astype(image.dtype)
