@@ -74,7 +74,8 @@ def write_video(path: Path, frames: np.ndarray, fps: float, audio: AudioClip | N
 def png_header_only(path: Path, width: int, height: int) -> None:
     """A PNG whose IHDR claims width x height; Pillow checks the size before decoding."""
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
                      + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
@@ -188,8 +189,15 @@ def test_missing_path_and_folder_raise_image_error(tmp_path):
 @pytest.mark.parametrize("size", [(10_000, 10_000), (20_000, 10_000)])
 def test_decompression_bomb_becomes_image_error(tmp_path, size):
     png_header_only(tmp_path / "bomb.png", *size)  # 100 MP warns, 200 MP errors in Pillow
-    with pytest.raises(ImageError, match="bomb.png"):
+    with pytest.raises(ImageError, match=r"bomb\.png.*megapixels"):
         load_image(tmp_path / "bomb.png")
+
+
+def test_jpeg_past_pillows_warning_limit_is_decoded_at_reduced_scale(tmp_path):
+    Image.new("RGB", (10_000, 9_500), (200, 30, 30)).save(tmp_path / "95mp.jpg", quality=30)
+    out = load_image(tmp_path / "95mp.jpg", max_side=1024)  # a PNG this size would be refused
+    assert out.shape == (973, 1024, 3)
+    assert np.abs(out[400, 500].astype(int) - (200, 30, 30)).max() < 8
 
 
 @FAST
@@ -275,11 +283,12 @@ def test_compressed_formats_decode_with_right_duration(tmp_path, name, codec, ra
 
 
 def test_truncated_file_returns_the_decoded_part(tmp_path):
-    encode_audio(tmp_path / "a.flac", "flac", 16000, tone(440, 2.0, 16000))
+    encode_audio(tmp_path / "a.flac", "flac", 16000, tone(440, 4.0, 16000))
     data = (tmp_path / "a.flac").read_bytes()
-    (tmp_path / "cut.flac").write_bytes(data[: len(data) // 2])
+    (tmp_path / "cut.flac").write_bytes(data[: len(data) * 3 // 4])  # ends inside a frame
     clip = load_audio(tmp_path / "cut.flac")
-    assert 0.5 < clip.duration < 1.5
+    assert 0.5 < clip.duration < 3.5
+    assert abs(peak_hz(clip.samples, 16000) - 440) < 5
 
 
 def test_audio_track_of_an_mp4(tmp_path):
@@ -287,7 +296,7 @@ def test_audio_track_of_an_mp4(tmp_path):
     audio = AudioClip(tone(440, 1.2, sr), sr)
     write_video(tmp_path / "v.mp4", np.repeat(gradient(32, 32)[None], 30, axis=0), 25, audio)
     clip = load_audio(tmp_path / "v.mp4")
-    assert abs(clip.duration - 1.2) < 0.05
+    assert abs(clip.duration - 1.2) < 1e-3  # AAC pads to 1024-sample frames; the edit list trims
     assert abs(peak_hz(clip.samples, sr) - 440) < 5
 
 
@@ -368,6 +377,7 @@ def test_round_trip_with_tone(tmp_path):
     assert len(frames) == n and frames[0].shape == (96, 128, 3) and frames[0].dtype == np.uint8
     assert np.abs(frames[n // 2].astype(int) - img).mean() < 8
     assert len(list(read_video_frames(tmp_path / "out.mp4", every=4))) == len(range(0, n, 4))
+    assert b"crf=20.0" in (tmp_path / "out.mp4").read_bytes()  # x264 writes its settings in an SEI
 
 
 def test_audio_starts_at_zero(tmp_path):
@@ -380,6 +390,9 @@ def test_audio_starts_at_zero(tmp_path):
     loud = np.flatnonzero(np.abs(y) > 0.4)
     onsets = loud[np.r_[True, np.diff(loud) > 100]]
     assert np.abs(onsets - [1000, 7000]).max() <= 8
+    with av.open(str(tmp_path / "c.mp4")) as c:  # load_audio ignores timestamps; check them here
+        a = c.streams.audio[0]
+        assert a.start_time == 0 and next(c.decode(a)).pts == 0
 
 
 def test_saturated_colours_and_frame_order_survive(tmp_path):
@@ -392,7 +405,8 @@ def test_saturated_colours_and_frame_order_survive(tmp_path):
 
     got = np.stack(list(read_video_frames(tmp_path / "bars.mp4")))
     assert got.shape == frames.shape
-    assert np.abs(got.astype(int) - frames).mean() < 8  # same colour matrix both ways
+    # same colour matrix both ways: a BT.601/709 mix-up gives a mean error of ~5.5 here
+    assert np.abs(got.astype(int) - frames).mean() < 2.5
     assert np.all(np.diff(got.reshape(8, -1).mean(axis=1)) < -10)
 
 

@@ -12,7 +12,8 @@ Contract:
     features stop at 3.8 kHz).
   * Levels are relative to the clip itself (its 95th-percentile frame level), so the
     recording gain does not matter; a noise floor estimated from the quietest 10 % of the
-    analysis frames is subtracted (spectral subtraction) before the "denoised" features.
+    analysis frames (digital silence excluded) is subtracted (spectral subtraction) before
+    the "denoised" features.
 
 Columns (``FEATURE_NAMES``):
   loudness      RMS level [dB] relative to the clip's 95th percentile, in [-60, 0]
@@ -70,10 +71,14 @@ class FeatureConfig:
     """The quietest 10 % of frames estimate the noise floor (pauses between phrases)."""
     min_ref_dbfs: float = -60.0
     """An all-zero or near-silent clip must not be normalised up to 'loud': the reference is at least this."""
+    digital_silence_dbfs: float = -90.0
+    """Frames below this (16-bit quantisation is ~-96 dBFS) are zero padding, not a noise floor."""
     oversubtract: float = 2.0
     """Spectral subtraction factor: the quietest-10 % mean underestimates the mean noise power."""
     vad_threshold_db: float = -35.0
-    """Denoised level (re the reference) at which the voice probability is 0.5."""
+    """Voice needs a denoised level (re the reference) above this..."""
+    vad_min_snr_db: float = 9.0
+    """...and this far above the noise floor: murmur or breath a few dB over the noise is not speech."""
     vad_slope_db: float = 3.0
     vad_hangover_s: float = 0.10
     """Bridges stop closures and weak fricatives inside words (max filter over +-this/2)."""
@@ -193,9 +198,13 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
     ref_pow = 10.0 ** (ref_db / 10.0)
 
     # Noise floor from the quietest frames, capped relative to the reference.
-    # Not capped: pure noise must read as silence, and in speech without pauses the
-    # quietest 10 % are the dips between syllables, where a closing mouth is right anyway.
-    quiet = level_db <= np.quantile(level_db, cfg.noise_quantile)  # (A,) bool
+    # Noise floor: the quietest 10 % of the frames that are not digital silence (zero padding
+    # or gated pauses would otherwise hide a real noise floor). Not capped: pure noise must read
+    # as silence, and in speech without pauses the quietest 10 % are the dips between
+    # syllables, where a closing mouth is right anyway.
+    live = level_db > max(cfg.digital_silence_dbfs, ref_db + cfg.floor_db - 20.0)  # (A,) bool
+    pool_db = level_db[live] if live.sum() >= 10 else level_db
+    quiet = (level_db <= np.quantile(pool_db, cfg.noise_quantile)) & (live if live.sum() >= 10 else True)
     noise_ms = float(np.mean(ms[quiet]))
     noise_spec = power[quiet].mean(axis=0)  # (F,)
     floor_lin = 10.0 ** (cfg.floor_db / 10.0)
@@ -205,9 +214,12 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
     mel = power_dn @ fbank.T  # (A, n_mels) mean-square units, comparable to ref_pow
     mel_db = np.clip(10.0 * np.log10(mel / ref_pow + tiny), cfg.floor_db, 0.0)  # (A, n_mels)
 
-    # Voice activity on the denoised level: soft threshold, hangover, then smoothing.
+    # Voice activity: loud enough relative to the clip's speech AND clearly above the noise
+    # floor (soft thresholds on both), then hangover and smoothing.
     lvl_dn = 10.0 * np.log10(ms_dn + tiny) - ref_db  # (A,)
-    vad_a = 1.0 / (1.0 + np.exp(-(lvl_dn - cfg.vad_threshold_db) / cfg.vad_slope_db))
+    snr_db = 10.0 * np.log10((ms + tiny) / (noise_ms + tiny))  # (A,)
+    logit = np.minimum(lvl_dn - cfg.vad_threshold_db, snr_db - cfg.vad_min_snr_db) / cfg.vad_slope_db
+    vad_a = 1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0)))
     hop_eff = 1.0 / (k * fps)
     hang = max(1, int(round(cfg.vad_hangover_s / hop_eff)))
     vad_a = _max_filter(vad_a, hang)

@@ -61,13 +61,13 @@ def load_image(path: str | Path, max_side: int = 4096) -> np.ndarray:
     p = Path(path)
     _check_input_file(p, ImageError, "image", _IMAGE_FIX)
     if ImageFile.LOAD_TRUNCATED_IMAGES:  # set globally by someone else; truncated files pass
-        logger.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True; truncated images are not detected")
+        logger.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True; truncated images pass")
 
     im = _open_image(p)
     try:
         with im:
             if im.format in ("JPEG", "MPO") and max(im.size) > max_side:
-                # decode at 1/2, 1/4 or 1/8 scale straight from the DCT: bounds memory for huge JPEGs
+                # decode at 1/2, 1/4 or 1/8 scale straight from the DCT: bounds memory
                 s = max_side / max(im.size)
                 im.draft(None, (math.ceil(im.size[0] * s), math.ceil(im.size[1] * s)))
             im.load()  # Pillow decodes lazily; a truncated file only fails here
@@ -78,12 +78,13 @@ def load_image(path: str | Path, max_side: int = 4096) -> np.ndarray:
                 upright = im.copy()
             rgb = _to_rgb(upright, p)
     except Image.DecompressionBombError as e:
-        raise ImageError(f"cannot read image '{p}': {e}; downscale it below 100 megapixels") from e
+        raise ImageError(f"cannot read image '{p}': {_too_big()}; downscale it") from e
     except MemoryError as e:
         raise ImageError(f"cannot read image '{p}': not enough memory to decode it; "
-                         f"downscale it below 100 megapixels") from e
+                         f"downscale it") from e
     except _PIL_DECODE_ERRORS as e:
-        raise ImageError(f"cannot read image '{p}': file is truncated or corrupt ({e}); "
+        logger.debug("decoding '%s' failed: %r", p, e)
+        raise ImageError(f"cannot read image '{p}': file is truncated or not an image; "
                          f"{_IMAGE_FIX}") from e
 
     if max(rgb.size) > max_side:
@@ -91,10 +92,7 @@ def load_image(path: str | Path, max_side: int = 4096) -> np.ndarray:
         size = (max(1, round(rgb.size[0] * s)), max(1, round(rgb.size[1] * s)))
         logger.info("downscaling '%s' from %dx%d to %dx%d", p, *rgb.size, *size)
         rgb = rgb.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    out = np.asarray(rgb, dtype=np.uint8)
-    if out.ndim != 3 or out.shape[2] != 3:  # would be a bug in _to_rgb
-        raise RuntimeError(f"_to_rgb returned shape {out.shape} for '{p}'")
-    return np.ascontiguousarray(out)
+    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
 
 
 def _open_image(p: Path) -> Image.Image:
@@ -110,24 +108,35 @@ def _open_image(p: Path) -> Image.Image:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                 return _open_image_plain(p)
-        raise ImageError(f"cannot read image '{p}': {e}; downscale it below 89 megapixels "
-                         f"or save it as JPEG") from e
+        raise ImageError(f"cannot read image '{p}': {_too_big(1)}; downscale it or save it as "
+                         f"JPEG") from e
     except Image.DecompressionBombError as e:
-        raise ImageError(f"cannot read image '{p}': {e}; downscale it below 100 megapixels") from e
+        raise ImageError(f"cannot read image '{p}': {_too_big()}; downscale it") from e
     except Image.UnidentifiedImageError as e:
-        raise ImageError(f"cannot read image '{p}': not an image file Pillow can read; "
-                         f"{_IMAGE_FIX}") from e
+        raise ImageError(f"cannot read image '{p}': not an image file "
+                         f"({', '.join(_IMAGE_FORMATS)}); {_IMAGE_FIX}") from e
     except _PIL_DECODE_ERRORS as e:
-        raise ImageError(f"cannot read image '{p}': file is truncated or not an image ({e}); "
+        logger.debug("opening '%s' failed: %r", p, e)
+        raise ImageError(f"cannot read image '{p}': file is truncated or not an image; "
                          f"{_IMAGE_FIX}") from e
 
 
 def _open_image_plain(p: Path) -> Image.Image:
     try:
         return Image.open(p, formats=_IMAGE_FORMATS)
+    except Image.DecompressionBombError as e:
+        raise ImageError(f"cannot read image '{p}': {_too_big()}; downscale it") from e
     except _PIL_DECODE_ERRORS as e:
-        raise ImageError(f"cannot read image '{p}': file is truncated or not an image ({e}); "
+        raise ImageError(f"cannot read image '{p}': file is truncated or not an image; "
                          f"{_IMAGE_FIX}") from e
+
+
+def _too_big(factor: int = 2) -> str:
+    """Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that."""
+    limit = Image.MAX_IMAGE_PIXELS
+    if not limit:
+        return "the image is too large to decode safely"
+    return f"the image has more than {factor * limit / 1e6:.0f} megapixels"
 
 
 def _sniff_jpeg(p: Path) -> bool:
@@ -189,9 +198,11 @@ def load_audio(path: str | Path, sample_rate: int = 16000,
     With ``max_seconds``, only the first ``max_seconds`` are returned (like librosa's ``duration``).
     """
     if int(sample_rate) != sample_rate or not 1000 <= sample_rate <= 384000:
-        raise ConfigError(f"sample_rate {sample_rate} is out of range; use a rate in Hz such as 16000")
+        raise ConfigError(f"sample_rate {sample_rate} is out of range; use a rate in Hz such as "
+                          f"16000")
     if max_seconds is not None and not max_seconds > 0:
-        raise ConfigError(f"max_seconds {max_seconds} is out of range; use a positive duration or None")
+        raise ConfigError(f"max_seconds {max_seconds} is out of range; use a positive duration "
+                          f"or None")
     sample_rate = int(sample_rate)
     p = Path(path)
     _check_input_file(p, AudioError, "audio", _AUDIO_FIX)
@@ -200,50 +211,59 @@ def load_audio(path: str | Path, sample_rate: int = 16000,
     try:
         container = av.open(str(p), mode="r", metadata_errors="replace")
     except _AV_ERRORS as e:
-        raise AudioError(f"cannot read audio '{p}': not an audio or video file FFmpeg can decode; "
-                         f"{_AUDIO_FIX}") from e
+        raise AudioError(f"cannot read audio '{p}': not an audio or video file FFmpeg can "
+                         f"decode; {_AUDIO_FIX}") from e
 
     chunks: list[np.ndarray] = []
     n = 0
-    failure: BaseException | None = None
     with container:
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
             if any(s.type == "video" for s in container.streams):
                 raise AudioError(f"'{p}' has no audio track; use a video with sound or a separate "
                                  f"audio file")
-            raise AudioError(f"cannot read audio '{p}': not an audio or video file FFmpeg can decode; "
-                             f"{_AUDIO_FIX}")
+            raise AudioError(f"cannot read audio '{p}': not an audio or video file FFmpeg can "
+                             f"decode; {_AUDIO_FIX}")
         if "mp4" in container.format.name and stream.duration and stream.time_base:
             # AAC decodes whole 1024-sample frames; the track duration (edit list) says where the
             # real audio ends. Only trusted for MP4/MOV, where it is exact, not estimated.
             track_end = math.ceil(stream.duration * stream.time_base * sample_rate)
             limit = track_end if limit is None else min(limit, track_end)
         resampler = _MonoResampler(sample_rate)
+        bad_packets, cut_short, first_error = 0, False, None
         try:
-            for frame in container.decode(stream):
-                for x in resampler.push(frame):
-                    chunks.append(x)
-                    n += x.shape[0]
+            for packet in container.demux(stream):
+                try:
+                    frames = stream.decode(packet)  # the last, empty packet flushes the decoder
+                except _AV_ERRORS as e:  # a damaged packet: skip it, as the ffmpeg CLI does
+                    bad_packets += 1
+                    first_error = first_error or e
+                    continue
+                for frame in frames:
+                    for x in resampler.push(frame):
+                        chunks.append(x)
+                        n += x.shape[0]
                 if limit is not None and n >= limit:
                     break
-            for x in resampler.flush():
-                chunks.append(x)
-                n += x.shape[0]
-        except _AV_ERRORS as e:  # truncated / corrupt data: keep what decoded, if enough
-            failure = e
+        except _AV_ERRORS as e:  # the container ends early or is corrupt: keep what decoded
+            cut_short, first_error = True, first_error or e
+        try:
+            chunks += resampler.flush()
+        except _AV_ERRORS as e:
+            first_error = first_error or e
 
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     if limit is not None and samples.shape[0] > limit:
-        logger.debug("'%s': keeping the first %d of %d decoded samples", p, limit, samples.shape[0])
+        logger.debug("'%s': keeping %d of %d decoded samples", p, limit, samples.shape[0])
         samples = samples[:limit]
     seconds = samples.shape[0] / sample_rate
-    if failure is not None:
+    if first_error is not None:
+        logger.debug("decoding '%s' failed: %s", p, first_error)
         if seconds <= _MIN_AUDIO_SECONDS:
-            raise AudioError(f"cannot read audio '{p}': not an audio or video file FFmpeg can decode "
-                             f"({failure}); {_AUDIO_FIX}") from failure
-        logger.warning("'%s' is damaged after %.2f s (%s); using the part that decoded", p, seconds,
-                       failure)
+            raise AudioError(f"cannot read audio '{p}': not an audio or video file FFmpeg can "
+                             f"decode; {_AUDIO_FIX}") from first_error
+        logger.warning("'%s' is damaged (%s); using the %.2f s that decoded", p,
+                       "ends early" if cut_short else f"{bad_packets} bad packets skipped", seconds)
     if samples.shape[0] == 0:
         raise AudioError(f"'{p}' holds no audio samples; use a recording that is at least "
                          f"{_MIN_AUDIO_SECONDS} s long")
@@ -408,6 +428,7 @@ class VideoWriter:
                               f"folder") from e
         os.close(fd)
         self._tmp = Path(tmp)
+        self.n_frames, self._audio_pos = 0, 0
         try:
             self._open()
         except BaseException:
@@ -491,7 +512,8 @@ class VideoWriter:
         end = min(end, self.audio.samples.shape[0])
         if end <= self._audio_pos:
             return
-        x = np.clip(self.audio.samples[self._audio_pos:end], -1.0, 1.0).astype(np.float32)
+        x = np.clip(np.nan_to_num(self.audio.samples[self._audio_pos:end]), -1.0, 1.0)
+        x = x.astype(np.float32, copy=False)
         af = av.AudioFrame.from_ndarray(x[None, :], format="flt", layout="mono")
         af.sample_rate = self.audio.sample_rate
         af.pts = self._audio_pos  # audio starts at t = 0, contiguous

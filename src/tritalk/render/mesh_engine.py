@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
-from tritalk.face.model import FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, inner_lip_polygon
+from tritalk.face.model import FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, RIGHT_EYE, inner_lip_polygon
 from tritalk.face.subject import Subject
 from tritalk.render.camera import rotation
 from tritalk.render.mouth import MouthPalette, draw_mouth
@@ -85,6 +85,29 @@ class MeshEngine:
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
         self.palette = MouthPalette.from_photo(subject.image, self.src_xy[list(INNER_LIP_UPPER + INNER_LIP_LOWER)])
         self.lip_poly = list(inner_lip_polygon())
+        self.eyes = ((list(LEFT_EYE), IDX["eyeBlinkLeft"]), (list(RIGHT_EYE), IDX["eyeBlinkRight"]))
+        self.closed_eyes = self._closed_eye_texture()
+
+    def _closed_eye_texture(self) -> np.ndarray:
+        """The photo with each eye opening inpainted by lid skin and a lash line: what a shut eye shows."""
+        img = self.subject.image
+        mask = np.zeros(img.shape[:2], np.uint8)
+        lash = img.copy()
+        for contour, _ in self.eyes:
+            poly = self.src_xy[contour]
+            cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 255)
+        size = max(3, int(round(0.004 * img.shape[0] * 2)) | 1)
+        mask = cv2.dilate(mask, np.ones((size, size), np.uint8))
+        closed = cv2.inpaint(img, mask, 5, cv2.INPAINT_TELEA)
+        for contour, _ in self.eyes:
+            lower = self.src_xy[contour[:9]]  # corner -> lower lid -> corner
+            upper = self.src_xy[[contour[0]] + contour[9:][::-1] + [contour[8]]]
+            line = 0.35 * upper + 0.65 * lower[[0, 1, 2, 3, 4, 5, 6, 7, 8]] if len(upper) == 9 else lower
+            dark = (closed[mask > 0].reshape(-1, 3).mean(0) * 0.35).tolist()
+            thick = max(1, int(round(img.shape[0] / 256)))
+            cv2.polylines(closed, [np.round(line * 16).astype(np.int32)], False, dark, thick, cv2.LINE_AA, shift=4)
+        del lash
+        return closed
 
     # --- geometry -----------------------------------------------------------------------------
     def _pose(self, head: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
@@ -127,8 +150,33 @@ class MeshEngine:
         out = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REFLECT_101)
         out = antialias(out, depth_edges(depth, jump=0.05 * size))
+        self._close_eyes(out, src, v, delta)
         self._draw_mouth(out, v, delta, head, camera)
         return out
+
+    def _close_eyes(self, out: np.ndarray, src: np.ndarray, v: np.ndarray, delta: np.ndarray) -> None:
+        """Blend in the closed-eye texture (same warp) as a blink or squint shuts each eye."""
+        size = out.shape[0]
+        for contour, blink_idx in self.eyes:
+            shut = float(self.subject.ref_expr[blink_idx] + delta[blink_idx])
+            w = np.clip((shut - 0.45) / 0.4, 0.0, 1.0)
+            if w <= 0:
+                continue
+            poly = v[contour, :2]
+            pad = 0.6 * float(np.ptp(poly[:, 0]))
+            x0, y0 = np.maximum(np.floor(poly.min(0) - pad).astype(int), 0)
+            x1, y1 = np.minimum(np.ceil(poly.max(0) + pad).astype(int), size)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+            centre = poly.mean(0)
+            grown = centre + (poly - centre) * np.array([1.25, 2.2])
+            cv2.fillPoly(mask, [np.round((grown - [x0, y0]) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+            mask = cv2.GaussianBlur(mask, (0, 0), max(pad * 0.15, 1.0)) * w
+            patch = cv2.remap(self.closed_eyes, src[y0:y1, x0:x1, 0], src[y0:y1, x0:x1, 1], cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REFLECT_101)
+            region = out[y0:y1, x0:x1].astype(np.float32)
+            out[y0:y1, x0:x1] = (region * (1 - mask[..., None]) + patch * mask[..., None]).astype(np.uint8)
 
     def _draw_mouth(self, out: np.ndarray, v: np.ndarray, delta: np.ndarray, head: np.ndarray,
                     camera: Camera) -> None:

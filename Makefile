@@ -1,0 +1,31 @@
+# tritalk: two commands on a fresh clone.
+#   make demo   sets up .venv and renders the bundled example to out/demo.mp4
+#   make test   sets up .venv with the dev extras and runs the tests
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test bench setup clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p out
+	$(VENV)/bin/tritalk generate --image src/tritalk/assets/examples/portrait.jpg \
+	    --audio src/tritalk/assets/examples/speech.wav -o out/demo.mp4 --overwrite
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(VENV)/bin/tritalk bench --size 512
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

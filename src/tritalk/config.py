@@ -1,0 +1,28 @@
+"""One configuration tree for a generation run, built once at the entry point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tritalk.errors import ConfigError
+from tritalk.render.mesh_engine import MeshEngineConfig
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    size: int = 512  # output frames are size x size pixels
+    fps: float = 25.0  # output frame rate (MEAD / HDTF / GRID are 25 fps)
+    blink_rate: float = 17.0  # blinks per minute; adults talking blink ~10-25 per minute
+    head_motion: float = 1.0  # 0 = still head, 1 = natural idle sway and nods
+    chunk: int = 25  # frames per chunk handed to the encoder (memory stays flat)
+    engine: MeshEngineConfig = field(default_factory=MeshEngineConfig)
+
+    def __post_init__(self):
+        if not (isinstance(self.size, int) and 128 <= self.size <= 2048 and self.size % 2 == 0):
+            raise ConfigError(f"size {self.size} is invalid; use an even number of pixels from 128 to 2048")
+        if not 5.0 <= self.fps <= 60.0:
+            raise ConfigError(f"fps {self.fps} is out of range; use 5 to 60 frames per second")
+        if not 0.0 <= self.blink_rate <= 60.0:
+            raise ConfigError(f"blink rate {self.blink_rate} is out of range; use 0 to 60 blinks per minute")
+        if not 0.0 <= self.head_motion <= 1.0:
+            raise ConfigError(f"head motion {self.head_motion} is out of range; use a value in [0, 1]")

@@ -1,0 +1,153 @@
+"""The one entry point every front end calls: photo + speech (+ emotion, camera) -> Motion + frames -> mp4.
+
+    head = TalkingHead.load(engine="mesh")
+    result = head.generate("face.jpg", "speech.wav", emotion=EmotionSpec("happy", 0.6), camera=Camera(yaw=15))
+    result.save("talk.mp4")
+
+Stages hand each other objects: image -> Subject (face/), audio -> AudioFeatures (audio/) ->
+Motion (motion/), Subject + Motion + Camera -> frames (render/) -> VideoWriter (io/).
+Frames are produced lazily in chunks, so memory stays flat with the audio's length.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from tritalk.audio.features import audio_features
+from tritalk.config import GenerateConfig
+from tritalk.errors import ConfigError, OutputError
+from tritalk.face.analyse import FaceAnalyser
+from tritalk.face.subject import Subject, prepare_subject
+from tritalk.io.media import VideoWriter, load_audio, load_image
+from tritalk.motion.blink import apply_blinks
+from tritalk.motion.emotion import emotion_offsets
+from tritalk.motion.head import head_track
+from tritalk.motion.speech import SpeechMotion
+from tritalk.render.mesh_engine import MeshEngine
+from tritalk.types import IDX, AudioClip, Camera, EmotionSpec, Motion
+
+logger = logging.getLogger(__name__)
+
+ENGINES = {"mesh": MeshEngine}
+Progress = Callable[[int, int], None]  # (frames done, frames total)
+
+
+@dataclass
+class Result:
+    subject: Subject
+    motion: Motion
+    audio: AudioClip
+    camera: Camera
+    engine: MeshEngine
+    chunk: int
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.motion)
+
+    def frames(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
+        """Chunks (B, S, S, 3) uint8 of the clip, in order."""
+        n = self.n_frames
+        for start in range(0, n, self.chunk):
+            stop = min(start + self.chunk, n)
+            chunk = np.stack(list(self.engine.render_motion(self.motion, self.camera, start, stop)))
+            if progress:
+                progress(stop, n)
+            yield chunk
+
+    def save(self, path: str | Path, overwrite: bool = False, progress: Progress | None = None) -> Path:
+        """Encode to an H.264 + AAC mp4, atomically (a temp file renamed at the end)."""
+        path = check_output(path, overwrite)
+        size = self.subject.size
+        with VideoWriter(path, size, size, self.motion.fps, self.audio) as writer:
+            for chunk in self.frames(progress):
+                writer.write(chunk)
+        return path
+
+
+def check_output(path: str | Path, overwrite: bool = False) -> Path:
+    """Fail before any work if the output cannot be written."""
+    path = Path(path)
+    if path.suffix.lower() != ".mp4":
+        raise OutputError(f"output '{path}' must end in .mp4; tritalk writes H.264 + AAC mp4 files")
+    if path.is_dir():
+        raise OutputError(f"output '{path}' is a directory; give a file name ending in .mp4")
+    if path.exists() and not overwrite:
+        raise OutputError(f"'{path}' already exists; pass --overwrite to replace it or choose another name")
+    return path
+
+
+class TalkingHead:
+    """Loaded models (face landmarker, motion generator, engine class), reused across calls."""
+
+    def __init__(self, engine: str = "mesh", config: GenerateConfig = GenerateConfig()):
+        if engine not in ENGINES:
+            raise ConfigError(f"unknown engine '{engine}'; choose one of: {', '.join(ENGINES)}")
+        self.engine_cls = ENGINES[engine]
+        self.config = config
+        self.analyser = FaceAnalyser()
+        self.speech = SpeechMotion()
+
+    @classmethod
+    def load(cls, engine: str = "mesh", config: GenerateConfig = GenerateConfig()) -> "TalkingHead":
+        return cls(engine, config)
+
+    def close(self) -> None:
+        self.analyser.close()
+
+    def __enter__(self) -> "TalkingHead":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def subject(self, image: str | Path | np.ndarray, face: int | None = None, size: int | None = None) -> Subject:
+        name = f"'{image}'" if not isinstance(image, np.ndarray) else "the image"
+        rgb = load_image(image) if not isinstance(image, np.ndarray) else image
+        return prepare_subject(rgb, size or self.config.size, self.analyser, face=face, name=name)
+
+    def motion(self, audio: AudioClip, emotion: EmotionSpec = EmotionSpec(), seed: int = 0) -> Motion:
+        cfg = self.config
+        n_frames = max(1, math.ceil(audio.duration * cfg.fps - 1e-6))
+        feats = audio_features(audio, cfg.fps, n_frames)
+        speech = self.speech.generate(feats, seed=seed)
+        expr = speech.expr + emotion_offsets(emotion, speech.expr[:, IDX["jawOpen"]])
+        loud = feats.column("loudness_db") if "loudness_db" in feats.names else None
+        energy = None if loud is None else np.clip((loud + 40.0) / 40.0, 0, 1)
+        head = head_track(n_frames, cfg.fps, energy, amount=cfg.head_motion, seed=seed)
+        motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, speech.gaze, cfg.fps)
+        return apply_blinks(motion, cfg.blink_rate, seed)
+
+    def generate(self, image: str | Path | np.ndarray, audio: str | Path | AudioClip,
+                 emotion: EmotionSpec = EmotionSpec(), camera: Camera = Camera(), seed: int = 0,
+                 face: int | None = None, motion: Motion | None = None) -> Result:
+        clip = audio if isinstance(audio, AudioClip) else load_audio(audio)
+        subject = self.subject(image, face=face)
+        if motion is None:
+            motion = self.motion(clip, emotion, seed)
+        elif not math.isclose(motion.fps, self.config.fps):
+            raise ConfigError(f"motion is at {motion.fps} fps but the output is {self.config.fps} fps; "
+                              "use the same frame rate")
+        if abs(camera.yaw) > 35 or abs(camera.pitch) > 20:
+            logger.warning("the v1 mesh engine warps the photo; views beyond about 35 deg yaw / 20 deg pitch "
+                           "show stretching")
+        engine = self.engine_cls(subject, self.config.engine)
+        return Result(subject, motion, clip, camera, engine, self.config.chunk)
+
+
+def generate(image, audio, output, emotion: EmotionSpec = EmotionSpec(), camera: Camera = Camera(),
+             seed: int = 0, config: GenerateConfig = GenerateConfig(), overwrite: bool = False,
+             face: int | None = None, progress: Progress | None = None) -> Result:
+    """One call: files in, mp4 out. Returns the Result (with its Motion)."""
+    check_output(output, overwrite)
+    with TalkingHead.load(config=config) as head:
+        result = head.generate(image, audio, emotion=emotion, camera=camera, seed=seed, face=face)
+        result.save(output, overwrite=overwrite, progress=progress)
+    return result
+
