@@ -118,8 +118,8 @@ class TalkingHead:
         feats = audio_features(audio, cfg.fps, n_frames)
         speech = self.speech.generate(feats, seed=seed)
         expr = speech.expr + emotion_offsets(emotion, speech.expr[:, IDX["jawOpen"]])
-        loud = feats.column("loudness_db") if "loudness_db" in feats.names else None
-        energy = None if loud is None else np.clip((loud + 40.0) / 40.0, 0, 1)
+        loud = feats.column("loudness")  # dB re the clip's 95th percentile, in [-60, 0]
+        energy = np.clip((loud + 40.0) / 40.0, 0, 1)
         head = head_track(n_frames, cfg.fps, energy, amount=cfg.head_motion, seed=seed)
         motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, speech.gaze, cfg.fps)
         return apply_blinks(motion, cfg.blink_rate, seed)

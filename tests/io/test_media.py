@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import wave
 import zlib
@@ -377,7 +378,9 @@ def test_round_trip_with_tone(tmp_path):
     assert len(frames) == n and frames[0].shape == (96, 128, 3) and frames[0].dtype == np.uint8
     assert np.abs(frames[n // 2].astype(int) - img).mean() < 8
     assert len(list(read_video_frames(tmp_path / "out.mp4", every=4))) == len(range(0, n, 4))
-    assert b"crf=20.0" in (tmp_path / "out.mp4").read_bytes()  # x264 writes its settings in an SEI
+    data = (tmp_path / "out.mp4").read_bytes()
+    assert b"crf=20.0" in data  # x264 writes its settings into an SEI message
+    assert data.find(b"moov") < data.find(b"mdat")  # index first: plays while downloading
 
 
 def test_audio_starts_at_zero(tmp_path):
@@ -410,8 +413,11 @@ def test_saturated_colours_and_frame_order_survive(tmp_path):
     assert np.all(np.diff(got.reshape(8, -1).mean(axis=1)) < -10)
 
 
-def test_ntsc_frame_rate(tmp_path):
-    write_video(tmp_path / "ntsc.mp4", np.zeros((30, 16, 16, 3), np.uint8), 29.97, None)
+def test_ntsc_frame_rate_one_frame_at_a_time(tmp_path):
+    with VideoWriter(tmp_path / "ntsc.mp4", 16, 16, 29.97, None) as vw:
+        for _ in range(30):
+            vw.write(np.zeros((16, 16, 3), np.uint8))  # (H, W, 3) is one frame
+    assert vw.n_frames == 30
     info = probe_video(tmp_path / "ntsc.mp4")
     assert info["fps"] == pytest.approx(30000 / 1001)
     assert info["n_frames"] == 30
@@ -463,6 +469,19 @@ def test_output_and_config_errors_come_before_any_work(tmp_path):
     with pytest.raises(ConfigError, match="fps"):
         VideoWriter(tmp_path / "out.mp4", 16, 16, 0, None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root can write anywhere")
+def test_read_only_folder_is_output_error(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="not writable"):
+            VideoWriter(ro / "out.mp4", 16, 16, 25, None)
+    finally:
+        ro.chmod(0o700)
 
 
 def test_odd_audio_rate_is_resampled_for_aac(tmp_path):

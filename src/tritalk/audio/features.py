@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from tritalk.errors import AudioError, ConfigError
 from tritalk.types import AudioClip
@@ -69,10 +70,12 @@ class FeatureConfig:
     ref_quantile: float = 0.95
     noise_quantile: float = 0.10
     """The quietest 10 % of frames estimate the noise floor (pauses between phrases)."""
-    min_ref_dbfs: float = -60.0
-    """An all-zero or near-silent clip must not be normalised up to 'loud': the reference is at least this."""
-    digital_silence_dbfs: float = -90.0
-    """Frames below this (16-bit quantisation is ~-96 dBFS) are zero padding, not a noise floor."""
+    min_ref_dbfs: float = -80.0
+    """An all-zero or near-silent clip must not be normalised up to 'loud': the reference is at
+    least this (quieter than any usable recording, above 16-bit dither at ~-96 dBFS)."""
+    silence_below_ref_db: float = 70.0
+    """Frames this far below the reference are digital silence (zero padding, gated pauses),
+    not a noise floor; relative, so the rule does not depend on the recording gain."""
     oversubtract: float = 2.0
     """Spectral subtraction factor: the quietest-10 % mean underestimates the mean noise power."""
     vad_threshold_db: float = -35.0
@@ -161,7 +164,8 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
         return AudioFeatures(np.zeros((0, len(FEATURE_NAMES)), np.float32), FEATURE_NAMES, float(fps))
 
     sr = cfg.sample_rate
-    y = _resample(x.astype(np.float64), clip.sample_rate, sr)  # (N8,)
+    x = x.astype(np.float64)
+    y = _resample(x - x.mean(), clip.sample_rate, sr)  # (N8,) a DC offset would ring through the high-pass
     sos = signal.butter(4, cfg.highpass_hz, btype="highpass", fs=sr, output="sos")
     y = signal.sosfilt(sos, y)
 
@@ -197,14 +201,14 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
     ref_db = max(float(np.quantile(level_db, cfg.ref_quantile)), cfg.min_ref_dbfs)
     ref_pow = 10.0 ** (ref_db / 10.0)
 
-    # Noise floor from the quietest frames, capped relative to the reference.
     # Noise floor: the quietest 10 % of the frames that are not digital silence (zero padding
     # or gated pauses would otherwise hide a real noise floor). Not capped: pure noise must read
     # as silence, and in speech without pauses the quietest 10 % are the dips between
     # syllables, where a closing mouth is right anyway.
-    live = level_db > max(cfg.digital_silence_dbfs, ref_db + cfg.floor_db - 20.0)  # (A,) bool
-    pool_db = level_db[live] if live.sum() >= 10 else level_db
-    quiet = (level_db <= np.quantile(pool_db, cfg.noise_quantile)) & (live if live.sum() >= 10 else True)
+    live = level_db > ref_db - cfg.silence_below_ref_db  # (A,) bool
+    if live.sum() < 10:  # (almost) nothing but digital silence
+        live = np.ones_like(live)
+    quiet = live & (level_db <= np.quantile(level_db[live], cfg.noise_quantile))  # (A,) bool
     noise_ms = float(np.mean(ms[quiet]))
     noise_spec = power[quiet].mean(axis=0)  # (F,)
     floor_lin = 10.0 ** (cfg.floor_db / 10.0)
@@ -212,11 +216,11 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
     power_dn = np.maximum(power - cfg.oversubtract * noise_spec[None], power * floor_lin)  # (A, F)
 
     mel = power_dn @ fbank.T  # (A, n_mels) mean-square units, comparable to ref_pow
-    mel_db = np.clip(10.0 * np.log10(mel / ref_pow + tiny), cfg.floor_db, 0.0)  # (A, n_mels)
+    mel_db = np.clip(10.0 * np.log10(mel / ref_pow + tiny), cfg.floor_db, 0.0)  # (A, n_mels) dB re ref
 
     # Voice activity: loud enough relative to the clip's speech AND clearly above the noise
     # floor (soft thresholds on both), then hangover and smoothing.
-    lvl_dn = 10.0 * np.log10(ms_dn + tiny) - ref_db  # (A,)
+    lvl_dn = 10.0 * np.log10(ms_dn / ref_pow + tiny)  # (A,) dB re ref
     snr_db = 10.0 * np.log10((ms + tiny) / (noise_ms + tiny))  # (A,)
     logit = np.minimum(lvl_dn - cfg.vad_threshold_db, snr_db - cfg.vad_min_snr_db) / cfg.vad_slope_db
     vad_a = 1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0)))
@@ -239,8 +243,10 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
     def pool(v):  # (A, ...) -> (T, ...)
         return v.reshape(n_frames, k, *v.shape[1:]).mean(axis=1)
 
-    loud = np.clip(10.0 * np.log10(pool(ms) + tiny) - ref_db, cfg.floor_db, 0.0)
-    loud_dn = np.clip(10.0 * np.log10(pool(ms_dn) + tiny) - ref_db, cfg.floor_db, 0.0)
+    # Levels re the reference with a relative epsilon: digital zeros read as the floor, not as
+    # "120 dB below 1.0", whatever the reference.
+    loud = np.clip(10.0 * np.log10(pool(ms) / ref_pow + tiny), cfg.floor_db, 0.0)
+    loud_dn = np.clip(10.0 * np.log10(pool(ms_dn) / ref_pow + tiny), cfg.floor_db, 0.0)
     mel_v = np.clip(10.0 * np.log10(pool(mel) / ref_pow + tiny), cfg.floor_db, 0.0)
     cols = [loud[:, None], loud_dn[:, None], pool(vad_a)[:, None], mel_v,
             pool(centroid)[:, None], pool(flux_a)[:, None], pool(zc)[:, None],
@@ -254,12 +260,10 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
 def _max_filter(v: np.ndarray, width: int) -> np.ndarray:
     if width <= 1:
         return v
-    from scipy.ndimage import maximum_filter1d
     return maximum_filter1d(v, size=width, mode="nearest")
 
 
 def _box_smooth(v: np.ndarray, width: int) -> np.ndarray:
     if width <= 1:
         return v
-    from scipy.ndimage import uniform_filter1d
     return uniform_filter1d(v, size=width, mode="nearest")

@@ -483,7 +483,8 @@ class VideoWriter:
         return self.audio.sample_rate if self.audio is not None else 0
 
     def _open(self) -> None:
-        c = av.open(str(self._tmp), mode="w", format="mp4")
+        # faststart moves the index to the front at close, so browsers can play while loading
+        c = av.open(str(self._tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
         self._container = c
         vs = c.add_stream("libx264", rate=self.fps)
         vs.width, vs.height, vs.pix_fmt = self.width, self.height, "yuv420p"
@@ -580,7 +581,8 @@ def probe_video(path: str | Path) -> dict:
     """Decode a video fully and report what is really in it.
 
     Returns ``width, height, fps`` (float), ``n_frames`` (decoded), ``duration`` (video track [s]),
-    ``has_audio``, ``audio_duration`` (decoded samples / rate [s], 0.0 without audio).
+    ``has_audio``, ``audio_duration`` (decoded samples / rate, capped at the track's duration,
+    which excludes AAC's end padding [s]; 0.0 without audio).
     """
     with _open_video(path) as c:
         if not c.streams.video:

@@ -167,10 +167,25 @@ class SpeechMotionConfig:
     closure_window_s: float = 0.2
     """Local-peak window; gaps longer than about half of it are pauses, not stop closures."""
     closure_strength: float = 0.8
-    """How far a full closure brings the lips together (1 = touching)."""
+    """How far a full closure brings the lips together (mouthClose = strength * jawOpen; 1 = touching)."""
+    closure_jaw_drop: float = 0.4
+    """Share of jawOpen removed at a full closure: the jaw rises for /p b m/ too."""
+    closure_press: float = 0.25
+    """mouthPress at a full closure: lips pressed, as MediaPipe measures on GRID's /b p/ (p90 ~0.15-0.3)."""
     lip_part_from_jaw: float = 0.15
     """mouthLowerDown/UpperUp floor as a share of jawOpen: MediaPipe barely reports them on GRID,
     but real open vowels show the teeth; a small share keeps the inner mouth visible."""
+
+    def __post_init__(self):
+        if self.jaw_gain < 0 or self.shape_gain < 0:
+            raise ConfigError(f"gains must be >= 0, got jaw_gain={self.jaw_gain}, shape_gain={self.shape_gain}")
+        for name in ("gate_on", "closure_depth_db"):
+            lo, hi = getattr(self, name)
+            if not lo < hi:
+                raise ConfigError(f"{name} must be (low, high) with low < high, got {(lo, hi)}")
+        for name in ("closure_strength", "closure_jaw_drop", "closure_press", "lip_part_from_jaw"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be in [0, 1], got {getattr(self, name)}")
 
 
 class SpeechMotion:
@@ -198,7 +213,7 @@ class SpeechMotion:
         gains = np.array([cfg.jaw_gain if t == "jawOpen" else cfg.shape_gain for t in w.targets])
         pred *= gains[None]
 
-        # Silence -> rest; the gate is smoothed so the mouth settles instead of snapping shut.
+        # Silence -> rest. Smoothing after the gate lets the mouth settle instead of snapping shut.
         vad = features.column("vad").astype(np.float64)
         lo, hi = cfg.gate_on
         gate = np.clip((vad - lo) / (hi - lo), 0.0, 1.0)  # (T,)
@@ -210,13 +225,14 @@ class SpeechMotion:
         closure = self._closure(features) * gate  # (T,) in [0, 1]
         jaw = pred[:, col["jawOpen"]] if "jawOpen" in col else np.zeros(n)
         if "jawOpen" in col:
-            pred[:, col["jawOpen"]] = jaw * (1.0 - 0.5 * cfg.closure_strength * closure)
+            pred[:, col["jawOpen"]] = jaw * (1.0 - cfg.closure_jaw_drop * closure)
             jaw = pred[:, col["jawOpen"]]
-        for name in ("mouthClose", "mouthPress"):
-            if name in col:
-                k = col[name]
-                extra = cfg.closure_strength * closure * (jaw if name == "mouthClose" else 0.3)
-                pred[:, k] = np.maximum(pred[:, k], extra)
+        if "mouthClose" in col:
+            k = col["mouthClose"]
+            pred[:, k] = np.maximum(pred[:, k], cfg.closure_strength * closure * jaw)
+        if "mouthPress" in col:
+            k = col["mouthPress"]
+            pred[:, k] = np.maximum(pred[:, k], cfg.closure_press * closure)
         if "mouthClose" in col:  # mouthClose > jawOpen pushes the lips through each other
             pred[:, col["mouthClose"]] = np.minimum(pred[:, col["mouthClose"]], jaw)
         for name in ("mouthLowerDown", "mouthUpperUp"):
