@@ -10,7 +10,10 @@ pixel (row i, col j) at (j, i), z = MediaPipe's relative depth scaled by the ima
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 from dataclasses import dataclass
 from importlib import resources
 
@@ -23,6 +26,26 @@ logger = logging.getLogger(__name__)
 
 MIN_FACE_PX = 48  # below this inter-ocular+ width the landmark net is unreliable
 N_LANDMARKS = 478
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence MediaPipe's C++ start-up chatter (absl/TFLite INFO and W lines) on file descriptor 2."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):  # stderr replaced (pytest capture, notebooks)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    try:
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def task_path() -> str:
@@ -62,7 +85,9 @@ class FaceAnalyser:
             min_face_detection_confidence=0.4,
             min_face_presence_confidence=0.4,
         )
-        self._landmarker = vision.FaceLandmarker.create_from_options(options)
+        with quiet_native_stderr():
+            self._landmarker = vision.FaceLandmarker.create_from_options(options)
+            self._warm = False
 
     def __enter__(self) -> "FaceAnalyser":
         return self
@@ -80,7 +105,13 @@ class FaceAnalyser:
         import mediapipe as mp
 
         h, w = rgb.shape[:2]
-        result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self._warm:
+            result = self._landmarker.detect(image)
+        else:  # the first call prints the delegate's start-up lines
+            with quiet_native_stderr():
+                result = self._landmarker.detect(image)
+            self._warm = True
         faces = []
         for k, lms in enumerate(result.face_landmarks):
             pts = np.array([[p.x * w, p.y * h, p.z * w] for p in lms], np.float32)

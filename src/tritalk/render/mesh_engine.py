@@ -83,8 +83,9 @@ class MeshEngine:
         personal = subject.personal
         self.pivot = personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
-        self.palette = MouthPalette.from_photo(subject.image, self.src_xy[list(INNER_LIP_UPPER + INNER_LIP_LOWER)])
         self.lip_poly = list(inner_lip_polygon())
+        self.palette = MouthPalette.from_photo(subject.image, self.src_xy[list(INNER_LIP_UPPER + INNER_LIP_LOWER)],
+                                               self.src_xy[self.lip_poly])
         self.eyes = ((list(LEFT_EYE), IDX["eyeBlinkLeft"]), (list(RIGHT_EYE), IDX["eyeBlinkRight"]))
         self.closed_eyes = self._closed_eye_texture()
 

@@ -24,15 +24,29 @@ class MouthPalette:
     teeth: np.ndarray  # (3,) float32
 
     @classmethod
-    def from_photo(cls, image: np.ndarray, lip_pts: np.ndarray) -> "MouthPalette":
-        """Colours derived from the photo's lips (so the interior matches skin tone and lighting)."""
+    def from_photo(cls, image: np.ndarray, lip_pts: np.ndarray, inner_poly: np.ndarray | None = None) -> "MouthPalette":
+        """Colours derived from the photo: its lips (skin tone, lighting) and, when the photo's
+        mouth is open, its own teeth and cavity."""
         x0, y0 = np.floor(lip_pts.min(0)).astype(int)
         x1, y1 = np.ceil(lip_pts.max(0)).astype(int)
         patch = image[max(y0, 0):max(y1, 1), max(x0, 0):max(x1, 1)].reshape(-1, 3).astype(np.float32)
         lip = np.median(patch, 0) if len(patch) else np.array([150, 90, 90], np.float32)
         light = float(np.clip(lip.max() / 140.0, 0.6, 1.15))  # lip brightness (red channel) scales the teeth
-        return cls(cavity=lip * 0.18 + np.array([8, 2, 2]), tongue=lip * 0.55 + np.array([20, 0, 0]),
-                   teeth=np.clip(np.array([236, 230, 216]) * light, 90, 248).astype(np.float32))
+        palette = cls(cavity=lip * 0.18 + np.array([8, 2, 2]), tongue=lip * 0.55 + np.array([20, 0, 0]),
+                      teeth=np.clip(np.array([236, 230, 216]) * light * 0.92, 90, 235).astype(np.float32))
+        if inner_poly is None:
+            return palette
+        mask = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(inner_poly).astype(np.int32)], 1)
+        inside = image[mask.astype(bool)].astype(np.float32)
+        if len(inside) < 40:  # a closed mouth in the photo: nothing to learn from
+            return palette
+        lum = inside.mean(1)
+        bright = inside[lum >= np.percentile(lum, 80)]
+        teeth = np.median(bright, 0)
+        if teeth.mean() > 110 and np.ptp(teeth) < 70:  # the photo shows its teeth: use their colour
+            palette = cls(palette.cavity, palette.tongue, (0.85 * teeth + 0.15 * palette.teeth).astype(np.float32))
+        return palette
 
 
 def _fill_mask(shape, poly: np.ndarray, x0: int, y0: int) -> np.ndarray:
