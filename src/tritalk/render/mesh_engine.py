@@ -90,24 +90,29 @@ class MeshEngine:
         self.closed_eyes = self._closed_eye_texture()
 
     def _closed_eye_texture(self) -> np.ndarray:
-        """The photo with each eye opening inpainted by lid skin and a lash line: what a shut eye shows."""
+        """The photo with each eye opening and upper lid (up to the crease) inpainted by lid skin, plus
+        a lash line where the lids meet: what a shut eye shows. Same warp as the photo at render time."""
         img = self.subject.image
         mask = np.zeros(img.shape[:2], np.uint8)
-        lash = img.copy()
+        lines = []
         for contour, _ in self.eyes:
-            poly = self.src_xy[contour]
-            cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 255)
-        size = max(3, int(round(0.004 * img.shape[0] * 2)) | 1)
-        mask = cv2.dilate(mask, np.ones((size, size), np.uint8))
+            poly = self.src_xy[contour].copy()
+            lower, upper = poly[:9], poly[[0] + list(range(15, 8, -1)) + [8]]  # corner..corner, both 9 points
+            width = float(np.ptp(poly[:, 0]))
+            # the upper lid fold (crease) lies about a fifth of the eye width above the lid margin
+            lifted = upper.copy()
+            lifted[1:-1, 1] -= 0.22 * width * np.sin(np.linspace(0, np.pi, 9))[1:-1]
+            region = np.concatenate([lower, lifted[::-1]])
+            cv2.fillPoly(mask, [np.round(region).astype(np.int32)], 255)
+            lines.append(0.3 * upper + 0.7 * lower)
+        k = max(3, int(round(0.008 * img.shape[0])) | 1)
+        mask = cv2.dilate(mask, np.ones((k, k), np.uint8))
         closed = cv2.inpaint(img, mask, 5, cv2.INPAINT_TELEA)
-        for contour, _ in self.eyes:
-            lower = self.src_xy[contour[:9]]  # corner -> lower lid -> corner
-            upper = self.src_xy[[contour[0]] + contour[9:][::-1] + [contour[8]]]
-            line = 0.35 * upper + 0.65 * lower[[0, 1, 2, 3, 4, 5, 6, 7, 8]] if len(upper) == 9 else lower
-            dark = (closed[mask > 0].reshape(-1, 3).mean(0) * 0.35).tolist()
-            thick = max(1, int(round(img.shape[0] / 256)))
-            cv2.polylines(closed, [np.round(line * 16).astype(np.int32)], False, dark, thick, cv2.LINE_AA, shift=4)
-        del lash
+        skin = closed[mask > 0].reshape(-1, 3).astype(np.float32).mean(0)
+        thick = max(1, int(round(img.shape[0] / 200)))
+        for line in lines:
+            cv2.polylines(closed, [np.round(line * 16).astype(np.int32)], False, (skin * 0.3).tolist(), thick,
+                          cv2.LINE_AA, shift=4)
         return closed
 
     # --- geometry -----------------------------------------------------------------------------
@@ -171,7 +176,7 @@ class MeshEngine:
                 continue
             mask = np.zeros((y1 - y0, x1 - x0), np.float32)
             centre = poly.mean(0)
-            grown = centre + (poly - centre) * np.array([1.25, 2.2])
+            grown = centre + (poly - centre) * np.array([1.3, 3.2]) + np.array([0.0, -0.1 * pad])
             cv2.fillPoly(mask, [np.round((grown - [x0, y0]) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
             mask = cv2.GaussianBlur(mask, (0, 0), max(pad * 0.15, 1.0)) * w
             patch = cv2.remap(self.closed_eyes, src[y0:y1, x0:x1, 0], src[y0:y1, x0:x1, 1], cv2.INTER_LINEAR,
