@@ -56,8 +56,8 @@ def test_jaw_opens_mouth_and_shows_teeth(engine, analyser, subject256):
 def test_blink_closes_eyes(engine, analyser):
     open_ = analyser.detect_all(engine.render(expr(), ZERO_HEAD))[0]
     shut = analyser.detect_all(engine.render(expr(eyeBlinkLeft=1.0, eyeBlinkRight=1.0), ZERO_HEAD))[0]
-    # MediaPipe reads our shut eyes at ~0.35 (real blinks: 0.4-0.8): a known weakness of the v1 warp
-    assert shut.blendshapes[IDX["eyeBlinkLeft"]] > open_.blendshapes[IDX["eyeBlinkLeft"]] + 0.12
+    # MediaPipe reads our shut eyes at 0.41-0.55 (real blinks: 0.4-0.8)
+    assert shut.blendshapes[IDX["eyeBlinkLeft"]] > open_.blendshapes[IDX["eyeBlinkLeft"]] + 0.2
 
 
 @pytest.mark.parametrize("yaw", [-20.0, 20.0])
