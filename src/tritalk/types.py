@@ -11,7 +11,7 @@ Conventions (written once, here):
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -146,13 +146,3 @@ class AudioClip:
     @property
     def duration(self) -> float:
         return self.samples.shape[0] / self.sample_rate
-
-
-@dataclass
-class Frames:
-    """A chunk of rendered RGB frames."""
-
-    rgb: np.ndarray  # (B, H, W, 3) uint8
-    start: int  # index of the first frame in the clip
-
-    extra: dict = field(default_factory=dict)

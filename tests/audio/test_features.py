@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +11,15 @@ from scipy import signal
 
 from tritalk.audio.features import FEATURE_NAMES, audio_features
 from tritalk.errors import AudioError, ConfigError
+from tritalk.io.media import load_audio
 from tritalk.types import AudioClip
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def read_wav(path: Path) -> AudioClip:
-    with wave.open(str(path)) as w:
-        assert w.getsampwidth() == 2
-        x = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768.0
-        return AudioClip(x.reshape(-1, w.getnchannels()).mean(axis=1), w.getframerate())
-
-
 @pytest.fixture(scope="module")
 def speech() -> AudioClip:
-    return read_wav(DATA / "fleurs_en_000.wav")
+    return load_audio(DATA / "fleurs_en_000.wav")
 
 
 @pytest.fixture(scope="module")

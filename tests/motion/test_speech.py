@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -14,17 +13,11 @@ from scipy.ndimage import gaussian_filter1d
 from tritalk.audio.features import audio_features
 from tritalk.errors import WeightsError
 from tritalk.motion.speech import MOUTH_TARGETS, SpeechMotion, SpeechWeights, default_weights_path, target_columns
+from tritalk.io.media import load_audio
 from tritalk.types import BLENDSHAPES, IDX, AudioClip
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MOUTH = [IDX[n] for n in BLENDSHAPES if n.startswith(("jaw", "mouth"))]
-
-
-def read_wav(path: Path) -> AudioClip:
-    with wave.open(str(path)) as w:
-        assert w.getsampwidth() == 2
-        x = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768.0
-        return AudioClip(x.reshape(-1, w.getnchannels()).mean(axis=1), w.getframerate())
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +27,7 @@ def model() -> SpeechMotion:
 
 @pytest.fixture(scope="module")
 def clip_and_silence_start() -> tuple[AudioClip, float]:
-    speech = read_wav(DATA / "fleurs_en_000.wav")
+    speech = load_audio(DATA / "fleurs_en_000.wav")
     x = np.concatenate([speech.samples, np.zeros(speech.sample_rate, np.float32)])
     return AudioClip(x, speech.sample_rate), speech.duration
 
