@@ -22,20 +22,22 @@ import numpy as np
 from tritalk.audio.features import audio_features
 from tritalk.config import GenerateConfig
 from tritalk.errors import ConfigError, OutputError
-from tritalk.face.analyse import FaceAnalyser
+from tritalk.face.analyse import FaceAnalyser, PortraitSegmenter
 from tritalk.face.subject import Subject, prepare_subject
 from tritalk.io.media import VideoWriter, load_audio, load_image
 from tritalk.motion.blink import apply_blinks
-from tritalk.motion.emotion import emotion_offsets
+from tritalk.motion.emotion import EmotionModel, emotion_track, parse_emotion
+from tritalk.motion.gaze import gaze_track
 from tritalk.motion.head import head_track
 from tritalk.motion.speech import SpeechMotion
 from tritalk.render.mesh_engine import MeshEngine
-from tritalk.types import IDX, AudioClip, Camera, EmotionSpec, Motion
+from tritalk.types import AudioClip, Camera, CameraPath, EmotionSpec, EmotionTimeline, Motion
 
 logger = logging.getLogger(__name__)
 
 ENGINES = {"mesh": MeshEngine}
 Progress = Callable[[int, int], None]  # (frames done, frames total)
+EmotionLike = EmotionSpec | EmotionTimeline | str  # a str is read by motion.emotion.parse_emotion
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Result:
     subject: Subject
     motion: Motion
     audio: AudioClip
-    camera: Camera
+    camera: Camera | CameraPath
     engine: MeshEngine
     chunk: int
 
@@ -92,7 +94,9 @@ class TalkingHead:
         self.engine_cls = ENGINES[engine]
         self.config = config
         self.analyser = FaceAnalyser()
+        self.segmenter = PortraitSegmenter()
         self.speech = SpeechMotion()
+        self.emotion_model = EmotionModel.default()  # or EmotionModel.from_stats(path): learned prototypes
 
     @classmethod
     def load(cls, engine: str = "mesh", config: GenerateConfig = GenerateConfig()) -> "TalkingHead":
@@ -100,6 +104,7 @@ class TalkingHead:
 
     def close(self) -> None:
         self.analyser.close()
+        self.segmenter.close()
 
     def __enter__(self) -> "TalkingHead":
         return self
@@ -110,22 +115,25 @@ class TalkingHead:
     def subject(self, image: str | Path | np.ndarray, face: int | None = None, size: int | None = None) -> Subject:
         name = f"'{image}'" if not isinstance(image, np.ndarray) else "the image"
         rgb = load_image(image) if not isinstance(image, np.ndarray) else image
-        return prepare_subject(rgb, size or self.config.size, self.analyser, face=face, name=name)
+        return prepare_subject(rgb, size or self.config.size, self.analyser, face=face, name=name,
+                               segmenter=self.segmenter)
 
-    def motion(self, audio: AudioClip, emotion: EmotionSpec = EmotionSpec(), seed: int = 0) -> Motion:
+    def motion(self, audio: AudioClip, emotion: EmotionLike = EmotionSpec(), seed: int = 0) -> Motion:
+        """Speech mouth + emotion (per region, lips stay speech-driven) + head pose + gaze + blinks."""
         cfg = self.config
         n_frames = max(1, math.ceil(audio.duration * cfg.fps - 1e-6))
         feats = audio_features(audio, cfg.fps, n_frames)
         speech = self.speech.generate(feats, seed=seed)
-        expr = speech.expr + emotion_offsets(emotion, speech.expr[:, IDX["jawOpen"]])
-        loud = feats.column("loudness")  # dB re the clip's 95th percentile, in [-60, 0]
-        energy = np.clip((loud + 40.0) / 40.0, 0, 1)
-        head = head_track(n_frames, cfg.fps, energy, amount=cfg.head_motion, seed=seed)
-        motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, speech.gaze, cfg.fps)
-        return apply_blinks(motion, cfg.blink_rate, seed)
+        emotion = parse_emotion(emotion) if isinstance(emotion, str) else emotion
+        track = emotion_track(emotion, n_frames, cfg.fps)  # (T, 8)
+        expr = speech.expr + self.emotion_model.offsets(track, speech.expr, cfg.fps)
+        head = head_track(n_frames, cfg.fps, feats, track, amount=cfg.head_motion, seed=seed)
+        gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed)
+        motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, gaze, cfg.fps)
+        return apply_blinks(motion, cfg.blink_rate, seed, emotion=track)
 
     def generate(self, image: str | Path | np.ndarray, audio: str | Path | AudioClip,
-                 emotion: EmotionSpec = EmotionSpec(), camera: Camera = Camera(), seed: int = 0,
+                 emotion: EmotionLike = EmotionSpec(), camera: Camera | CameraPath = Camera(), seed: int = 0,
                  face: int | None = None, motion: Motion | None = None) -> Result:
         clip = audio if isinstance(audio, AudioClip) else load_audio(audio)
         subject = self.subject(image, face=face)
@@ -134,14 +142,15 @@ class TalkingHead:
         elif not math.isclose(motion.fps, self.config.fps):
             raise ConfigError(f"motion is at {motion.fps} fps but the output is {self.config.fps} fps; "
                               "use the same frame rate")
-        if abs(camera.yaw) > 35 or abs(camera.pitch) > 20:
-            logger.warning("the v1 mesh engine warps the photo; views beyond about 35 deg yaw / 20 deg pitch "
-                           "show stretching")
+        base = camera.base if isinstance(camera, CameraPath) else camera
+        if abs(base.yaw) > 45 or abs(base.pitch) > 25:
+            logger.warning("views beyond about 45 deg yaw / 25 deg pitch show the synthesised side of the head; "
+                           "expect stretching")
         engine = self.engine_cls(subject, self.config.engine)
         return Result(subject, motion, clip, camera, engine, self.config.chunk)
 
 
-def generate(image, audio, output, emotion: EmotionSpec = EmotionSpec(), camera: Camera = Camera(),
+def generate(image, audio, output, emotion: EmotionLike = EmotionSpec(), camera: Camera = Camera(),
              seed: int = 0, config: GenerateConfig = GenerateConfig(), overwrite: bool = False,
              face: int | None = None, progress: Progress | None = None) -> Result:
     """One call: files in, mp4 out. Returns the Result (with its Motion)."""

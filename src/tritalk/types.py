@@ -11,6 +11,7 @@ Conventions (written once, here):
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,17 +124,125 @@ class Camera:
 
 
 @dataclass(frozen=True)
+class CameraPath:
+    """A viewer camera over time: a base Camera plus a named motion or keyframes.
+
+    kind: "static", "orbit" (yaw sweeps +-amplitude, period seconds), "nod" (pitch +-amplitude/2),
+    "sway" (slow small yaw + pitch drift), or "keyframes" (linear between (t, Camera) pairs).
+    """
+
+    base: Camera = Camera()
+    kind: str = "static"
+    amplitude: float = 30.0  # degrees
+    period: float = 6.0  # seconds
+    keyframes: tuple[tuple[float, Camera], ...] = ()
+
+    KINDS = ("static", "orbit", "nod", "sway", "keyframes")
+
+    def __post_init__(self):
+        if self.kind not in self.KINDS:
+            raise ConfigError(f"unknown camera path '{self.kind}'; use one of orbit, nod, sway or a .json file")
+        if self.kind == "keyframes" and not self.keyframes:
+            raise ConfigError("a keyframe camera path needs at least one keyframe")
+
+    def at(self, t: float) -> Camera:
+        b = self.base
+        phase = 2 * np.pi * t / self.period
+        if self.kind == "orbit":
+            return Camera(float(np.clip(b.yaw + self.amplitude * np.sin(phase), -90, 90)), b.pitch, b.roll, b.zoom)
+        if self.kind == "nod":
+            return Camera(b.yaw, float(np.clip(b.pitch + 0.5 * self.amplitude * np.sin(phase), -60, 60)), b.roll, b.zoom)
+        if self.kind == "sway":
+            return Camera(float(np.clip(b.yaw + 0.3 * self.amplitude * np.sin(0.5 * phase), -90, 90)),
+                          float(np.clip(b.pitch + 0.15 * self.amplitude * np.sin(0.8 * phase + 1.0), -60, 60)),
+                          b.roll, b.zoom)
+        if self.kind == "keyframes":
+            times = np.array([k[0] for k in self.keyframes])
+            vals = np.array([[k[1].yaw, k[1].pitch, k[1].roll, k[1].zoom] for k in self.keyframes])
+            v = [float(np.interp(t, times, vals[:, i])) for i in range(4)]
+            return Camera(v[0] + b.yaw, v[1] + b.pitch, v[2] + b.roll, v[3] * b.zoom)
+        return b
+
+    @classmethod
+    def parse(cls, spec: str | None, base: Camera = Camera()) -> "CameraPath":
+        """'orbit' | 'nod' | 'sway' | 'static' | PATH.json ([{"t": s, "yaw": .., "pitch": .., "roll": .., "zoom": ..}, ...])."""
+        if spec is None or spec == "static":
+            return cls(base)
+        if spec in ("orbit", "nod", "sway"):
+            return cls(base, spec)
+        path = Path(spec)
+        if path.suffix.lower() != ".json":
+            raise ConfigError(f"--camera '{spec}' is not a path name; use orbit, nod, sway or a .json keyframe file")
+        try:
+            data = json.loads(path.read_text())
+            frames = tuple(sorted(((float(k.get("t", 0.0)), Camera(float(k.get("yaw", 0.0)), float(k.get("pitch", 0.0)),
+                                                                      float(k.get("roll", 0.0)), float(k.get("zoom", 1.0))))
+                                   for k in data), key=lambda kf: kf[0]))
+        except OSError as e:
+            raise ConfigError(f"cannot read camera file '{spec}': {e.strerror}; give a readable .json file") from None
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ConfigError(f"camera file '{spec}' is not a list of keyframes like "
+                              f'[{{"t": 0, "yaw": -30}}, {{"t": 4, "yaw": 30}}] ({e})') from None
+        return cls(base, "keyframes", keyframes=frames)
+
+
+@dataclass(frozen=True)
 class EmotionSpec:
-    """One of the 8 MEAD emotions with an intensity in [0, 1]."""
+    """One of the 8 MEAD emotions with an intensity in [0, 1], or a mixture of them.
+
+    ``mixture`` (optional) holds ``(name, weight)`` pairs with weights summing to 1 (e.g. what a
+    free-text description was mapped to, ``text``); ``name`` is then its strongest emotion.
+    """
 
     name: str = "neutral"
     intensity: float = 0.5
+    mixture: tuple[tuple[str, float], ...] = ()
+    text: str | None = None
 
     def __post_init__(self):
         if self.name not in EMOTIONS:
             raise ConfigError(f"unknown emotion '{self.name}'; choose one of: {', '.join(EMOTIONS)}")
         if not 0.0 <= self.intensity <= 1.0:
             raise ConfigError(f"intensity {self.intensity} is out of range; use a value in [0, 1]")
+        for name, w in self.mixture:
+            if name not in EMOTIONS or not 0.0 <= w <= 1.0:
+                raise ConfigError(f"mixture entry ({name!r}, {w}) is invalid; use MEAD names and weights in [0, 1]")
+        if self.mixture and abs(sum(w for _, w in self.mixture) - 1.0) > 1e-3:
+            raise ConfigError("mixture weights must sum to 1")
+
+    def weights(self) -> np.ndarray:
+        """(8,) weight of each emotion (EMOTIONS order): intensity x mixture share; neutral gets the rest."""
+        w = np.zeros(len(EMOTIONS))
+        for name, share in (self.mixture or ((self.name, 1.0),)):
+            w[EMOTIONS.index(name)] += self.intensity * share
+        w[0] = 0.0
+        w[0] = 1.0 - w.sum()
+        return w
+
+    def describe(self) -> str:
+        if not self.mixture:
+            return f"{self.name} {self.intensity:.2f}"
+        parts = ", ".join(f"{n} {w:.2f}" for n, w in sorted(self.mixture, key=lambda p: -p[1]) if w >= 0.005)
+        return f"{parts} (intensity {self.intensity:.2f})"
+
+
+@dataclass(frozen=True)
+class EmotionTimeline:
+    """Emotions over time: ``(EmotionSpec, start_s, end_s)`` segments (end may be ``inf``), not
+    overlapping; gaps are neutral; neighbours cross-fade over ``transition_s`` seconds."""
+
+    segments: tuple[tuple[EmotionSpec, float, float], ...]
+    transition_s: float = 0.6
+
+    def __post_init__(self):
+        if not self.segments:
+            raise ConfigError("an emotion timeline needs at least one segment, e.g. 'happy:0-'")
+        if not 0.0 <= self.transition_s <= 10.0:
+            raise ConfigError(f"transition {self.transition_s} s is out of range; use 0 to 10 seconds")
+
+    def describe(self) -> str:
+        return ", ".join(f"{s.describe()} {a:g}-{'' if b == float('inf') else f'{b:g}'} s"
+                         for s, a, b in self.segments)
 
 
 @dataclass(frozen=True)

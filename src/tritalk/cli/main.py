@@ -38,10 +38,13 @@ def generate(
     emotion: str = typer.Option("neutral", help="One of: neutral, angry, contempt, disgusted, fearful, happy, sad, surprised."),
     intensity: float = typer.Option(0.5, help="Emotion intensity, 0 (none) to 1 (full)."),
     yaw: float = typer.Option(0.0, help="View yaw in degrees, -90..90; > 0 turns the face towards image right "
-                              "(the camera moves to the subject's right). v1 warps the photo: best within +-30."),
+                              "(the camera moves to the subject's right). Best within +-30; beyond +-45 the side of the head is synthesised."),
     pitch: float = typer.Option(0.0, help="View pitch in degrees, -60..60; > 0 lifts the chin (camera moves down). Best within +-20."),
     roll: float = typer.Option(0.0, help="View roll in degrees; > 0 turns the head counter-clockwise on screen."),
     zoom: float = typer.Option(1.0, help="Zoom on the face, 0.25..4 (1 = the default framing)."),
+    camera_path: Optional[str] = typer.Option(None, "--camera", help="Camera motion over time, added to --yaw/--pitch/--roll/--zoom: "
+                                              "orbit (yaw sweeps +-30 deg), nod (pitch +-15), sway (slow drift), or a "
+                                              'PATH.json of keyframes [{"t": 0, "yaw": -30}, {"t": 4, "yaw": 30, "zoom": 1.2}].'),
     size: int = typer.Option(512, help="Output width and height in pixels (even, 128..2048)."),
     fps: float = typer.Option(25.0, help="Output frame rate, 5..60."),
     seed: int = typer.Option(0, help="Random seed for blinks and head sway; same inputs + seed = same video."),
@@ -58,10 +61,10 @@ def generate(
 
     from tritalk.config import GenerateConfig
     from tritalk.pipeline import TalkingHead, check_output
-    from tritalk.types import Camera, EmotionSpec
+    from tritalk.types import Camera, CameraPath, EmotionSpec
 
     spec = EmotionSpec(emotion, intensity)
-    camera = Camera(yaw=yaw, pitch=pitch, roll=roll, zoom=zoom)
+    camera = CameraPath.parse(camera_path, Camera(yaw=yaw, pitch=pitch, roll=roll, zoom=zoom))
     config = GenerateConfig(size=size, fps=fps, blink_rate=blink_rate, head_motion=head_motion)
     check_output(output, overwrite)
     if motion_out is not None and motion_out.suffix.lower() not in (".npz", ".csv"):

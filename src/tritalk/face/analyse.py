@@ -152,3 +152,38 @@ def detect_landmarks_raw(rgb: np.ndarray) -> np.ndarray | None:
         return None
     h, w = rgb.shape[:2]
     return faces[0].landmarks / np.array([w, h, w], np.float32)
+
+
+class PortraitSegmenter:
+    """Person vs background: MediaPipe selfie segmentation (assets/models/selfie_segmentation.tflite,
+    Apache-2.0, from the mediapipe 0.10.21 wheel), run by the Tasks ImageSegmenter.
+
+    ``segment(rgb)`` -> (H, W) float32 person confidence in [0, 1] (hair, body and clothes included).
+    """
+
+    def __init__(self):
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        path = str(resources.files("tritalk") / "assets" / "models" / "selfie_segmentation.tflite")
+        options = vision.ImageSegmenterOptions(base_options=BaseOptions(model_asset_path=path),
+                                               output_confidence_masks=True, output_category_mask=False)
+        with quiet_native_stderr():
+            self._segmenter = vision.ImageSegmenter.create_from_options(options)
+
+    def __enter__(self) -> "PortraitSegmenter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._segmenter is not None:
+            self._segmenter.close()
+            self._segmenter = None
+
+    def segment(self, rgb: np.ndarray) -> np.ndarray:
+        import mediapipe as mp
+
+        result = self._segmenter.segment(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
+        mask = result.confidence_masks[0].numpy_view()
+        return np.array(mask, np.float32).reshape(rgb.shape[:2])

@@ -51,11 +51,15 @@ class FaceFit:
 
     @property
     def yaw_pitch_roll(self) -> tuple[float, float, float]:
-        """Head pose in degrees (conventions in types.py)."""
-        r = self.rotation
-        yaw = np.degrees(np.arctan2(r[0, 2], r[2, 2]))
-        pitch = np.degrees(np.arcsin(-np.clip(r[1, 2], -1, 1)))
-        roll = np.degrees(np.arctan2(r[1, 0], r[1, 1]))
+        """Head pose in degrees (conventions in types.py): the inverse of ``render.camera.rotation``.
+
+        That rotation is roll @ yaw @ pitch, whose last row is (-sin yaw, -cos yaw sin pitch,
+        cos yaw cos pitch) and whose first column is cos yaw (cos roll, sin roll, .).
+        """
+        r = self.rotation.astype(np.float64)
+        yaw = np.degrees(np.arctan2(-r[2, 0], np.hypot(r[2, 1], r[2, 2])))
+        pitch = np.degrees(np.arctan2(-r[2, 1], r[2, 2]))
+        roll = np.degrees(np.arctan2(r[1, 0], r[0, 0]))
         return float(yaw), float(pitch), float(roll)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tritalk.face.analyse import FaceAnalyser, FaceObservation
+from tritalk.face.analyse import FaceAnalyser, FaceObservation, PortraitSegmenter
 from tritalk.face.fit import FaceFit, fit_face
 from tritalk.face.model import FaceModel
 
@@ -30,6 +30,7 @@ class Subject:
     fit: FaceFit
     personal: np.ndarray  # (478, 3) observed landmarks in the model frame (cm): the photo's exact shape
     model: FaceModel
+    person: np.ndarray  # (S, S) float32 person confidence in [0, 1] (hair, body, clothes)
 
     @property
     def size(self) -> int:
@@ -68,7 +69,8 @@ def crop_square(image: np.ndarray, cx: float, cy: float, side: float, size: int)
 
 
 def prepare_subject(image: np.ndarray, size: int, analyser: FaceAnalyser, face: int | None = None,
-                    name: str = "the image", model: FaceModel | None = None) -> Subject:
+                    name: str = "the image", model: FaceModel | None = None,
+                    segmenter: PortraitSegmenter | None = None) -> Subject:
     model = model or FaceModel.load()
     first = analyser.analyse(image, face=face, name=name)
     cx, cy, side = crop_box(first, *image.shape[:2])
@@ -87,4 +89,9 @@ def prepare_subject(image: np.ndarray, size: int, analyser: FaceAnalyser, face: 
     fit = fit_face(obs, model)
     personal = fit.to_model(obs.landmarks.astype(np.float32)).astype(np.float32)
     logger.info("face fit: rms %.2f px, yaw/pitch/roll %s", fit.rms_px, np.round(fit.yaw_pitch_roll, 1))
-    return Subject(crop, obs, fit, personal, model)
+    if segmenter is None:
+        with PortraitSegmenter() as seg:
+            person = seg.segment(crop)
+    else:
+        person = segmenter.segment(crop)
+    return Subject(crop, obs, fit, personal, model, person)

@@ -1,57 +1,335 @@
-"""Emotion offsets (v1): the 8 MEAD emotions as FACS action units mapped onto ARKit shapes.
+"""Emotion (v2): the 8 MEAD emotions as whole-face FACS prototypes on ARKit shapes, over time.
 
-Each emotion is a prototype expression (Ekman & Friesen's FACS prototypes, e.g. happy =
-AU6 cheek raiser + AU12 lip-corner puller); ``emotion_offsets`` scales it by intensity and,
-for frames where the mouth speaks, keeps the lips readable: lip channels are damped while
-the jaw is open, brows/eyes/cheeks act fully. Issue "emotion control you can see" replaces
-these hand values with ones learned from data.
+What it does, per frame t:
+  1. An emotion track ``W (T, 8)``: the weight of each MEAD emotion (intensity x mixture
+     weight), from one ``EmotionSpec`` (constant) or an ``EmotionTimeline`` (segments joined by
+     raised-cosine cross-fades of ``transition_s``: no step, no kink).
+  2. The emotional expression ``E = W @ P``, ``P (8, 52)`` one prototype per emotion at
+     intensity 1: hand-tuned FACS prototypes (Ekman & Friesen's EMFACS, e.g. happy = AU6 cheek
+     raiser + AU12 lip-corner puller + AU25 lips part), or per-emotion means learned from
+     emotional video (``EmotionStats``, e.g. a MEAD-layout dataset; see ``fit_emotion_stats``).
+  3. Blending with the speech mouth, per region (``REGION``), so the lips stay speech-driven:
+       * ``free`` (brows, lids, cheeks, nose, mouth corners): added as they are;
+       * ``lips`` (lip closure, pressing, rolling, rounding, chin raise): emotion only at rest,
+         fading out while the mouth speaks (a pressed angry mouth still opens for each syllable);
+       * ``opening`` (jaw, lip raise/lower): a small rest opening (lips parted over the teeth in
+         a broad smile or a snarl) that the speech opening replaces, never adds to, plus an
+         emotion-dependent gain on the speech opening ("jaw tension": a surprised or angry
+         speaker opens wider, never less), so the mouth's speech rhythm is kept.
+
+AU -> ARKit: AU1 browInnerUp, AU2 browOuterUp*, AU4 browDown*, AU5 eyeWide*, AU6 cheekSquint*,
+AU7 eyeSquint*, AU9 noseSneer*, AU10 mouthUpperUp*, AU12 mouthSmile*, AU14 mouthDimple*,
+AU15 mouthFrown*, AU16 mouthLowerDown*, AU17 mouthShrugLower, AU20 mouthStretch*,
+AU23/24 mouthPress*, AU25/26 jawOpen (+ lips part), AU43 (lid droop) eyeBlink* below closure.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
-from tritalk.types import EMOTIONS, IDX, N_EXPR, EmotionSpec
+from tritalk.errors import ConfigError, WeightsError
+from tritalk.types import BLENDSHAPES, EMOTIONS, IDX, N_EXPR, EmotionSpec, EmotionTimeline
 
-# AU -> ARKit: AU1 browInnerUp, AU2 browOuterUp*, AU4 browDown*, AU5 eyeWide*, AU6 cheekSquint*,
-# AU7 eyeSquint*, AU9 noseSneer*, AU10 mouthUpperUp*, AU12 mouthSmile*, AU14 mouthDimple*,
-# AU15 mouthFrown*, AU17 mouthShrugLower, AU20 mouthStretch*, AU23 mouthPress*, AU26 jawOpen.
+logger = logging.getLogger(__name__)
+
+# Intensity-1 prototypes. A name without Left/Right that is not itself an ARKit name stands for
+# both sides. Strong on purpose: the mesh engine warps a photo, so an emotion must move the
+# whole face (brows, lids, cheeks, nose, mouth corners) to read as that emotion.
 PROTOTYPES: dict[str, dict[str, float]] = {
     "neutral": {},
-    "happy": {"mouthSmile": 0.75, "cheekSquint": 0.55, "eyeSquint": 0.35, "mouthDimple": 0.2},
-    "sad": {"browInnerUp": 0.8, "mouthFrown": 0.65, "browDown": 0.15, "mouthShrugLower": 0.35,
-            "eyeSquint": 0.2, "mouthPress": 0.2},
-    "angry": {"browDown": 0.9, "eyeSquint": 0.45, "mouthPress": 0.5, "noseSneer": 0.3, "mouthFrown": 0.25,
-              "eyeWide": 0.15},
-    "surprised": {"browInnerUp": 0.85, "browOuterUp": 0.85, "eyeWide": 0.8, "jawOpen": 0.18},
-    "fearful": {"browInnerUp": 0.85, "browOuterUp": 0.45, "eyeWide": 0.65, "mouthStretch": 0.5, "browDown": 0.2},
-    "disgusted": {"noseSneer": 0.8, "mouthUpperUp": 0.55, "browDown": 0.5, "eyeSquint": 0.4, "cheekSquint": 0.35,
-                  "mouthFrown": 0.3},
-    "contempt": {"mouthSmileLeft": 0.5, "mouthDimpleLeft": 0.45, "eyeSquint": 0.15, "mouthPressRight": 0.2},
+    # AU6 + AU12 (+ AU25: a broad smile parts the lips over the upper teeth)
+    "happy": {"mouthSmile": 0.95, "cheekSquint": 0.8, "eyeSquint": 0.45, "mouthDimple": 0.25,
+              "mouthUpperUp": 0.35, "mouthLowerDown": 0.25, "jawOpen": 0.04, "browInnerUp": 0.05},
+    # AU1 + AU4 + AU15 + AU17, upper lids drooping
+    "sad": {"browInnerUp": 1.0, "browDown": 0.35, "mouthFrown": 0.9, "mouthShrugLower": 0.6,
+            "mouthPress": 0.3, "eyeSquint": 0.25, "eyeBlink": 0.2, "mouthStretch": 0.1, "cheekSquint": 0.1},
+    # AU4 + AU5 + AU7 + AU23/24 (+ AU9/AU10: the upper lip lifts off the teeth)
+    "angry": {"browDown": 1.0, "eyeSquint": 0.6, "eyeWide": 0.25, "mouthPress": 0.5, "noseSneer": 0.55,
+              "mouthFrown": 0.45, "mouthUpperUp": 0.3, "mouthStretch": 0.25, "cheekSquint": 0.3,
+              "mouthRollLower": 0.1},
+    # AU1 + AU2 + AU5 + AU26
+    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.14,
+                  "mouthFunnel": 0.15, "mouthLowerDown": 0.2, "mouthUpperUp": 0.05},
+    # AU1 + AU2 + AU4 + AU5 + AU20 + AU25
+    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.6, "browDown": 0.3, "eyeWide": 1.0, "mouthStretch": 0.9,
+                "mouthLowerDown": 0.35, "jawOpen": 0.06, "mouthFrown": 0.2},
+    # AU9 + AU10 + AU15 + AU16 + AU17, brows lowered
+    "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.8, "browDown": 0.7, "eyeSquint": 0.55, "cheekSquint": 0.6,
+                  "mouthFrown": 0.5, "mouthShrugLower": 0.4, "mouthLowerDown": 0.2, "mouthShrugUpper": 0.3},
+    # unilateral AU12 + AU14 (the subject's left lip corner), a slight squint
+    "contempt": {"mouthSmileLeft": 0.6, "mouthDimpleLeft": 0.7, "mouthLeft": 0.2, "eyeSquint": 0.2,
+                 "mouthPressRight": 0.2, "browOuterUpLeft": 0.2, "noseSneerLeft": 0.15},
 }
-LIP_SHAPES = tuple(n for n in IDX if n.startswith("mouth"))
+
+# Speech-opening gain per emotion at intensity 1 ("jaw tension"): >= 1, an emotion never damps the
+# speech mouth; surprise and fear open wider, anger articulates harder.
+OPENING_GAIN: dict[str, float] = {
+    "neutral": 1.0, "happy": 1.1, "sad": 1.0, "angry": 1.15, "surprised": 1.3, "fearful": 1.15,
+    "disgusted": 1.05, "contempt": 1.0,
+}
+
+LIP_SHAPES: tuple[str, ...] = (
+    "mouthClose", "mouthFunnel", "mouthPucker", "mouthRollLower", "mouthRollUpper", "mouthShrugLower",
+    "mouthShrugUpper", "mouthPressLeft", "mouthPressRight",
+)
+OPENING_SHAPES: tuple[str, ...] = (
+    "jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight",
+)
+REGION: dict[str, str] = {n: "lips" if n in LIP_SHAPES else "opening" if n in OPENING_SHAPES else "free"
+                          for n in BLENDSHAPES}
 
 
-def prototype(name: str) -> np.ndarray:
-    """(52,) ARKit vector of an emotion at intensity 1; 'Left'/'Right'-less names apply to both sides."""
-    if name not in EMOTIONS:
-        raise KeyError(name)
+@dataclass(frozen=True)
+class EmotionConfig:
+    speaking_jaw: float = 0.12
+    """Speech jawOpen at which the mouth counts as fully speaking (rest-only lip shapes are gone)."""
+    speaking_smooth_s: float = 0.06
+    """Smoothing of the speaking weight, so rest-only shapes fade in and out between syllables."""
+    transition_s: float = 0.6
+    """Default cross-fade between timeline segments (raised cosine)."""
+
+
+def _vector(shapes: dict[str, float]) -> np.ndarray:
     v = np.zeros(N_EXPR, np.float32)
-    for shape, w in PROTOTYPES[name].items():
+    for shape, w in shapes.items():
         if shape in IDX:
             v[IDX[shape]] = w
+        elif shape + "Left" in IDX:
+            v[IDX[shape + "Left"]] = v[IDX[shape + "Right"]] = w
         else:
-            for side in ("Left", "Right"):
-                v[IDX[shape + side]] = w
+            raise KeyError(f"unknown ARKit shape '{shape}'")
     return v
 
 
-def emotion_offsets(spec: EmotionSpec, jaw_open: np.ndarray) -> np.ndarray:
-    """(T, 52) expression offsets for an emotion over T frames; ``jaw_open`` (T,) from speech."""
-    proto = prototype(spec.name) * spec.intensity
-    t = jaw_open.shape[0]
-    out = np.repeat(proto[None], t, 0)
-    lips = [IDX[n] for n in LIP_SHAPES]
-    speaking = np.clip(jaw_open / 0.25, 0, 1)[:, None]  # lips follow speech while the jaw is open
-    out[:, lips] *= 1.0 - 0.5 * speaking
-    return out
+def prototype(name: str) -> np.ndarray:
+    """(52,) ARKit offsets of a hand-tuned emotion prototype at intensity 1."""
+    if name not in EMOTIONS:
+        raise KeyError(name)
+    return _vector(PROTOTYPES[name])
+
+
+# --- learned statistics -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EmotionStats:
+    """Per-emotion expression statistics measured on emotional video (e.g. MEAD via ``tritalk prepare``).
+
+    ``mean[e]`` is the mean ARKit expression of emotion ``e`` minus the same speaker's neutral
+    mean (so identity and the speech mouth cancel), averaged over speakers; ``std[e]`` its
+    frame spread; ``count[e]`` the frames behind it. Saved as ``.npz`` with these arrays plus
+    ``emotions`` and ``blendshapes`` name lists (checked on load).
+    """
+
+    mean: np.ndarray  # (8, 52) float32, EMOTIONS x BLENDSHAPES
+    std: np.ndarray  # (8, 52) float32
+    count: np.ndarray  # (8,) int64
+
+    def save(self, path: str | Path) -> None:
+        np.savez(path, mean=self.mean, std=self.std, count=self.count, emotions=np.array(EMOTIONS),
+                 blendshapes=np.array(BLENDSHAPES))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "EmotionStats":
+        path = Path(path)
+        try:
+            d = np.load(path)
+            mean, std, count = d["mean"], d["std"], d["count"]
+            emotions, names = tuple(str(x) for x in d["emotions"]), tuple(str(x) for x in d["blendshapes"])
+        except (OSError, ValueError, KeyError) as e:
+            raise WeightsError(f"emotion statistics '{path}' cannot be read ({e}); "
+                               "give an .npz written by EmotionStats.save") from None
+        if names != BLENDSHAPES or emotions != EMOTIONS or mean.shape != (len(EMOTIONS), N_EXPR):
+            raise WeightsError(f"emotion statistics '{path}' are for another coefficient or emotion order; "
+                               "recompute them with this version of tritalk")
+        return cls(mean.astype(np.float32), std.astype(np.float32), count.astype(np.int64))
+
+
+def fit_emotion_stats(clips: list[tuple[str, str, np.ndarray]]) -> EmotionStats:
+    """Statistics from ``(speaker, emotion, expr (T, 52))`` clips, e.g. MediaPipe blendshapes of MEAD.
+
+    Each speaker's neutral mean is subtracted from their emotional clips (identity and the
+    average speech mouth cancel); the per-speaker emotion means are then averaged, so a speaker
+    with many clips does not dominate. Emotions without data get a zero mean and count 0.
+    """
+    by: dict[tuple[str, str], list[np.ndarray]] = {}
+    for speaker, emotion, expr in clips:
+        if emotion not in EMOTIONS:
+            raise ConfigError(f"unknown emotion '{emotion}' in the dataset; use one of: {', '.join(EMOTIONS)}")
+        expr = np.asarray(expr, np.float64)
+        if expr.ndim != 2 or expr.shape[1] != N_EXPR:
+            raise ConfigError(f"clip of {speaker}/{emotion} must be (T, {N_EXPR}), got {expr.shape}")
+        by.setdefault((speaker, emotion), []).append(expr)
+    mean = np.zeros((len(EMOTIONS), N_EXPR))
+    std = np.zeros((len(EMOTIONS), N_EXPR))
+    count = np.zeros(len(EMOTIONS), np.int64)
+    speakers = sorted({s for s, _ in by})
+    for k, emotion in enumerate(EMOTIONS):
+        offsets, spreads = [], []
+        for s in speakers:
+            if (s, emotion) not in by or (s, "neutral") not in by:
+                continue
+            frames = np.concatenate(by[(s, emotion)])
+            base = np.concatenate(by[(s, "neutral")]).mean(0)
+            offsets.append(frames.mean(0) - base)
+            spreads.append(frames.std(0))
+            count[k] += len(frames)
+        if offsets:
+            mean[k] = np.mean(offsets, 0)
+            std[k] = np.mean(spreads, 0)
+    return EmotionStats(mean.astype(np.float32), std.astype(np.float32), count)
+
+
+# --- timelines and text -------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"^\s*([a-z]+)\s*(?:@\s*([0-9.]+)\s*)?:\s*([0-9.]*)\s*-\s*([0-9.]*)\s*$")
+
+
+def parse_timeline(text: str, intensity: float = 0.5, transition_s: float | None = None) -> EmotionTimeline:
+    """``"neutral:0-2,happy:2-6,sad:6-"`` (seconds; an open end runs to the clip's end) -> EmotionTimeline.
+
+    A segment may carry its own intensity: ``"happy@0.9:2-6"``. Gaps between segments are neutral.
+    """
+    segments = []
+    for part in text.split(","):
+        m = _SEGMENT.match(part.lower())
+        if not m:
+            raise ConfigError(f"cannot read emotion segment '{part.strip()}'; write NAME:START-END in seconds, "
+                              "e.g. 'neutral:0-2,happy:2-6,sad:6-'")
+        name, level, start, end = m.groups()
+        if name not in EMOTIONS:
+            raise ConfigError(f"unknown emotion '{name}' in the timeline; choose one of: {', '.join(EMOTIONS)}")
+        try:
+            start_s = float(start) if start else 0.0
+            end_s = float(end) if end else math.inf
+            level_v = float(level) if level else intensity
+        except ValueError:
+            raise ConfigError(f"cannot read the numbers in emotion segment '{part.strip()}'; "
+                              "write NAME:START-END in seconds, e.g. 'happy:2-6'") from None
+        if not end_s > start_s:
+            raise ConfigError(f"emotion segment '{part.strip()}' ends before it starts; write START < END")
+        segments.append((EmotionSpec(name, level_v), start_s, end_s))
+    segments.sort(key=lambda s: s[1])
+    for (_, _, end_a), (spec_b, start_b, _) in zip(segments, segments[1:]):
+        if start_b < end_a - 1e-9:
+            raise ConfigError(f"emotion segments overlap at {start_b:g} s; give each second one emotion")
+    return EmotionTimeline(tuple(segments), EmotionConfig().transition_s if transition_s is None else transition_s)
+
+
+def parse_emotion(text: str, intensity: float = 0.5) -> EmotionSpec | EmotionTimeline:
+    """The CLI's ``--emotion``: a MEAD name, a timeline (``name:start-end,...``) or free text.
+
+    Free text ("quietly furious") needs the optional text model (``pip install 'tritalk[text]'``).
+    """
+    key = text.strip().lower()
+    if key in EMOTIONS:
+        return EmotionSpec(key, intensity)
+    if ":" in key and re.match(r"^[a-z]+\s*(@\s*[0-9.]+\s*)?:", key):
+        return parse_timeline(key, intensity)
+    if not key:
+        raise ConfigError(f"empty emotion; choose one of: {', '.join(EMOTIONS)}, a timeline or a description")
+    from tritalk.motion.emotion_text import describe_emotion
+
+    return describe_emotion(text, intensity)
+
+
+def emotion_track(emotion: EmotionSpec | EmotionTimeline, n_frames: int, fps: float) -> np.ndarray:
+    """(T, 8) float32 weight of each emotion (EMOTIONS order) per frame: intensity x mixture weight.
+
+    The neutral column holds what is left (1 - the others), so rows sum to 1.
+    """
+    if isinstance(emotion, EmotionSpec):
+        w = np.repeat(emotion.weights()[None], n_frames, 0)
+    else:
+        t = (np.arange(n_frames) + 0.5) / fps  # (T,) frame centres [s]
+        w = np.zeros((n_frames, len(EMOTIONS)))
+        w[:, 0] = 1.0  # gaps are neutral
+        for spec, start, end in emotion.segments:
+            inside = ((t >= start) & (t < end)).astype(np.float64)
+            w[inside > 0] = spec.weights()
+        half = emotion.transition_s * fps / 2.0
+        if half > 0.5 and n_frames > 1:
+            w = _raised_cosine_blur(w, half)
+    rest = 1.0 - w[:, 1:].sum(1)
+    w[:, 0] = np.clip(rest, 0, 1)
+    return w.astype(np.float32)
+
+
+def _raised_cosine_blur(w: np.ndarray, half: float) -> np.ndarray:
+    """Moving average with a raised-cosine (Hann) kernel of total width 2 * half frames: a step
+    becomes an S-curve over that width, with bounded slope and curvature."""
+    k = int(math.ceil(half))
+    x = np.arange(-k, k + 1) / max(half, 1e-9)
+    kernel = np.where(np.abs(x) <= 1, 0.5 + 0.5 * np.cos(np.pi * x), 0.0)
+    kernel /= kernel.sum()
+    pad = np.pad(w, ((k, k), (0, 0)), mode="edge")
+    return np.stack([np.convolve(pad[:, j], kernel, mode="valid") for j in range(w.shape[1])], 1)
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EmotionModel:
+    """Prototypes (8, 52), opening gains (8,) and the blending rules; ``offsets`` applies them."""
+
+    prototypes: np.ndarray  # (8, 52) float32, intensity-1 offsets per emotion
+    opening_gain: np.ndarray  # (8,) float32, >= 1
+    config: EmotionConfig = field(default_factory=EmotionConfig)
+    source: str = "hand-tuned FACS prototypes"
+
+    @classmethod
+    def default(cls) -> "EmotionModel":
+        protos = np.stack([prototype(e) for e in EMOTIONS])
+        return cls(protos, np.array([OPENING_GAIN[e] for e in EMOTIONS], np.float32))
+
+    @classmethod
+    def from_stats(cls, stats: EmotionStats | str | Path, level: float = 1.0) -> "EmotionModel":
+        """Prototypes learned from data: each emotion's mean offset, scaled so that ``level`` of the
+        measured expression is intensity 1 (MEAD's level 3 is its strongest). Emotions without data
+        keep the hand-tuned prototype."""
+        if not isinstance(stats, EmotionStats):
+            stats = EmotionStats.load(stats)
+        base = cls.default()
+        protos = base.prototypes.copy()
+        for k, e in enumerate(EMOTIONS):
+            if e != "neutral" and stats.count[k] > 0:
+                protos[k] = stats.mean[k] * level
+        return cls(protos, base.opening_gain, base.config, source=f"learned statistics ({int(stats.count.sum())} frames)")
+
+    def expression(self, track: np.ndarray) -> np.ndarray:
+        """(T, 52) emotional expression (before blending with speech) for an emotion track (T, 8)."""
+        return (track @ self.prototypes).astype(np.float32)
+
+    def offsets(self, track: np.ndarray, speech_expr: np.ndarray, fps: float) -> np.ndarray:
+        """(T, 52) offsets to ADD to the speech expression (T, 52) so the sum shows the emotion
+        with speech-driven lips (module docstring, step 3)."""
+        cfg = self.config
+        emo = self.expression(track)  # (T, 52)
+        jaw = speech_expr[:, IDX["jawOpen"]].astype(np.float64)
+        speaking = np.clip(jaw / cfg.speaking_jaw, 0.0, 1.0)
+        if cfg.speaking_smooth_s * fps > 0.3:
+            speaking = np.clip(gaussian_filter1d(speaking, cfg.speaking_smooth_s * fps, mode="nearest"), 0, 1)
+        out = emo.astype(np.float64)
+        lips = [IDX[n] for n in LIP_SHAPES]
+        out[:, lips] *= (1.0 - speaking)[:, None]
+        gain = track @ (self.opening_gain - 1.0)  # (T,) extra speech-opening share
+        for name in OPENING_SHAPES:
+            c = IDX[name]
+            s = speech_expr[:, c].astype(np.float64)
+            # the rest opening is replaced by the speech opening (max), then the speech part is amplified
+            out[:, c] = np.maximum(s, emo[:, c]) - s + gain * s
+        return out.astype(np.float32)
+
+
+def emotion_offsets(spec: EmotionSpec | EmotionTimeline, speech_expr: np.ndarray, fps: float = 25.0,
+                    model: EmotionModel | None = None) -> np.ndarray:
+    """(T, 52) expression offsets of an emotion (or timeline) over the frames of ``speech_expr`` (T, 52)."""
+    model = model or EmotionModel.default()
+    track = emotion_track(spec, speech_expr.shape[0], fps)
+    return model.offsets(track, speech_expr, fps)

@@ -1,87 +1,70 @@
-"""Mesh engine (v1): the photo, re-rendered through the fitted face mesh at each frame's expression and pose.
+"""Mesh engine: a full-portrait 2.5D scene from one photo, rendered at any expression, head pose and camera.
 
 How a frame is made:
  1. Expression offsets (ARKit coefficients relative to the photo's own expression) move the
-    subject's personal mesh (the photo's exact landmarks in the model frame); head pose and
-    the viewer camera rotate it about a neck pivot; the fitted camera projects it.
- 2. A 2.5D portrait mesh = the 468-vertex face (MediaPipe topology, mouth interior removed)
-    in front of a background sheet (Delaunay over the face outline, two rings around it and
-    the image border). Ring points follow the face outline with falling weights, the border
-    is fixed, so the warp fades smoothly into the untouched photo: no seam.
- 3. The rasterizer interpolates each vertex's photo coordinates per pixel (z-buffer,
-    barycentrics) and the photo is resampled there (``cv2.remap``); occlusion edges are
-    anti-aliased; the inner mouth (cavity, teeth) is painted inside the inner-lip contour.
+    subject's personal mesh (the photo's exact landmarks in the model frame); the head pose turns
+    it about a neck pivot; the fitted camera projects it.
+ 2. The portrait scene (portrait_mesh.py) adds a person sheet (hair, ears, neck, shoulders) with a
+    depth proxy and per-vertex head weights, and an inpainted background plate. The viewer camera
+    rotates the whole scene about the head centre (orthographic, like the fit's camera); the
+    background plane moves with parallax.
+ 3. The rasterizer interpolates each vertex's photo coordinates per pixel (z-buffer, barycentrics);
+    the photo is resampled there (``cv2.remap``) and composited over the background with the
+    person's soft alpha; occlusion edges are anti-aliased; eyelids, gaze and the inner mouth
+    (cavity, teeth) are synthesised.
+Camera conventions are in camera.py: ``Camera(yaw=30)`` is measured as a 30 degree yaw on the output.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from scipy.spatial import Delaunay
 
 from tritalk.face.model import FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, RIGHT_EYE, inner_lip_polygon
 from tritalk.face.subject import Subject
 from tritalk.render.camera import rotation
 from tritalk.render.mouth import MouthPalette, draw_mouth
-from tritalk.render.rasterizer import antialias, depth_edges, interpolate, rasterize
+from tritalk.render.portrait_mesh import PortraitConfig, build_scene
+from tritalk.render.rasterizer import antialias, depth_edges, interpolate, rasterize, triangle_areas
 from tritalk.types import IDX, Camera, Motion
 
 N_FACE = 468
 JAW_SHAPES = ("jawOpen", "jawLeft", "jawRight", "jawForward")
+FLIP = np.diag([1.0, -1.0, -1.0]).astype(np.float32)  # image frame (x, y down, z away) <-> model orientation
+EYEBALL_RADIUS_CM = 1.2
 
 
 @dataclass(frozen=True)
 class MeshEngineConfig:
-    ring_scales: tuple[float, ...] = (1.3, 1.75)  # ring radii / face-outline radius
-    ring_weights: tuple[float, ...] = (0.55, 0.15)  # how much of the outline's motion each ring follows
-    border_step: int = 8  # border points per image side
-    pivot_cm: tuple[float, float, float] = (0.0, -4.0, -9.0)  # neck pivot, relative to the face centroid
+    pivot_cm: tuple[float, float, float] = (0.0, -4.0, -9.0)  # neck pivot of head motion, from the face centroid
+    portrait: PortraitConfig = field(default_factory=PortraitConfig)
 
 
 class MeshEngine:
-    """Renders frames of one Subject. Build once per subject; ``render`` is cheap (~10 ms at 512^2)."""
+    """Renders frames of one Subject. Build once per subject; ``render`` takes ~10 ms at 512^2."""
 
     name = "mesh"
 
     def __init__(self, subject: Subject, config: MeshEngineConfig = MeshEngineConfig()):
         self.subject, self.config = subject, config
-        size = subject.size
         lm = subject.observation.landmarks
         self.src_xy = lm[:, :2].astype(np.float32)  # (478, 2) where each landmark sits in the photo
         tris = subject.model.triangles
         lips = set(INNER_LIP_UPPER) | set(INNER_LIP_LOWER)
-        keep = ~np.all(np.isin(tris, list(lips)), axis=1)  # drop the triangles spanning the mouth opening
-        self.face_tris = tris[keep]
-
-        # background sheet: outline + rings + border, triangulated in the photo
-        oval = np.array(FACE_OVAL)
-        centre = self.src_xy[oval].mean(0)
-        rings, self.ring_anchor, self.ring_weight = [], [], []
-        for scale, weight in zip(config.ring_scales, config.ring_weights):
-            rings.append(centre + (self.src_xy[oval] - centre) * scale)
-            self.ring_anchor.append(oval)
-            self.ring_weight.append(np.full(len(oval), weight, np.float32))
-        t = np.linspace(0, size - 1, config.border_step + 1, dtype=np.float32)
-        border = np.concatenate([np.stack([t, np.zeros_like(t)], 1), np.stack([t, np.full_like(t, size - 1)], 1),
-                                 np.stack([np.zeros_like(t[1:-1]), t[1:-1]], 1),
-                                 np.stack([np.full_like(t[1:-1], size - 1), t[1:-1]], 1)])
-        self.ring_anchor = np.concatenate(self.ring_anchor)
-        self.ring_weight = np.concatenate(self.ring_weight)
-        ring_xy = np.concatenate(rings)
-        # ring points that fall outside the image are clamped onto it (they stay valid sheet points)
-        ring_xy = np.clip(ring_xy, 0, size - 1)
-        self.sheet_src = np.concatenate([self.src_xy[oval], ring_xy, border]).astype(np.float32)
-        self.n_oval, self.n_ring = len(oval), len(ring_xy)
-        self.sheet_tris = Delaunay(self.sheet_src).simplices.astype(np.int32)
-        self.oval = oval
-
-        # all vertices rendered together: face (468) then sheet
-        self.faces_all = np.concatenate([self.face_tris, self.sheet_tris + N_FACE]).astype(np.int32)
-        self.src_all = np.concatenate([self.src_xy[:N_FACE], self.sheet_src]).astype(np.float32)
-        personal = subject.personal
-        self.pivot = personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
+        self.face_tris = tris[~np.all(np.isin(tris, list(lips)), axis=1)]  # the mouth opening is drawn apart
+        self.pivot = subject.personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
+        rest = subject.fit.to_image(subject.personal)
+        self.scene = build_scene(subject, rest, config.portrait)
+        self.oval = np.array(FACE_OVAL)
+        self.n_oval = len(self.oval)
+        self.faces_all = np.concatenate([self.face_tris, self.scene.sheet_tris + N_FACE]).astype(np.int32)
+        self.src_all = np.concatenate([self.src_xy[:N_FACE], self.scene.sheet_src]).astype(np.float32)
+        # the sheet in 3D at rest (image frame), and where its head part pivots
+        self.sheet_rest = np.concatenate([self.scene.sheet_src, self.scene.sheet_z[:, None]], 1).astype(np.float32)
+        self.src_area = triangle_areas(self.src_all, self.faces_all) + 1e-3
+        self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
         self.lip_poly = list(inner_lip_polygon())
         self.palette = MouthPalette.from_photo(subject.image, self.src_xy[list(INNER_LIP_UPPER + INNER_LIP_LOWER)],
@@ -116,21 +99,36 @@ class MeshEngine:
         return closed
 
     # --- geometry -----------------------------------------------------------------------------
-    def _pose(self, head: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
-        rot = rotation(head[0] + np.radians(camera.yaw), head[1] + np.radians(camera.pitch),
-                       head[2] + np.radians(camera.roll))
-        return rot, head[3:6].astype(np.float32)
+    def _camera_transform(self, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
+        """(3, 3) linear part and (3,) offset of the viewer transform in the image frame."""
+        rot = FLIP @ rotation(np.radians(camera.yaw), np.radians(camera.pitch), np.radians(camera.roll)) @ FLIP
+        c = self.scene.head_centre
+        lin = rot * np.array([camera.zoom, camera.zoom, 1.0], np.float32)[:, None]
+        half = self.subject.size / 2
+        zc = np.array([half, half, 0.0], np.float32)
+        # p' = zoom about the image centre of (R (p - c) + c)
+        off = (c - rot @ c - zc) * np.array([camera.zoom, camera.zoom, 1.0]) + zc
+        return lin.astype(np.float32), off.astype(np.float32)
 
-    def project(self, expr_delta: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
-        """(478, 3) image-space vertices (x, y px; z px, smaller = nearer) for one frame."""
+    def project(self, expr_delta: np.ndarray, head: np.ndarray, camera: Camera = Camera()) -> np.ndarray:
+        """(478, 3) image-space face vertices (x, y px; z px, smaller = nearer) for one frame."""
         x = self.subject.personal + np.tensordot(expr_delta, self.subject.model.expr_basis, axes=1)
-        rot, trans = self._pose(head, camera)
-        x = (x - self.pivot) @ rot.T + self.pivot + trans
-        img = self.subject.fit.to_image(x)
-        if camera.zoom != 1.0:
-            c = self.subject.size / 2
-            img[:, :2] = (img[:, :2] - c) * camera.zoom + c
-        return img
+        rot = rotation(head[0], head[1], head[2])
+        x = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
+        lin, off = self._camera_transform(camera)
+        return self.subject.fit.to_image(x) @ lin.T + off
+
+    def _sheet(self, face_v: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
+        """(N, 3) image-space sheet vertices: head part turns with the head, torso stays; then the camera."""
+        rot = FLIP @ rotation(head[0], head[1], head[2]) @ FLIP
+        shift = head[3:6] * np.array([1.0, -1.0, -1.0]) * self.subject.fit.scale
+        moved = (self.sheet_rest - self.pivot_img) @ rot.T + self.pivot_img + shift
+        w = self.scene.head_weight[:, None]
+        sheet = self.sheet_rest * (1 - w) + moved * w
+        lin, off = self._camera_transform(camera)
+        sheet = sheet @ lin.T + off
+        sheet[: self.n_oval] = face_v[self.oval]  # the sheet meets the face exactly at its outline
+        return sheet
 
     def frame_expr_delta(self, expr: np.ndarray) -> np.ndarray:
         """Motion coefficients are offsets from the photo's own expression, clipped to the valid range."""
@@ -138,27 +136,73 @@ class MeshEngine:
         return np.clip(ref + expr, 0.0, 1.0) - ref
 
     # --- rendering ----------------------------------------------------------------------------
-    def render(self, expr: np.ndarray, head: np.ndarray, camera: Camera = Camera()) -> np.ndarray:
-        """One RGB frame (S, S, 3) uint8 for expression (52,), head (6,) and a viewer camera."""
+    def render(self, expr: np.ndarray, head: np.ndarray, camera: Camera = Camera(),
+               gaze: np.ndarray | None = None) -> np.ndarray:
+        """One RGB frame (S, S, 3) uint8 for expression (52,), head (6,), a viewer camera and gaze (2,) [rad]."""
         size = self.subject.size
         delta = self.frame_expr_delta(expr)
         v = self.project(delta, head, camera)
-        face_xy = v[:N_FACE, :2]
-        move = v[self.oval, :2] - self.src_xy[self.oval]
-        ring_xy = self.sheet_src[self.n_oval:self.n_oval + self.n_ring] + \
-            move[np.tile(np.arange(len(self.oval)), len(self.config.ring_scales))] * self.ring_weight[:, None]
-        sheet_xy = np.concatenate([v[self.oval, :2], ring_xy, self.sheet_src[self.n_oval + self.n_ring:]])
-        xy = np.concatenate([face_xy, sheet_xy]).astype(np.float32)
-        far = float(v[:N_FACE, 2].max()) + 10.0 * size  # the sheet lies behind every face vertex
-        z = np.concatenate([v[:N_FACE, 2], np.full(len(sheet_xy), far, np.float32)])
+        sheet = self._sheet(v, head, camera)
+        xy = np.concatenate([v[:N_FACE, :2], sheet[:, :2]]).astype(np.float32)
+        # the sheet (hair, neck, body) never occludes the face: it is pushed behind it, keeping its own order
+        z = np.concatenate([v[:N_FACE, 2], sheet[:, 2] + 4.0 * size]).astype(np.float32)
         tri_id, bary, depth = rasterize(xy, z, self.faces_all, size, size)
         src = interpolate(tri_id, bary, self.faces_all, self.src_all, fill=-1.0)
-        out = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
-                        borderMode=cv2.BORDER_REFLECT_101)
-        out = antialias(out, depth_edges(depth, jump=0.05 * size))
+        if gaze is not None and np.any(gaze):
+            self._shift_gaze(src, v, gaze)
+        person = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REFLECT_101)
+        alpha = cv2.remap(self.scene.alpha, src[..., 0], src[..., 1], cv2.INTER_LINEAR, borderValue=0.0)
+        # disocclusions: where the sheet is stretched (a gap opening as the view turns), show the
+        # person's own filled-in colours, opaque, instead of the see-through background of the photo
+        stretch = triangle_areas(xy, self.faces_all) / self.src_area
+        opened = np.clip((stretch - 1.3) / 0.7, 0.0, 1.0).astype(np.float32)
+        opened[: len(self.face_tris)] = 0.0
+        open_px = np.where(tri_id >= 0, opened[np.maximum(tri_id, 0)], 0.0).astype(np.float32)
+        if open_px.max() > 0:
+            open_px = cv2.GaussianBlur(open_px, (0, 0), max(size / 256.0, 0.5))
+            filled = cv2.remap(self.scene.filled, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REFLECT_101)
+            k = open_px[..., None]
+            person = (person * (1 - k) + filled * (0.88 * k)).astype(np.uint8)  # the side of the head is turned from the light
+            alpha = alpha * (1 - open_px) + open_px
+        alpha[tri_id < 0] = 0.0
+        alpha[(tri_id >= 0) & (tri_id < len(self.face_tris))] = 1.0
+        background = self._background(camera)
+        out = (person.astype(np.float32) * alpha[..., None] + background.astype(np.float32) * (1 - alpha[..., None]))
+        out = antialias(out.astype(np.uint8), depth_edges(depth, jump=0.15 * size))
         self._close_eyes(out, src, v, delta)
         self._draw_mouth(out, v, delta, head, camera)
         return out
+
+    def _background(self, camera: Camera) -> np.ndarray:
+        if camera.yaw == 0 and camera.pitch == 0 and camera.roll == 0 and camera.zoom == 1:
+            return self.scene.background
+        lin, off = self._camera_transform(camera)
+        z = self.scene.background_z
+        m = np.array([[lin[0, 0], lin[0, 1], lin[0, 2] * z + off[0]],
+                      [lin[1, 0], lin[1, 1], lin[1, 2] * z + off[1]]], np.float32)
+        return cv2.warpAffine(self.scene.background, m, (self.subject.size,) * 2, flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REFLECT_101)
+
+    def _shift_gaze(self, src: np.ndarray, v: np.ndarray, gaze: np.ndarray) -> None:
+        """Move the iris inside each eye opening by resampling the eye interior (src coords) with an offset."""
+        size = src.shape[0]
+        shift = EYEBALL_RADIUS_CM * self.subject.fit.scale * np.sin(np.clip(gaze, -0.5, 0.5))
+        dx, dy = float(shift[0]), float(-shift[1])  # gaze > 0 = image right / up
+        for contour, _ in self.eyes:
+            poly = v[contour, :2]
+            x0, y0 = np.maximum(np.floor(poly.min(0)).astype(int) - 2, 0)
+            x1, y1 = np.minimum(np.ceil(poly.max(0)).astype(int) + 3, size)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+            cv2.fillPoly(mask, [np.round((poly - [x0, y0]) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+            width = float(np.ptp(poly[:, 0]))
+            mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
+            mask = cv2.GaussianBlur(mask, (0, 0), max(width * 0.06, 0.7))
+            src[y0:y1, x0:x1, 0] -= dx * mask
+            src[y0:y1, x0:x1, 1] -= dy * mask
 
     def _close_eyes(self, out: np.ndarray, src: np.ndarray, v: np.ndarray, delta: np.ndarray) -> None:
         """Blend in the closed-eye texture (same warp) as a blink or squint shuts each eye."""
@@ -197,7 +241,8 @@ class MeshEngine:
         jaw = self.project(jaw_only, head, camera) if np.any(jaw_only) else rest
         draw_mouth(out, lip, rest[list(INNER_LIP_UPPER), :2], jaw[list(INNER_LIP_LOWER), :2], self.palette)
 
-    def render_motion(self, motion: Motion, camera: Camera = Camera(), start: int = 0, stop: int | None = None):
-        """Yield frames start..stop of a Motion."""
+    def render_motion(self, motion: Motion, camera=Camera(), start: int = 0, stop: int | None = None):
+        """Yield frames start..stop of a Motion; ``camera`` is a Camera or a CameraPath."""
         for t in range(start, len(motion) if stop is None else stop):
-            yield self.render(motion.expr[t], motion.head[t], camera)
+            cam = camera.at(t / motion.fps) if hasattr(camera, "at") else camera
+            yield self.render(motion.expr[t], motion.head[t], cam, motion.gaze[t])

@@ -108,3 +108,10 @@ def antialias(image: np.ndarray, edges: np.ndarray) -> np.ndarray:
     box = sum(pad[i:i + img.shape[0], j:j + img.shape[1]] for i in range(3) for j in range(3)) / 9.0
     out = np.where(edges[..., None], box, img)
     return out.astype(image.dtype)
+
+
+def triangle_areas(xy: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(F,) unsigned areas [px^2] of triangles ``faces`` over 2D vertices ``xy`` (V, 2)."""
+    t = xy[faces]
+    a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
+    return 0.5 * np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])

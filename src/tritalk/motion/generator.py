@@ -1,0 +1,257 @@
+"""G_m (Sec. III-A2): audio features -> per-frame ARKit mouth coefficients, a transformer encoder.
+
+    a_{1:T} = E_a(A)                                   (T, D)   audio/encoders.py
+    x_t     = W [a_{t-δa}, ..., a_{t+δa}]              (T, d)   windowed features, δa = 2
+    h       = TransformerEncoder(x)                    (T, d)   attention limited to +-attn_span frames
+    e_t     = sigmoid(W_o h_t)                         (T, K)   mouth targets (MOUTH_TARGETS stems)
+
+The model runs at its own ``rate`` (25 Hz, the rate of the talking-face videos it is trained on);
+``LearnedSpeechMotion.generate`` resamples in time, so any output fps and any length (odd ones
+included) come out frame-exact. Attention is banded (each frame sees +-``attn_span`` frames per
+layer), so a clip of any length is processed in chunks with an exact overlap (memory stays flat
+for 10 minutes of speech) and ``causal=True`` gives a streaming model (window and attention look
+only backwards: no latency beyond one frame).
+
+Outputs are "above the speaker's rest" like v1 (``motion/speech.py``): 0 = the photo's own mouth.
+Only mouth and jaw channels are written; head, gaze and the other channels are zero (blinks,
+head motion and emotion are layered on afterwards by the pipeline).
+
+Named generators (``load_speech_generator``): ``gm`` (this model, the checkpoint shipped in
+``assets/motion/gm``), ``v1`` (the linear baseline of ``motion/speech.py``), or a checkpoint directory.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from tritalk.audio.encoders import AudioEncoder, EncoderConfig, build_encoder
+from tritalk.audio.features import AudioFeatures
+from tritalk.errors import ConfigError
+from tritalk.io.checkpoint import Pretrained
+from tritalk.motion.speech import MOUTH_TARGETS, SpeechMotion, target_columns
+from tritalk.types import N_EXPR, AudioClip, Motion
+
+import torch
+from torch import nn
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MotionGeneratorConfig:
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    """Which E_a produces the input features (its kind decides in_dim)."""
+    in_dim: int = 56
+    """Feature size D of the encoder (56 for ``acoustic``)."""
+    window: int = 2
+    """δa (Sec. III-A2): each frame sees the features of t-δa..t+δa (t-2δa..t when causal)."""
+    d_model: int = 64
+    n_layers: int = 3
+    n_heads: int = 4
+    ff_dim: int = 128
+    dropout: float = 0.1
+    attn_span: int = 12
+    """Frames each side a layer attends to (12 = 0.48 s at 25 Hz: a syllable or two of context)."""
+    causal: bool = False
+    """Streaming: no look-ahead in the window or the attention."""
+    rate: float = 25.0
+    """Frame rate the model runs at [Hz]; outputs are resampled to the requested fps."""
+    targets: tuple[str, ...] = MOUTH_TARGETS
+    """Output channels: ARKit names or Left/Right stems (written to both sides)."""
+    predict_head: bool = False
+    """Also predict head yaw/pitch/roll [rad] (off: motion/head.py owns head motion)."""
+    feature_mean: tuple[float, ...] = ()
+    """Per-feature normalisation, filled from the training data (empty = identity)."""
+    feature_std: tuple[float, ...] = ()
+
+    def __post_init__(self):
+        if self.d_model % self.n_heads:
+            raise ConfigError(f"d_model {self.d_model} must be divisible by n_heads {self.n_heads}")
+        if self.window < 0 or self.attn_span < 1 or self.rate <= 0:
+            raise ConfigError("window must be >= 0, attn_span >= 1 and rate > 0")
+        for t in self.targets:
+            target_columns(t)  # ConfigError on an unknown name
+        if self.feature_mean and len(self.feature_mean) != self.in_dim:
+            raise ConfigError(f"feature_mean has {len(self.feature_mean)} values, in_dim is {self.in_dim}")
+
+    @property
+    def receptive_field(self) -> int:
+        """Frames on each side that can influence one output frame."""
+        return self.n_layers * self.attn_span + 2 * self.window
+
+
+def expansion_matrix(targets: tuple[str, ...]) -> np.ndarray:
+    """(K, 52) 0/1: target k -> its ARKit column(s)."""
+    m = np.zeros((len(targets), N_EXPR), np.float32)
+    for k, t in enumerate(targets):
+        m[k, target_columns(t)] = 1.0
+    return m
+
+
+def band_mask(n: int, span: int, causal: bool, device=None) -> torch.Tensor:
+    """(T, T) bool, True = not attended: |i - j| > span, or j > i when causal."""
+    i = torch.arange(n, device=device)
+    d = i[None, :] - i[:, None]  # key - query
+    mask = d.abs() > span
+    if causal:
+        mask |= d > 0
+    return mask
+
+
+class MotionGenerator(nn.Module, Pretrained):
+    """G_m: (B, T, D) audio features at ``config.rate`` -> (B, T, K) mouth coefficients in [0, 1]."""
+
+    Config = MotionGeneratorConfig
+
+    def __init__(self, config: MotionGeneratorConfig):
+        super().__init__()
+        self.config = c = config
+        mean = torch.tensor(c.feature_mean, dtype=torch.float32) if c.feature_mean else torch.zeros(c.in_dim)
+        std = torch.tensor(c.feature_std, dtype=torch.float32) if c.feature_std else torch.ones(c.in_dim)
+        self.register_buffer("feature_mean", mean, persistent=False)  # from the config, not the weights file
+        self.register_buffer("feature_std", std.clamp_min(1e-3), persistent=False)
+        self.proj = nn.Linear(c.in_dim * (2 * c.window + 1), c.d_model)
+        layer = nn.TransformerEncoderLayer(c.d_model, c.n_heads, c.ff_dim, c.dropout, batch_first=True,
+                                           norm_first=True, activation="gelu")
+        self.encoder = nn.TransformerEncoder(layer, c.n_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(c.d_model)
+        self.out = nn.Linear(c.d_model, len(c.targets))
+        nn.init.constant_(self.out.bias, -3.0)  # start near rest (sigmoid(-3) = 0.05)
+        self.head = nn.Linear(c.d_model, 3) if c.predict_head else None
+
+    def _windows(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, D) -> (B, T, (2δa+1) D), ends padded by repeating the edge frames."""
+        c = self.config
+        if c.window == 0:
+            return x
+        left, right = (2 * c.window, 0) if c.causal else (c.window, c.window)
+        xp = torch.cat([x[:, :1].expand(-1, left, -1), x, x[:, -1:].expand(-1, right, -1)], dim=1)
+        w = xp.unfold(1, 2 * c.window + 1, 1)  # (B, T, D, 2δa+1)
+        return w.transpose(2, 3).reshape(x.shape[0], x.shape[1], -1)
+
+    def forward(self, features: torch.Tensor, key_padding_mask: torch.Tensor | None = None
+                ) -> dict[str, torch.Tensor]:
+        """features (B, T, D) -> {"coeffs": (B, T, K) in [0, 1], "hidden": (B, T, d)[, "head": (B, T, 3) rad]}."""
+        c = self.config
+        x = (features - self.feature_mean) / self.feature_std
+        h = self.proj(self._windows(x))
+        mask = band_mask(h.shape[1], c.attn_span, c.causal, h.device)
+        h = self.norm(self.encoder(h, mask=mask, src_key_padding_mask=key_padding_mask))
+        out = {"coeffs": torch.sigmoid(self.out(h)), "hidden": h}
+        if self.head is not None:
+            out["head"] = 0.3 * torch.tanh(self.head(h))  # +-17 deg: talking-head range
+        return out
+
+    @torch.no_grad()
+    def predict(self, features: np.ndarray, chunk: int = 500) -> dict[str, np.ndarray]:
+        """(T, D) numpy -> {"coeffs": (T, K)[, "head": (T, 3)]}; chunks with an exact overlap."""
+        was_training = self.training
+        self.eval()
+        try:
+            n = features.shape[0]
+            r = self.config.receptive_field
+            x = torch.from_numpy(np.ascontiguousarray(features, np.float32))[None]
+            parts: dict[str, list] = {}
+            for start in range(0, max(n, 1), chunk):
+                lo, hi = max(0, start - r), min(n, start + chunk + r)
+                if hi <= lo:
+                    break
+                out = self.forward(x[:, lo:hi])
+                for k in ("coeffs", "head"):
+                    if k in out:
+                        parts.setdefault(k, []).append(out[k][0, start - lo: min(n, start + chunk) - lo].numpy())
+            k_out = len(self.config.targets)
+            res = {"coeffs": np.concatenate(parts["coeffs"]) if parts else np.zeros((0, k_out), np.float32)}
+            if "head" in parts:
+                res["head"] = np.concatenate(parts["head"])
+            return res
+        finally:
+            self.train(was_training)
+
+
+def resample_frames(x: np.ndarray, src_fps: float, dst_fps: float, n_out: int) -> np.ndarray:
+    """(T, C) sampled at frame centres of src_fps -> (n_out, C) at dst_fps (linear, ends held)."""
+    if math.isclose(src_fps, dst_fps) and x.shape[0] == n_out:
+        return x
+    if x.shape[0] == 0:
+        return np.zeros((n_out, x.shape[1]), x.dtype)
+    t = np.clip((np.arange(n_out) + 0.5) / dst_fps * src_fps - 0.5, 0, x.shape[0] - 1)
+    i0 = np.floor(t).astype(np.int64)
+    i1 = np.minimum(i0 + 1, x.shape[0] - 1)
+    w = (t - i0)[:, None]
+    return (x[i0] * (1 - w) + x[i1] * w).astype(x.dtype)
+
+
+def default_checkpoint_dir() -> Path:
+    return Path(str(resources.files("tritalk") / "assets" / "motion" / "gm"))
+
+
+class LearnedSpeechMotion:
+    """The speech generator interface (``generate(features-or-audio, seed) -> Motion``) around G_m."""
+
+    name = "gm"
+
+    def __init__(self, model: MotionGenerator, encoder: AudioEncoder | None = None):
+        self.model = model.eval()
+        self.encoder = encoder if encoder is not None else build_encoder(model.config.encoder)
+        self._expand = expansion_matrix(model.config.targets)
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None, audio_encoder_path: str | None = None) -> "LearnedSpeechMotion":
+        model = _load_model(str(directory or default_checkpoint_dir()))
+        enc_cfg = model.config.encoder
+        if audio_encoder_path is not None:
+            enc_cfg = replace(enc_cfg, path=str(audio_encoder_path))
+        return cls(model, build_encoder(enc_cfg))
+
+    def generate(self, audio: AudioFeatures | AudioClip, seed: int = 0, fps: float | None = None,
+                 n_frames: int | None = None) -> Motion:
+        """Mouth animation: as many frames as ``audio`` (AudioFeatures), or ``ceil(duration * fps)``."""
+        del seed  # deterministic (dropout is off at inference)
+        rate = self.model.config.rate
+        if isinstance(audio, AudioFeatures):
+            fps, n = audio.fps, len(audio)
+            if self.encoder.needs_audio:
+                raise ConfigError(f"the '{self.model.config.encoder.kind}' audio encoder needs the audio clip; "
+                                  "call generate(AudioClip, fps=...)")
+            feats = self.encoder.encode(audio, fps, n)
+            feats = resample_frames(feats, fps, rate, max(1, math.ceil(n * rate / fps)))
+        else:
+            fps = float(fps or rate)
+            n = math.ceil(round(audio.duration * fps, 6)) if n_frames is None else n_frames
+            feats = self.encoder.encode(audio, rate, max(1, math.ceil(round(audio.duration * rate, 6))))
+        pred = self.model.predict(feats)
+        coeffs = resample_frames(pred["coeffs"], rate, fps, n)  # (T, K)
+        expr = np.clip(coeffs @ self._expand, 0.0, 1.0).astype(np.float32)  # (T, 52)
+        head = np.zeros((n, 6), np.float32)
+        if "head" in pred:
+            head[:, :3] = resample_frames(pred["head"], rate, fps, n)
+        return Motion(expr, head, np.zeros((n, 2), np.float32), fps)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model(directory: str) -> MotionGenerator:
+    return MotionGenerator.from_pretrained(directory)
+
+
+MOTION_MODELS = ("gm", "v1")
+
+
+def load_speech_generator(name: str = "gm", audio_encoder_path: str | None = None):
+    """A speech -> mouth generator by name (``gm``, ``v1``) or checkpoint directory."""
+    if name == "v1":
+        return SpeechMotion()
+    if name == "gm":
+        return LearnedSpeechMotion.load(None, audio_encoder_path)
+    path = Path(name)
+    if path.is_dir():
+        return LearnedSpeechMotion.load(path, audio_encoder_path)
+    raise ConfigError(f"unknown motion model '{name}'; choose one of: {', '.join(MOTION_MODELS)}, "
+                      "or give a checkpoint directory (config.json + model.safetensors)")

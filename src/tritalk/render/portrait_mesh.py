@@ -1,0 +1,132 @@
+"""The full-portrait 2.5D scene of the mesh engine: person sheet with a depth proxy + background plate.
+
+From one photo (a Subject):
+  * person layer: a Delaunay sheet over a regular grid inside the person mask (MediaPipe selfie
+    segmentation: hair, ears, neck, shoulders, clothes) joined to the face outline. Its depth proxy
+    is a head ellipsoid fitted to the face (front surface inside the head silhouette) and a plane
+    through the head centre for the torso; each vertex also carries a head weight (1 = moves with
+    the head, 0 = torso; the neck blends) so the head turns over still shoulders.
+  * background plate: the photo with the person removed and the hole filled by push-pull
+    inpainting (a smooth continuation of the surrounding background), seen behind the person when
+    the view turns.
+Depths are image-frame pixels, smaller = nearer (``FaceFit.to_image``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from tritalk.face.model import FACE_OVAL
+from tritalk.face.subject import Subject
+
+
+@dataclass(frozen=True)
+class PortraitConfig:
+    grid: int = 40  # sheet grid cells per side
+    head_width_scale: float = 1.12  # head ellipsoid x radius / half face-outline width (ears, hair)
+    head_depth_scale: float = 0.9  # z radius / x radius of the visible (front) half: flatter than a skull,
+    # so the sheet next to the face does not open wide gaps when the view turns
+    neck_fade: float = 0.45  # head weight fades to 0 over this many face heights below the chin
+    background_depth: float = 3.0  # background plane distance behind the head centre, in head radii
+    person_threshold: float = 0.5  # segmentation confidence that counts as person
+
+
+@dataclass(frozen=True)
+class PortraitScene:
+    sheet_src: np.ndarray  # (N, 2) float32 photo coordinates; the first len(FACE_OVAL) are the face outline
+    sheet_z: np.ndarray  # (N,) float32 depth [px], smaller = nearer
+    head_weight: np.ndarray  # (N,) float32 in [0, 1]
+    sheet_tris: np.ndarray  # (F, 3) int32
+    alpha: np.ndarray  # (S, S) float32 person coverage (soft)
+    filled: np.ndarray  # (S, S, 3) uint8 photo with gaps inside the person region filled from the person
+    background: np.ndarray  # (S, S, 3) uint8 photo with the person inpainted
+    head_centre: np.ndarray  # (3,) float32 image-frame centre of the head ellipsoid
+    head_radius: float  # x radius of the head ellipsoid [px]
+    background_z: float  # depth of the background plane [px]
+
+
+def fill_holes(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Push-pull inpainting: fill ``hole`` (H, W bool) by mask-weighted pyramid averaging."""
+    img = image.astype(np.float32)
+    w = (~hole).astype(np.float32)
+    levels = [(img * w[..., None], w)]
+    while min(levels[-1][1].shape) > 4 and levels[-1][1].min() <= 0.0:
+        c, m = levels[-1]
+        levels.append((cv2.pyrDown(c), cv2.pyrDown(m)))
+    c, m = levels[-1]
+    filled = c / np.maximum(m, 1e-6)[..., None]
+    for c, m in reversed(levels[:-1]):
+        up = cv2.resize(filled, (m.shape[1], m.shape[0]), interpolation=cv2.INTER_LINEAR)
+        own = c / np.maximum(m, 1e-6)[..., None]
+        k = np.clip(m, 0, 1)[..., None]
+        filled = own * k + up * (1 - k)
+    out = np.where(hole[..., None], filled, img)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig = PortraitConfig()) -> PortraitScene:
+    """``face_img`` (478, 3): the face landmarks in the image frame at rest (x, y, z px)."""
+    size = subject.size
+    person = subject.person
+    oval = np.array(FACE_OVAL)
+    oval_xy = face_img[oval, :2]
+    x0, y0 = oval_xy.min(0)
+    x1, y1 = oval_xy.max(0)
+    face_w, face_h = x1 - x0, y1 - y0
+    rx = 0.5 * face_w * config.head_width_scale
+    ry = 0.62 * face_h
+    rz = rx * config.head_depth_scale
+    front = float(np.median(face_img[:468, 2]))
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2 - 0.12 * face_h, front + 0.7 * rz], np.float32)
+    chin_y = float(face_img[152, 1])
+
+    # person region: soft alpha from the segmentation, extended by the face itself
+    face_mask = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(face_mask, [np.round(oval_xy).astype(np.int32)], 1)
+    alpha = np.maximum(person, face_mask.astype(np.float32))
+    alpha = cv2.GaussianBlur(alpha, (0, 0), max(size / 512.0, 0.5))
+    solid = alpha > config.person_threshold
+    grow = max(3, int(size * 0.03)) | 1
+    cover = cv2.dilate(solid.astype(np.uint8), np.ones((grow, grow), np.uint8)).astype(bool)
+
+    # sheet vertices: the face outline + grid points inside the (grown) person region
+    t = np.linspace(0, size - 1, config.grid + 1, dtype=np.float32)
+    gx, gy = np.meshgrid(t, t)
+    grid = np.stack([gx.ravel(), gy.ravel()], 1)
+    gi = np.clip(np.round(grid).astype(int), 0, size - 1)
+    keep = cover[gi[:, 1], gi[:, 0]]
+    inside_face = cv2.pointPolygonTest  # grid points well inside the face are hidden by the face mesh
+    oval_c = oval_xy.mean(0)
+    shrunk = (oval_c + (oval_xy - oval_c) * 0.85).astype(np.float32)
+    keep &= np.array([inside_face(shrunk, (float(x), float(y)), False) < 0 for x, y in grid])
+    pts = np.concatenate([oval_xy, grid[keep]]).astype(np.float32)
+    tris = Delaunay(pts).simplices
+    cen = pts[tris].mean(1)
+    ci = np.clip(np.round(cen).astype(int), 0, size - 1)
+    tris = tris[cover[ci[:, 1], ci[:, 0]]].astype(np.int32)
+
+    # depth proxy: head ellipsoid front surface, torso plane through the head centre
+    dx = (pts[:, 0] - centre[0]) / rx
+    dy = (pts[:, 1] - centre[1]) / ry
+    r2 = dx ** 2 + dy ** 2
+    z = np.where(r2 < 1.0, centre[2] - rz * np.sqrt(np.clip(1.0 - r2, 0, 1)), centre[2])
+    z[: len(oval)] = face_img[oval, 2]
+    below = np.clip((pts[:, 1] - chin_y) / (config.neck_fade * face_h), 0, 1)
+    outside_head = np.clip(np.sqrt(r2) - 1.0, 0, 1) * (pts[:, 1] > centre[1])
+    head_w = np.clip(1.0 - np.maximum(below, outside_head * 2.0), 0, 1).astype(np.float32)
+    head_w[: len(oval)] = 1.0
+
+    halo = (alpha > 0.15).astype(np.uint8)  # semi-transparent hair fringe goes into the hole too
+    hole = cv2.dilate(halo, np.ones((grow, grow), np.uint8)).astype(bool)
+    background = fill_holes(subject.image, hole)
+    # what disoccluded (stretched) parts of the person show: the person's own colours pushed into the
+    # see-through gaps (between hair and neck, around the ears), never the background behind them
+    # (blurred: a stretched strip of fine texture would read as smeared stripes; a smooth tone does not)
+    filled = fill_holes(subject.image, (alpha < 0.6) & cover)
+    filled = cv2.GaussianBlur(filled, (0, 0), size / 80.0)
+    return PortraitScene(pts, z.astype(np.float32), head_w, tris, alpha.astype(np.float32), filled, background,
+                         centre, float(rx), float(centre[2] + config.background_depth * rx))
