@@ -163,14 +163,13 @@ class MeshEngine:
             open_px = cv2.GaussianBlur(open_px, (0, 0), max(size / 256.0, 0.5))
             filled = cv2.remap(self.scene.filled, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REFLECT_101)
-            k = open_px[..., None]
-            person = (person * (1 - k) + filled * (0.88 * k)).astype(np.uint8)  # the side of the head is turned from the light
+            person = cv2.blendLinear(person, filled, 1.0 - open_px, open_px)
             alpha = alpha * (1 - open_px) + open_px
         alpha[tri_id < 0] = 0.0
         alpha[(tri_id >= 0) & (tri_id < len(self.face_tris))] = 1.0
         background = self._background(camera)
-        out = (person.astype(np.float32) * alpha[..., None] + background.astype(np.float32) * (1 - alpha[..., None]))
-        out = antialias(out.astype(np.uint8), depth_edges(depth, jump=0.15 * size))
+        out = cv2.blendLinear(person, background, alpha, 1.0 - alpha)
+        out = antialias(out, depth_edges(depth, jump=0.15 * size))
         self._close_eyes(out, src, v, delta)
         self._draw_mouth(out, v, delta, head, camera)
         return out

@@ -128,5 +128,6 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     # (blurred: a stretched strip of fine texture would read as smeared stripes; a smooth tone does not)
     filled = fill_holes(subject.image, (alpha < 0.6) & cover)
     filled = cv2.GaussianBlur(filled, (0, 0), size / 80.0)
+    filled = (filled.astype(np.float32) * 0.88).astype(np.uint8)  # the side of the head is turned from the light
     return PortraitScene(pts, z.astype(np.float32), head_w, tris, alpha.astype(np.float32), filled, background,
                          centre, float(rx), float(centre[2] + config.background_depth * rx))

@@ -103,11 +103,12 @@ def antialias(image: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Soften occlusion edges: edge pixels take a 3x3 box average (a post-process AA, like MLAA-lite)."""
     if not edges.any():
         return image
-    img = image.astype(np.float32)
-    pad = np.pad(img, ((1, 1), (1, 1), (0, 0)), mode="edge")
-    box = sum(pad[i:i + img.shape[0], j:j + img.shape[1]] for i in range(3) for j in range(3)) / 9.0
-    out = np.where(edges[..., None], box, img)
-    return out.astype(image.dtype)
+    import cv2
+
+    box = cv2.blur(image, (3, 3), borderType=cv2.BORDER_REPLICATE)
+    out = image.copy()
+    out[edges] = box[edges]
+    return out
 
 
 def triangle_areas(xy: np.ndarray, faces: np.ndarray) -> np.ndarray:
