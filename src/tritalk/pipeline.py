@@ -21,10 +21,11 @@ import numpy as np
 
 from tritalk.audio.features import audio_features
 from tritalk.config import GenerateConfig
-from tritalk.errors import ConfigError, OutputError
+from tritalk.errors import ConfigError
 from tritalk.face.analyse import FaceAnalyser, PortraitSegmenter
+from tritalk.face.fit import check_head_pose
 from tritalk.face.subject import Subject, prepare_subject
-from tritalk.io.media import VideoWriter, load_audio, load_image
+from tritalk.io.media import VideoWriter, check_output_path, load_audio, load_image
 from tritalk.motion.blink import apply_blinks
 from tritalk.motion.emotion import EmotionModel, emotion_track, parse_emotion
 from tritalk.motion.gaze import gaze_track
@@ -74,15 +75,8 @@ class Result:
 
 
 def check_output(path: str | Path, overwrite: bool = False) -> Path:
-    """Fail before any work if the output cannot be written."""
-    path = Path(path)
-    if path.suffix.lower() != ".mp4":
-        raise OutputError(f"output '{path}' must end in .mp4; tritalk writes H.264 + AAC mp4 files")
-    if path.is_dir():
-        raise OutputError(f"output '{path}' is a directory; give a file name ending in .mp4")
-    if path.exists() and not overwrite:
-        raise OutputError(f"'{path}' already exists; pass --overwrite to replace it or choose another name")
-    return path
+    """Fail before any work if the output cannot be written (tritalk writes H.264 + AAC .mp4)."""
+    return check_output_path(path, overwrite)
 
 
 class TalkingHead:
@@ -115,8 +109,10 @@ class TalkingHead:
     def subject(self, image: str | Path | np.ndarray, face: int | None = None, size: int | None = None) -> Subject:
         name = f"'{image}'" if not isinstance(image, np.ndarray) else "the image"
         rgb = load_image(image) if not isinstance(image, np.ndarray) else image
-        return prepare_subject(rgb, size or self.config.size, self.analyser, face=face, name=name,
-                               segmenter=self.segmenter)
+        subject = prepare_subject(rgb, size or self.config.size, self.analyser, face=face, name=name,
+                                  segmenter=self.segmenter)
+        check_head_pose(subject.fit, name)  # a heavy profile: say the angle and the range that works
+        return subject
 
     def motion(self, audio: AudioClip, emotion: EmotionLike = EmotionSpec(), seed: int = 0) -> Motion:
         """Speech mouth + emotion (per region, lips stay speech-driven) + head pose + gaze + blinks."""
@@ -135,6 +131,8 @@ class TalkingHead:
     def generate(self, image: str | Path | np.ndarray, audio: str | Path | AudioClip,
                  emotion: EmotionLike = EmotionSpec(), camera: Camera | CameraPath = Camera(), seed: int = 0,
                  face: int | None = None, motion: Motion | None = None) -> Result:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ConfigError(f"seed {seed} is invalid; use a whole number >= 0")
         clip = audio if isinstance(audio, AudioClip) else load_audio(audio)
         subject = self.subject(image, face=face)
         if motion is None:

@@ -24,7 +24,8 @@ from tritalk.types import BLENDSHAPES, N_EXPR
 
 logger = logging.getLogger(__name__)
 
-MIN_FACE_PX = 48  # below this inter-ocular+ width the landmark net is unreliable
+MIN_FACE_PX = 48  # landmark-box width below which the landmark net is unreliable
+MAX_YAW_HINT_DEG = 60  # face/fit.py MAX_YAW_DEG: MediaPipe stops finding faces at ~67 deg
 N_LANDMARKS = 478
 
 
@@ -127,11 +128,14 @@ class FaceAnalyser:
         return [FaceObservation(p, b, m, len(faces), i) for i, (p, b, m) in enumerate(faces)]
 
     def analyse(self, rgb: np.ndarray, face: int | None = None, name: str = "the image") -> FaceObservation:
+        if face is not None and (isinstance(face, bool) or not isinstance(face, (int, np.integer)) or face < 0):
+            raise ConfigError(f"--face {face} is invalid; use 0 for the largest face, 1 for the next, ...")
         faces = self.detect_all(rgb)
         if not faces:
-            raise NoFaceError(f"no face found in {name}; use a photo where one face is clearly visible, "
-                              f"roughly frontal and at least {MIN_FACE_PX * 2} px wide")
-        if face is not None and not 0 <= face < len(faces):
+            raise NoFaceError(f"no face found in {name}; use a photo with one clearly visible face, turned "
+                              f"less than {MAX_YAW_HINT_DEG} deg from frontal and at least {MIN_FACE_PX} px wide "
+                              f"(a small face in a large photo: crop the photo around it)")
+        if face is not None and face >= len(faces):
             raise ConfigError(f"--face {face} asked for, but {name} has {len(faces)} face(s); "
                               f"use --face 0..{len(faces) - 1} (0 = largest)")
         chosen = faces[face or 0]
@@ -140,7 +144,7 @@ class FaceAnalyser:
                            len(faces), name)
         if chosen.width < MIN_FACE_PX:
             raise NoFaceError(f"the face in {name} is only {chosen.width:.0f} px wide; use a photo where the "
-                              f"face is at least {MIN_FACE_PX * 2} px wide")
+                              f"face is at least {MIN_FACE_PX} px wide (the larger, the sharper the video)")
         return chosen
 
 

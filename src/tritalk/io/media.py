@@ -36,7 +36,8 @@ from tritalk.types import AudioClip
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["load_image", "load_audio", "VideoWriter", "probe_video", "read_video_frames"]
+__all__ = ["load_image", "load_audio", "VideoWriter", "check_output_path", "probe_video",
+           "read_video_frames"]
 
 # ---------------------------------------------------------------------------------------------
 # images
@@ -366,6 +367,46 @@ def _umask() -> int:
     return 0o022
 
 
+def check_output_path(path: str | Path, overwrite: bool = False,
+                      suffixes: tuple[str, ...] = (".mp4",), what: str = "output") -> Path:
+    """Fail before any work if ``path`` cannot be written: wrong suffix, a folder, exists without
+    ``overwrite``, or its folder is missing or refuses a new file (checked by creating one)."""
+    p = Path(path)
+    if p.is_dir():
+        raise OutputError(f"cannot write {what} '{p}': it is a folder; give a file name ending in "
+                          f"{' or '.join(suffixes)}")
+    if p.suffix.lower() not in suffixes:
+        raise OutputError(f"{what} '{p}' must end in {' or '.join(suffixes)}; add the extension")
+    if p.exists() and not overwrite:
+        raise OutputError(f"'{p}' already exists; pass --overwrite to replace it or choose another "
+                          f"name")
+    _check_output_folder(p)
+    try:  # permissions, read-only mounts, /proc, quotas: only trying tells
+        fd, probe = tempfile.mkstemp(prefix=".tritalk-", suffix=".probe", dir=p.parent)
+    except OSError as e:
+        raise OutputError(f"cannot write '{p}': folder '{p.parent}' refuses new files "
+                          f"({e.strerror}); choose another output folder") from e
+    os.close(fd)
+    os.unlink(probe)
+    return p
+
+
+def _check_output_folder(path: Path) -> None:
+    parent = path.parent
+    if not parent.exists():
+        raise OutputError(f"cannot write '{path}': folder '{parent}' does not exist; "
+                          f"create it or choose another output path")
+    if not parent.is_dir():
+        raise OutputError(f"cannot write '{path}': '{parent}' is not a folder; "
+                          f"choose another output path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write '{path}': folder '{parent}' is not writable; "
+                          f"choose another output folder")
+    if path.is_dir():
+        raise OutputError(f"cannot write '{path}': it is a folder; give a file name "
+                          f"ending in .mp4")
+
+
 class VideoWriter:
     """Atomic mp4 writer: H.264 (libx264, yuv420p, crf 20, veryfast) + AAC mono 128 kb/s.
 
@@ -396,19 +437,7 @@ class VideoWriter:
         self.audio = audio
         self.n_frames = 0
 
-        parent = self.path.parent
-        if not parent.exists():
-            raise OutputError(f"cannot write '{self.path}': folder '{parent}' does not exist; "
-                              f"create it or choose another output path")
-        if not parent.is_dir():
-            raise OutputError(f"cannot write '{self.path}': '{parent}' is not a folder; "
-                              f"choose another output path")
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise OutputError(f"cannot write '{self.path}': folder '{parent}' is not writable; "
-                              f"choose another output folder")
-        if self.path.is_dir():
-            raise OutputError(f"cannot write '{self.path}': it is a folder; give a file name "
-                              f"ending in .mp4")
+        _check_output_folder(self.path)
 
         self._tmp: Path | None = None
         self._container = None

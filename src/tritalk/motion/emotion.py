@@ -44,28 +44,28 @@ logger = logging.getLogger(__name__)
 # whole face (brows, lids, cheeks, nose, mouth corners) to read as that emotion.
 PROTOTYPES: dict[str, dict[str, float]] = {
     "neutral": {},
-    # AU6 + AU12 (+ AU25: a broad smile parts the lips over the upper teeth)
-    "happy": {"mouthSmile": 0.95, "cheekSquint": 0.8, "eyeSquint": 0.45, "mouthDimple": 0.25,
-              "mouthUpperUp": 0.35, "mouthLowerDown": 0.25, "jawOpen": 0.04, "browInnerUp": 0.05},
-    # AU1 + AU4 + AU15 + AU17, upper lids drooping
-    "sad": {"browInnerUp": 1.0, "browDown": 0.35, "mouthFrown": 0.9, "mouthShrugLower": 0.6,
-            "mouthPress": 0.3, "eyeSquint": 0.25, "eyeBlink": 0.2, "mouthStretch": 0.1, "cheekSquint": 0.1},
-    # AU4 + AU5 + AU7 + AU23/24 (+ AU9/AU10: the upper lip lifts off the teeth)
-    "angry": {"browDown": 1.0, "eyeSquint": 0.6, "eyeWide": 0.25, "mouthPress": 0.5, "noseSneer": 0.55,
-              "mouthFrown": 0.45, "mouthUpperUp": 0.3, "mouthStretch": 0.25, "cheekSquint": 0.3,
-              "mouthRollLower": 0.1},
-    # AU1 + AU2 + AU5 + AU26
-    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.14,
-                  "mouthFunnel": 0.15, "mouthLowerDown": 0.2, "mouthUpperUp": 0.05},
-    # AU1 + AU2 + AU4 + AU5 + AU20 + AU25
-    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.6, "browDown": 0.3, "eyeWide": 1.0, "mouthStretch": 0.9,
-                "mouthLowerDown": 0.35, "jawOpen": 0.06, "mouthFrown": 0.2},
-    # AU9 + AU10 + AU15 + AU16 + AU17, brows lowered
-    "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.8, "browDown": 0.7, "eyeSquint": 0.55, "cheekSquint": 0.6,
-                  "mouthFrown": 0.5, "mouthShrugLower": 0.4, "mouthLowerDown": 0.2, "mouthShrugUpper": 0.3},
+    # AU6 + AU12 + AU25: cheeks raised, corners pulled up, lips parted over the teeth
+    "happy": {"mouthSmile": 1.0, "cheekSquint": 1.0, "eyeSquint": 0.6, "mouthDimple": 0.3,
+              "mouthLowerDown": 0.5, "jawOpen": 0.06, "mouthUpperUp": 0.1, "browOuterUp": 0.1},
+    # AU1 + AU4 + AU15 + AU17: inner brows up and drawn together, corners down, chin raised, lids heavy
+    "sad": {"browInnerUp": 1.0, "browDown": 0.4, "mouthFrown": 1.0, "mouthShrugLower": 0.7, "mouthPress": 0.4,
+            "eyeSquint": 0.3, "eyeBlink": 0.25, "mouthStretch": 0.2},
+    # AU4 + AU5 + AU7 + AU23/24 (+ AU9/AU10): brows down, glaring lids, lips pressed, nose and upper lip tense
+    "angry": {"browDown": 1.0, "eyeSquint": 0.7, "eyeWide": 0.4, "noseSneer": 0.6, "mouthPress": 0.7,
+              "mouthFrown": 0.5, "mouthRollLower": 0.2, "mouthUpperUp": 0.2, "mouthStretch": 0.3,
+              "cheekSquint": 0.3},
+    # AU1 + AU2 + AU5 + AU26: brows high, eyes wide, jaw dropped
+    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.2,
+                  "mouthLowerDown": 0.2},
+    # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
+    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.7, "browDown": 0.35, "eyeWide": 1.0, "mouthStretch": 1.0,
+                "mouthLowerDown": 0.5, "jawOpen": 0.1, "mouthFrown": 0.2},
+    # AU9 + AU10 + AU15 + AU16 + AU17: nose wrinkled, upper lip raised, brows lowered
+    "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.5, "browDown": 0.8, "eyeSquint": 0.7, "cheekSquint": 0.8,
+                  "mouthFrown": 0.6, "mouthShrugLower": 0.5, "mouthLowerDown": 0.3, "mouthShrugUpper": 0.4},
     # unilateral AU12 + AU14 (the subject's left lip corner), a slight squint
-    "contempt": {"mouthSmileLeft": 0.6, "mouthDimpleLeft": 0.7, "mouthLeft": 0.2, "eyeSquint": 0.2,
-                 "mouthPressRight": 0.2, "browOuterUpLeft": 0.2, "noseSneerLeft": 0.15},
+    "contempt": {"mouthSmileLeft": 0.8, "mouthDimpleLeft": 0.9, "mouthLeft": 0.3, "eyeSquint": 0.25,
+                 "browOuterUpLeft": 0.3, "noseSneerLeft": 0.2, "mouthPressRight": 0.3},
 }
 
 # Speech-opening gain per emotion at intensity 1 ("jaw tension"): >= 1, an emotion never damps the

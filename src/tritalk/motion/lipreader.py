@@ -115,28 +115,33 @@ def ctc_loss(logits: torch.Tensor, tokens: torch.Tensor, token_lengths: torch.Te
 
 
 def lipreader_losses(reader: LipReader, expr: torch.Tensor, latent: torch.Tensor, tokens: torch.Tensor,
-                     token_lengths: torch.Tensor, valid: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Pre-training of the lip reader on measured coefficients (B, T, 52): unweighted L_lat, L_ctc."""
+                     token_lengths: torch.Tensor, frames: torch.Tensor, valid: torch.Tensor | None = None
+                     ) -> dict[str, torch.Tensor]:
+    """Pre-training of the lip reader on truth coefficients ``expr`` (B, T, 52): unweighted L_lat, L_ctc.
+
+    ``frames`` (B, T) bool marks real (unpadded) frames; ``valid`` (B, T) frames whose ``expr`` is truth.
+    """
     out = reader(expr)
-    return {"lat": _masked_mse(out["latent"], latent, valid),
-            "ctc": ctc_loss(out["logits"], tokens, token_lengths, valid.sum(dim=1).long())}
+    mask = frames if valid is None else frames & valid
+    return {"lat": _masked_mse(out["latent"], latent, mask),
+            "ctc": ctc_loss(out["logits"], tokens, token_lengths, frames.sum(dim=1).long())}
 
 
 def motion_losses(pred_expr: torch.Tensor, target_expr: torch.Tensor, reader: LipReader, latent: torch.Tensor,
-                  tokens: torch.Tensor, token_lengths: torch.Tensor, valid: torch.Tensor,
+                  tokens: torch.Tensor, token_lengths: torch.Tensor, frames: torch.Tensor, valid: torch.Tensor,
                   weights: MotionLossWeights = MotionLossWeights(),
                   target_weight: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """Eq. (1) for G_m, each term already multiplied by its weight (sum them for the total).
 
-    ``pred_expr``/``target_expr`` (B, T, 52); ``target_weight`` (B,) scales L_MSE per sample
-    (e.g. real clips above synthetic ones; 0 where a sample has no coefficient truth).
+    ``pred_expr``/``target_expr`` (B, T, 52); ``frames`` (B, T) unpadded frames; ``valid`` (B, T)
+    frames with coefficient truth; ``target_weight`` (B,) scales L_MSE per sample.
     """
     out = reader(pred_expr)
     err = ((pred_expr - target_expr) ** 2).mean(dim=-1)  # (B, T)
-    v = valid.to(err.dtype)
+    v = (frames & valid).to(err.dtype)
+    norm = v.sum().clamp_min(1.0)
     if target_weight is not None:
         v = v * target_weight[:, None]
-    mse = (err * v).sum() / valid.to(err.dtype).sum().clamp_min(1.0)
-    return {"lat": weights.lat * _masked_mse(out["latent"], latent, valid),
-            "ctc": weights.ctc * ctc_loss(out["logits"], tokens, token_lengths, valid.sum(dim=1).long()),
-            "mse": weights.mse * mse}
+    return {"lat": weights.lat * _masked_mse(out["latent"], latent, frames),
+            "ctc": weights.ctc * ctc_loss(out["logits"], tokens, token_lengths, frames.sum(dim=1).long()),
+            "mse": weights.mse * (err * v).sum() / norm}

@@ -59,6 +59,11 @@ def fill_holes(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         levels.append((cv2.pyrDown(c), cv2.pyrDown(m)))
     c, m = levels[-1]
     filled = c / np.maximum(m, 1e-6)[..., None]
+    empty = m < 1e-3  # still uncovered at the coarsest level: the mean of what is known
+    if empty.any():
+        known = ~empty
+        mean = (c[known].sum(0) / max(m[known].sum(), 1e-6)) if known.any() else img.reshape(-1, 3).mean(0)
+        filled[empty] = mean
     for c, m in reversed(levels[:-1]):
         up = cv2.resize(filled, (m.shape[1], m.shape[0]), interpolation=cv2.INTER_LINEAR)
         own = c / np.maximum(m, 1e-6)[..., None]
@@ -121,7 +126,7 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     head_w[: len(oval)] = 1.0
 
     halo = (alpha > 0.15).astype(np.uint8)  # semi-transparent hair fringe goes into the hole too
-    hole = cv2.dilate(halo, np.ones((grow, grow), np.uint8)).astype(bool)
+    hole = cv2.dilate(halo, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
     background = fill_holes(subject.image, hole)
     # what disoccluded (stretched) parts of the person show: the person's own colours pushed into the
     # see-through gaps (between hair and neck, around the ears), never the background behind them
