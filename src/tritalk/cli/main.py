@@ -3,8 +3,10 @@
     tritalk generate --image face.jpg --audio speech.wav -o talk.mp4 [--emotion happy] ...
     tritalk bench [--size 512] [--seconds 10]
 
-Errors that tritalk raises on purpose print one line (``error: ...``) and exit with the code
-of their class (errors.py); anything else is a bug and keeps its traceback.
+Every failure prints one line (``error: ...``) on stderr and exits with a documented code:
+errors tritalk raises on purpose use their class's code (errors.py), unparsable flags exit 5,
+Ctrl-C exits 130, and anything else is a bug, reported as one ``internal error`` line (exit 1);
+``--verbose`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import json
 import logging
 import os
 import sys
+import traceback
+import warnings
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
 
 from tritalk.errors import ConfigError, TritalkError
@@ -24,13 +29,32 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="tritalk: one portrait photo + speech -> a talking-head video (CPU, offline).")
 
 
+EXIT_USAGE = ConfigError.exit_code  # an unparsable or missing flag is an option problem
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+EXIT_CODES = (
+    "Exit codes: 0 done; "
+    "1 internal error (a bug; please report it with the --verbose output); "
+    "2 other input problem; "
+    "3 image unreadable, or no usable face in it (none, too small, turned too far); "
+    "4 audio unreadable, empty or too short; "
+    "5 an option is invalid (out of range, unknown name, unparsable, missing); "
+    "6 output cannot be written (folder missing or read-only, exists without --overwrite, not .mp4); "
+    "7 model weights missing; "
+    "130 interrupted (Ctrl-C). "
+    "Every error is one line on stderr ('error: ...'); no partial output file is ever left."
+)
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s" if verbose else "note: %(message)s")
     os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logs
+    if not verbose:  # library warnings are for developers; users get one-line notes and errors
+        warnings.simplefilter("ignore")
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def generate(
     image: Path = typer.Option(..., "--image", "-i", help="Portrait photo (JPEG, PNG, WebP, ...; any size, EXIF rotation honoured)."),
     audio: Path = typer.Option(..., "--audio", "-a", help="Speech (WAV, MP3, FLAC, OGG, M4A, or a video file's audio track; any rate)."),
@@ -60,6 +84,7 @@ def generate(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from tritalk.config import GenerateConfig
+    from tritalk.io.media import check_output_path
     from tritalk.pipeline import TalkingHead, check_output
     from tritalk.types import Camera, CameraPath, EmotionSpec
 
@@ -67,8 +92,8 @@ def generate(
     camera = CameraPath.parse(camera_path, Camera(yaw=yaw, pitch=pitch, roll=roll, zoom=zoom))
     config = GenerateConfig(size=size, fps=fps, blink_rate=blink_rate, head_motion=head_motion)
     check_output(output, overwrite)
-    if motion_out is not None and motion_out.suffix.lower() not in (".npz", ".csv"):
-        raise ConfigError(f"--motion-out '{motion_out}' must end in .npz or .csv")
+    if motion_out is not None:
+        check_output_path(motion_out, overwrite, suffixes=(".npz", ".csv"), what="--motion-out")
     with TalkingHead.load(config=config) as head:
         result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face)
         columns = (TextColumn("[bold]rendering"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
@@ -96,16 +121,46 @@ def bench(
     typer.echo(json.dumps(run_bench(image, audio, size=size, fps=fps, repeat=repeat), indent=2))
 
 
-def main() -> None:
-    """Console entry point: one-line errors, documented exit codes."""
+def _one_line(text: object, limit: int = 500) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _fail(message: str, code: int, verbose: bool = False) -> None:
+    if verbose:
+        traceback.print_exc()
+    sys.stderr.write(f"error: {_one_line(message)}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: every failure is one ``error:`` line and a documented exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    verbose = "--verbose" in args or "-v" in args
     try:
-        app()
+        # not standalone: click would print usage boxes and turn Ctrl-C into a silent exit
+        code = app(args=args, standalone_mode=False)
     except TritalkError as e:
-        typer.echo(f"error: {e}", err=True)
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("error: interrupted; no output was written", err=True)
-        sys.exit(130)
+        _fail(str(e), e.exit_code, verbose)
+    except click.exceptions.NoArgsIsHelpError as e:
+        typer.echo(e.ctx.get_help() if e.ctx else e.format_message())
+        sys.exit(0)
+    except click.UsageError as e:
+        where = e.ctx.command_path if e.ctx else "tritalk"
+        _fail(f"{e.format_message().rstrip('.')}; see '{where} --help'", EXIT_USAGE)
+    except click.ClickException as e:
+        _fail(e.format_message(), e.exit_code, verbose)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _fail("interrupted; no output was written", EXIT_INTERRUPTED, verbose)
+    except MemoryError:
+        _fail("not enough memory; use a smaller --size or a shorter recording", EXIT_INTERNAL, verbose)
+    except Exception as e:  # a bug: one line for users, the traceback with --verbose
+        _fail(f"internal error ({type(e).__name__}: {e}); please report it with the --verbose output",
+              EXIT_INTERNAL, verbose)
+    if code == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into Exit(130) and returns it
+        _fail("interrupted; no output was written", EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,12 @@ from tritalk.types import BLENDSHAPES, N_EXPR
 logger = logging.getLogger(__name__)
 
 MIN_FACE_PX = 48  # landmark-box width below which the landmark net is unreliable
-MAX_YAW_HINT_DEG = 60  # face/fit.py MAX_YAW_DEG: MediaPipe stops finding faces at ~67 deg
+# Widest head turn tritalk animates (face/fit.py check_head_pose). Measured on renders of the ICT
+# head turned by known angles (MediaPipe landmarks -> fit_face): the fitted yaw is within ~5 deg
+# of the truth up to 60 deg; beyond that the far side's landmarks are guesses (mean error > 6 %
+# of the eye distance), the mouth turns out of view (an independent landmarker loses the face in
+# 25-40 % of the output frames at 65 deg), and past ~67 deg MediaPipe finds no face at all.
+MAX_YAW_DEG = 60.0
 N_LANDMARKS = 478
 
 
@@ -133,7 +138,7 @@ class FaceAnalyser:
         faces = self.detect_all(rgb)
         if not faces:
             raise NoFaceError(f"no face found in {name}; use a photo with one clearly visible face, turned "
-                              f"less than {MAX_YAW_HINT_DEG} deg from frontal and at least {MIN_FACE_PX} px wide "
+                              f"less than {MAX_YAW_DEG:.0f} deg from frontal and at least {MIN_FACE_PX} px wide "
                               f"(a small face in a large photo: crop the photo around it)")
         if face is not None and face >= len(faces):
             raise ConfigError(f"--face {face} asked for, but {name} has {len(faces)} face(s); "

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.optimize import lsq_linear
 
 from tritalk.errors import NoFaceError
-from tritalk.face.analyse import FaceObservation
+from tritalk.face.analyse import MAX_YAW_DEG, FaceObservation
 from tritalk.face.model import FaceModel
 
 
@@ -64,22 +64,16 @@ class FaceFit:
         return float(yaw), float(pitch), float(roll)
 
 
-# Measured on renders of the ICT head turned by known angles (MediaPipe landmarks -> fit_face):
-# the fitted yaw is within ~5 deg of the truth up to 60 deg; beyond that the landmarks of the far
-# side are guesses (mean error > 6 % of the eye distance), the rendered mouth turns out of view
-# (an independent landmarker loses the face in 25-40 % of the output frames at 65 deg), and past
-# ~67 deg MediaPipe finds no face at all.
-MAX_YAW_DEG = 60.0
 
 
 def check_head_pose(fit: FaceFit, name: str = "the image") -> None:
     """Refuse a face turned too far to animate (a heavy profile), naming the angle and the range."""
     yaw = fit.yaw_pitch_roll[0]
     if abs(yaw) > MAX_YAW_DEG:
-        raise NoFaceError(f"the face in {name} is turned {abs(yaw):.0f} deg to the "
-                          f"{'right' if yaw > 0 else 'left'} of the image (a profile); tritalk "
-                          f"animates faces turned up to {MAX_YAW_DEG:.0f} deg from frontal, so use a "
-                          f"more frontal photo")
+        side = "image right" if yaw > 0 else "image left"
+        raise NoFaceError(f"the face in {name} is turned {abs(yaw):.0f} deg towards {side} (near profile); "
+                          f"tritalk animates faces turned at most {MAX_YAW_DEG:.0f} deg from frontal: "
+                          f"use a more frontal photo")
 
 
 def umeyama(src: np.ndarray, dst: np.ndarray, weights: np.ndarray | None = None):

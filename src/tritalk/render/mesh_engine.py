@@ -27,7 +27,7 @@ from tritalk.face.subject import Subject
 from tritalk.render.camera import rotation
 from tritalk.render.mouth import MouthPalette, draw_mouth
 from tritalk.render.portrait_mesh import PortraitConfig, build_scene
-from tritalk.render.rasterizer import antialias, depth_edges, interpolate, rasterize, triangle_areas
+from tritalk.render.rasterizer import antialias, depth_edges, edge_lengths, interpolate, rasterize
 from tritalk.types import IDX, Camera, Motion
 
 N_FACE = 468
@@ -63,7 +63,11 @@ class MeshEngine:
         self.src_all = np.concatenate([self.src_xy[:N_FACE], self.scene.sheet_src]).astype(np.float32)
         # the sheet in 3D at rest (image frame), and where its head part pivots
         self.sheet_rest = np.concatenate([self.scene.sheet_src, self.scene.sheet_z[:, None]], 1).astype(np.float32)
-        self.src_area = triangle_areas(self.src_all, self.faces_all) + 1e-3
+        self.src_edges = edge_lengths(self.src_all, self.faces_all) + 0.5
+        t = self.src_all[self.faces_all]
+        a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
+        self.src_sign = np.sign(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
+        self.is_face = np.arange(len(self.faces_all)) < len(self.face_tris)
         self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
         self.lip_poly = list(inner_lip_polygon())
@@ -146,8 +150,9 @@ class MeshEngine:
         xy = np.concatenate([v[:N_FACE, :2], sheet[:, :2]]).astype(np.float32)
         # the sheet (hair, neck, body) never occludes the face: it is pushed behind it, keeping its own order
         z = np.concatenate([v[:N_FACE, 2], sheet[:, 2] + 4.0 * size]).astype(np.float32)
-        tri_id, bary, depth = rasterize(xy, z, self.faces_all, size, size)
-        src = interpolate(tri_id, bary, self.faces_all, self.src_all, fill=-1.0)
+        faces, kept = self._front_facing(xy)
+        tri_id, bary, depth = rasterize(xy, z, faces, size, size)
+        src = interpolate(tri_id, bary, faces, self.src_all, fill=-1.0)
         if gaze is not None and np.any(gaze):
             self._shift_gaze(src, v, gaze)
         person = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
@@ -155,8 +160,8 @@ class MeshEngine:
         alpha = cv2.remap(self.scene.alpha, src[..., 0], src[..., 1], cv2.INTER_LINEAR, borderValue=0.0)
         # disocclusions: where the sheet is stretched (a gap opening as the view turns), show the
         # person's own filled-in colours, opaque, instead of the see-through background of the photo
-        stretch = triangle_areas(xy, self.faces_all) / self.src_area
-        opened = np.clip((stretch - 1.3) / 0.7, 0.0, 1.0).astype(np.float32)
+        stretch = (edge_lengths(xy, faces) / self.src_edges[kept]).max(1)  # anisotropic stretch counts too
+        opened = np.clip((stretch - 1.25) / 0.5, 0.0, 1.0).astype(np.float32)
         opened[: len(self.face_tris)] = 0.0
         open_px = np.where(tri_id >= 0, opened[np.maximum(tri_id, 0)], 0.0).astype(np.float32)
         if open_px.max() > 0:
@@ -173,6 +178,15 @@ class MeshEngine:
         self._close_eyes(out, src, v, delta)
         self._draw_mouth(out, v, delta, head, camera)
         return out
+
+    def _front_facing(self, xy: np.ndarray) -> np.ndarray:
+        """All face triangles + the sheet triangles that still face the camera (a sheet triangle whose
+        winding flipped has turned its back: it is culled, and what lies behind it shows)."""
+        t = xy[self.faces_all]
+        a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
+        signed = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+        keep = (signed * self.src_sign > 0) | self.is_face
+        return self.faces_all[keep], keep
 
     def _background(self, camera: Camera) -> np.ndarray:
         if camera.yaw == 0 and camera.pitch == 0 and camera.roll == 0 and camera.zoom == 1:

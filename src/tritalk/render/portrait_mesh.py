@@ -119,7 +119,16 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     dy = (pts[:, 1] - centre[1]) / ry
     r2 = dx ** 2 + dy ** 2
     z = np.where(r2 < 1.0, centre[2] - rz * np.sqrt(np.clip(1.0 - r2, 0, 1)), centre[2])
-    z[: len(oval)] = face_img[oval, 2]
+    # near the face the sheet takes the face outline's own depth (no depth step at the outline, so
+    # nothing tears open there when the view turns), fading to the proxy over a third of the face width
+    n_o = len(oval)
+    step = face_img[oval, 2] - z[:n_o]
+    d2 = ((pts[n_o:, None, :] - oval_xy[None, :, :]) ** 2).sum(-1)  # (N - n_o, n_o)
+    sigma = 0.33 * face_w
+    wts = np.exp(-(d2 - d2.min(1, keepdims=True)) / (2 * (0.1 * face_w) ** 2))
+    near = (wts * step[None]).sum(1) / wts.sum(1)
+    z[n_o:] += near * np.exp(-d2.min(1) / (2 * sigma ** 2))
+    z[:n_o] = face_img[oval, 2]
     below = np.clip((pts[:, 1] - chin_y) / (config.neck_fade * face_h), 0, 1)
     outside_head = np.clip(np.sqrt(r2) - 1.0, 0, 1) * (pts[:, 1] > centre[1])
     head_w = np.clip(1.0 - np.maximum(below, outside_head * 2.0), 0, 1).astype(np.float32)
@@ -131,7 +140,7 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     # what disoccluded (stretched) parts of the person show: the person's own colours pushed into the
     # see-through gaps (between hair and neck, around the ears), never the background behind them
     # (blurred: a stretched strip of fine texture would read as smeared stripes; a smooth tone does not)
-    filled = fill_holes(subject.image, (alpha < 0.6) & cover)
+    filled = fill_holes(subject.image, alpha < 0.6)
     filled = cv2.GaussianBlur(filled, (0, 0), size / 80.0)
     filled = (filled.astype(np.float32) * 0.88).astype(np.uint8)  # the side of the head is turned from the light
     return PortraitScene(pts, z.astype(np.float32), head_w, tris, alpha.astype(np.float32), filled, background,

@@ -111,8 +111,7 @@ def antialias(image: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return out
 
 
-def triangle_areas(xy: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """(F,) unsigned areas [px^2] of triangles ``faces`` over 2D vertices ``xy`` (V, 2)."""
+def edge_lengths(xy: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(F, 3) lengths [px] of the edges (v1-v0, v2-v1, v0-v2) of triangles ``faces``."""
     t = xy[faces]
-    a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
-    return 0.5 * np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
+    return np.linalg.norm(t[:, [1, 2, 0]] - t, axis=-1)

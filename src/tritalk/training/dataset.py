@@ -22,7 +22,7 @@ import torch
 
 from tritalk.audio.encoders import VISEME_IDX, AudioEncoder, PhoneSpan, ipa_viseme
 from tritalk.motion.generator import resample_frames
-from tritalk.training.augment import degrade
+from tritalk.training.augment import KINDS, degrade
 from tritalk.training.data import load_index, load_spans
 from tritalk.training.synth import VisemeTable, coarticulate, rest_targets
 
@@ -83,7 +83,8 @@ def _features(encoder: AudioEncoder, clip: dict, variant: str, seed: int, rate: 
         if key.is_file():
             return np.load(key)
     rng = np.random.default_rng(seed)
-    audio = degrade(clip["audio"], 16000, variant, rng)
+    kind = str(rng.choice(KINDS[1:])) if variant == "random" else variant  # one random degradation
+    audio = degrade(clip["audio"], 16000, kind, rng)
     f = encoder.encode(audio, rate, n)
     if key is not None:
         key.parent.mkdir(parents=True, exist_ok=True)

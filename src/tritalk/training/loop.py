@@ -40,10 +40,13 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
 
 
-def train_loop(model: torch.nn.Module, loss_fn: Callable[[dict], dict[str, torch.Tensor]], dataset,
+def train_loop(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, dict], dict[str, torch.Tensor]], dataset,
                collate_fn, cfg: TrainConfig, accelerator=None,
                on_log: Callable[[dict], None] | None = None) -> list[dict]:
-    """Optimise ``model``'s trainable parameters on ``sum(loss_fn(batch).values())``; returns the log."""
+    """Optimise ``model``'s trainable parameters on ``sum(loss_fn(model, batch).values())``; returns the log.
+
+    ``loss_fn`` gets the *prepared* model (DDP-wrapped on several GPUs): call it, not the original.
+    """
     from accelerate import Accelerator
 
     acc = accelerator or Accelerator(cpu=not torch.cuda.is_available())
@@ -66,7 +69,7 @@ def train_loop(model: torch.nn.Module, loss_fn: Callable[[dict], dict[str, torch
                 break
             for group in opt.param_groups:
                 group["lr"] = lr_at(step, cfg)
-            terms = loss_fn(batch)
+            terms = loss_fn(model, batch)
             loss = sum(terms.values())
             opt.zero_grad(set_to_none=True)
             acc.backward(loss)

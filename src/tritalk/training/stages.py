@@ -24,7 +24,8 @@ class LipReaderLossWeights:
 
 def audio_latent(generator: MotionGenerator, features: torch.Tensor) -> torch.Tensor:
     """The audio latent S^lat the lip reader must reproduce: the encoder features, normalised as G_m sees them."""
-    return (features - generator.feature_mean) / generator.feature_std
+    g = getattr(generator, "module", generator)  # unwrap DDP
+    return (features - g.feature_mean) / g.feature_std
 
 
 def lipreader_stage(reader: LipReader, generator: MotionGenerator, batch: dict, expand: torch.Tensor,

@@ -1,0 +1,127 @@
+"""``tritalk train motion``: calibrate synthetic targets, train the lip reader, then G_m (eq. 1).
+
+    data dirs (tritalk prepare) ─┐ minus held-out clips/speakers (never calibrated on, never trained on)
+                                 ├─► viseme table (synth.calibrate) ─► synthetic targets
+    synthetic dir (espeak-ng) ───┘
+    examples (features of clean + degraded audio) ─► stage "lipreader" ─► frozen ─► stage "motion"
+    ─► OUT/config.json + OUT/model.safetensors (G_m), OUT/lipreader/, OUT/viseme_table.json, OUT/train_info.json
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from tritalk.audio.encoders import build_encoder
+from tritalk.io.checkpoint import config_to_dict
+from tritalk.motion.generator import MotionGenerator, MotionGeneratorConfig, expansion_matrix
+from tritalk.motion.lipreader import LipReader, LipReaderConfig, MotionLossWeights
+from tritalk.training.dataset import CropDataset, build_examples, collate, feature_stats, load_real, load_synthetic
+from tritalk.training.loop import TrainConfig, train_loop
+from tritalk.training.stages import freeze, lipreader_stage, motion_stage
+from tritalk.training.synth import calibrate
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MotionTrainConfig:
+    data: tuple[str, ...] = ()
+    """Prepared real talking-face folders (``tritalk prepare``)."""
+    synthetic: str | None = None
+    """Prepared synthetic folder (``tools/make_synthetic.py``); None = real clips only."""
+    out: str = "out/gm"
+    holdout: tuple[str, ...] = ()
+    """Clip ids or speakers kept out of calibration and training (evaluation only)."""
+    generator: MotionGeneratorConfig = field(default_factory=MotionGeneratorConfig)
+    lipreader: LipReaderConfig = field(default_factory=LipReaderConfig)
+    weights: MotionLossWeights = field(default_factory=MotionLossWeights)
+    lipreader_train: TrainConfig = field(default_factory=lambda: TrainConfig(steps=1000))
+    motion_train: TrainConfig = field(default_factory=lambda: TrainConfig(steps=3000))
+    real_variants: tuple[str, ...] = ("clean", "telephone", "noise", "music", "reverb", "quiet")
+    synth_variants: tuple[str, ...] = ("clean", "random")
+    synth_limit: int | None = None
+    real_share: float = 0.25
+    """Share of training examples drawn from real clips (they are repeated to reach it)."""
+    synth_weight: float = 1.0
+    """L_MSE weight of synthetic tracks relative to measured ones."""
+    max_frames: int = 100
+    seed: int = 0
+    cache: str | None = "out/cache/features"
+
+
+def train_motion(cfg: MotionTrainConfig, on_log: Callable[[dict], None] | None = None) -> dict:
+    from accelerate import Accelerator
+
+    t0 = time.perf_counter()
+    acc = Accelerator(cpu=not torch.cuda.is_available())
+    torch.manual_seed(cfg.seed)
+    out = Path(cfg.out)
+    real = [c for d in cfg.data for c in load_real(d, exclude=cfg.holdout)]
+    synth = load_synthetic(cfg.synthetic, cfg.synth_limit) if cfg.synthetic else []
+    if not real and not synth:
+        from tritalk.errors import InputError
+        raise InputError("no training clips left (all held out?); give --data and/or --synthetic")
+    gcfg = cfg.generator
+    encoder = build_encoder(gcfg.encoder)
+    if gcfg.in_dim != encoder.dim:
+        gcfg = dataclasses.replace(gcfg, in_dim=encoder.dim)
+    table = calibrate(real, gcfg.targets) if real else None
+    if synth and table is None:
+        from tritalk.errors import InputError
+        raise InputError("synthetic targets are calibrated on real clips; give at least one --data folder")
+    cache = Path(cfg.cache) if cfg.cache else None
+    ex_real = build_examples(real, encoder, gcfg.targets, gcfg.rate, cfg.real_variants, seed=cfg.seed, cache=cache)
+    ex_syn = build_examples(synth, encoder, gcfg.targets, gcfg.rate, cfg.synth_variants, table, seed=cfg.seed,
+                            cache=cache, weight=cfg.synth_weight)
+    repeat = 1
+    if ex_syn and ex_real:
+        repeat = max(1, int(round(cfg.real_share * len(ex_syn) / ((1 - cfg.real_share) * len(ex_real)))))
+    examples = ex_real * repeat + ex_syn
+    mean, std = feature_stats(ex_real + ex_syn)
+    gcfg = dataclasses.replace(gcfg, feature_mean=tuple(float(v) for v in mean),
+                               feature_std=tuple(float(v) for v in std))
+    generator = MotionGenerator(gcfg)
+    reader = LipReader(dataclasses.replace(cfg.lipreader, latent_dim=gcfg.in_dim))
+    expand = torch.from_numpy(expansion_matrix(gcfg.targets)).to(acc.device)
+    generator.to(acc.device)
+    logger.info("training on %d real clips (x%d, %d variants) + %d synthetic; held out: %s",
+                len(real), repeat, len(cfg.real_variants), len(synth), ", ".join(cfg.holdout) or "none")
+
+    # Stage "lipreader": read truth tracks.
+    ds = CropDataset(examples, cfg.max_frames, cfg.seed)
+    h_lip = train_loop(reader, lambda m, b: lipreader_stage(m, generator, b, expand), ds, collate,
+                       cfg.lipreader_train, acc, on_log=lambda r: on_log and on_log({"stage": "lipreader", **r}))
+    reader = freeze(acc.unwrap_model(reader))
+    # Stage "motion": G_m through the frozen lip reader, eq. (1).
+    h_gm = train_loop(generator, lambda m, b: motion_stage(m, reader, b, expand, cfg.weights), ds, collate,
+                      cfg.motion_train, acc, on_log=lambda r: on_log and on_log({"stage": "motion", **r}))
+    generator = acc.unwrap_model(generator).cpu().eval()
+    info = {}
+    if acc.is_main_process:
+        generator.save_pretrained(out)
+        reader.cpu().save_pretrained(out / "lipreader")
+        if table is not None:
+            table.save(out / "viseme_table.json")
+        info = dict(
+            trained_on=sorted({c["id"] for c in real}), held_out=list(cfg.holdout),
+            speakers=sorted({c["speaker"] for c in real}), n_real=len(real), n_synthetic=len(synth),
+            synthetic_seconds=round(sum(len(c["audio"]) for c in synth) / 16000, 1),
+            real_seconds=round(sum(len(c["audio"]) for c in real) / 16000, 1), real_repeat=repeat,
+            n_examples=len(examples), train_seconds=round(time.perf_counter() - t0, 1),
+            device=str(acc.device), processes=acc.num_processes, machine=platform.machine(),
+            config=json.loads(json.dumps(config_to_dict(cfg), default=str)),
+            history={"lipreader": h_lip, "motion": h_gm})
+        info["config"]["generator"].pop("feature_mean", None)
+        info["config"]["generator"].pop("feature_std", None)
+        (out / "train_info.json").write_text(json.dumps(info, indent=1) + "\n")
+    return info
