@@ -24,6 +24,7 @@ import numpy as np
 
 from tritalk.face.model import FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, RIGHT_EYE, inner_lip_polygon
 from tritalk.face.subject import Subject
+from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
 from tritalk.render.mouth import MouthPalette, draw_mouth
 from tritalk.render.portrait_mesh import PortraitConfig, build_scene
@@ -39,6 +40,8 @@ EYEBALL_RADIUS_CM = 1.2
 @dataclass(frozen=True)
 class MeshEngineConfig:
     pivot_cm: tuple[float, float, float] = (0.0, -4.0, -9.0)  # neck pivot of head motion, from the face centroid
+    camera_distance_cm: float = 35.0  # viewer distance for the perspective of turned views (0 = orthographic);
+    # a webcam / phone-selfie distance: with it MediaPipe measures a requested +-30 deg yaw as 25-27 deg
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
 
 
@@ -114,13 +117,25 @@ class MeshEngine:
         off = (c - rot @ c - zc) * np.array([camera.zoom, camera.zoom, 1.0]) + zc
         return lin.astype(np.float32), off.astype(np.float32)
 
+    def _apply_camera(self, p: np.ndarray, camera: Camera) -> np.ndarray:
+        """Image-frame points (N, 3) seen from the viewer camera: rotated about the head centre, then
+        re-projected with the perspective of a camera ``camera_distance_cm`` away (a point that comes
+        nearer grows, one that goes away shrinks; at the photo's own view nothing moves)."""
+        lin, off = self._camera_transform(camera)
+        q = p @ lin.T + off
+        dist = self.config.camera_distance_cm * self.subject.fit.scale
+        if dist > 0 and (camera.yaw or camera.pitch):
+            c = self.scene.head_centre @ lin.T + off
+            f = (dist + p[:, 2] - self.scene.head_centre[2]) / np.maximum(dist + q[:, 2] - c[2], 0.2 * dist)
+            q[:, :2] = c[:2] + (q[:, :2] - c[:2]) * f[:, None]
+        return q
+
     def project(self, expr_delta: np.ndarray, head: np.ndarray, camera: Camera = Camera()) -> np.ndarray:
         """(478, 3) image-space face vertices (x, y px; z px, smaller = nearer) for one frame."""
         x = self.subject.personal + np.tensordot(expr_delta, self.subject.model.expr_basis, axes=1)
         rot = rotation(head[0], head[1], head[2])
         x = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
-        lin, off = self._camera_transform(camera)
-        return self.subject.fit.to_image(x) @ lin.T + off
+        return self._apply_camera(self.subject.fit.to_image(x), camera)
 
     def _sheet(self, face_v: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
         """(N, 3) image-space sheet vertices: head part turns with the head, torso stays; then the camera."""
@@ -129,8 +144,7 @@ class MeshEngine:
         moved = (self.sheet_rest - self.pivot_img) @ rot.T + self.pivot_img + shift
         w = self.scene.head_weight[:, None]
         sheet = self.sheet_rest * (1 - w) + moved * w
-        lin, off = self._camera_transform(camera)
-        sheet = sheet @ lin.T + off
+        sheet = self._apply_camera(sheet, camera)
         sheet[: self.n_oval] = face_v[self.oval]  # the sheet meets the face exactly at its outline
         return sheet
 
@@ -157,7 +171,8 @@ class MeshEngine:
             self._shift_gaze(src, v, gaze)
         person = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REFLECT_101)
-        alpha = cv2.remap(self.scene.alpha, src[..., 0], src[..., 1], cv2.INTER_LINEAR, borderValue=0.0)
+        alpha = cv2.remap(self.scene.alpha, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)  # the person continues past the frame
         # disocclusions: where the sheet is stretched (a gap opening as the view turns), show the
         # person's own filled-in colours, opaque, instead of the see-through background of the photo
         stretch = (edge_lengths(xy, faces) / self.src_edges[kept]).max(1)  # anisotropic stretch counts too
@@ -175,6 +190,7 @@ class MeshEngine:
         background = self._background(camera)
         out = cv2.blendLinear(person, background, alpha, 1.0 - alpha)
         out = antialias(out, depth_edges(depth, jump=0.15 * size))
+        emotion_appearance(out, v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)
         self._close_eyes(out, src, v, delta)
         self._draw_mouth(out, v, delta, head, camera)
         return out

@@ -33,6 +33,7 @@ class PortraitConfig:
     neck_fade: float = 0.45  # head weight fades to 0 over this many face heights below the chin
     background_depth: float = 3.0  # background plane distance behind the head centre, in head radii
     person_threshold: float = 0.5  # segmentation confidence that counts as person
+    margin: float = 0.25  # sheet extends this fraction of the frame beyond each border
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     cover = cv2.dilate(solid.astype(np.uint8), np.ones((grow, grow), np.uint8)).astype(bool)
 
     # sheet vertices: the face outline + grid points inside the (grown) person region
-    t = np.linspace(0, size - 1, config.grid + 1, dtype=np.float32)
+    # the grid runs past the frame so that turned views never pull the body's cut edge into view
+    margin = config.margin * size
+    t = np.linspace(-margin, size - 1 + margin, config.grid + 1, dtype=np.float32)
     gx, gy = np.meshgrid(t, t)
     grid = np.stack([gx.ravel(), gy.ravel()], 1)
     gi = np.clip(np.round(grid).astype(int), 0, size - 1)
