@@ -38,7 +38,8 @@ def speech() -> AudioClip:
 
 def test_forward_shapes_and_range():
     g = tiny()
-    out = g(torch.randn(3, 37, TINY.in_dim))
+    with torch.no_grad():
+        out = g(torch.randn(3, 37, TINY.in_dim))
     assert out["coeffs"].shape == (3, 37, len(TINY.targets))
     assert float(out["coeffs"].min()) >= 0.0 and float(out["coeffs"].max()) <= 1.0
     assert "head" not in out

@@ -154,6 +154,8 @@ class MotionGenerator(nn.Module, Pretrained):
         """(T, D) numpy -> {"coeffs": (T, K)[, "head": (T, 3)]}; chunks with an exact overlap."""
         was_training = self.training
         self.eval()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a model this small runs 10-20x faster on one thread than on oversubscribed ones
         try:
             n = features.shape[0]
             r = self.config.receptive_field
@@ -173,6 +175,7 @@ class MotionGenerator(nn.Module, Pretrained):
                 res["head"] = np.concatenate(parts["head"])
             return res
         finally:
+            torch.set_num_threads(threads)
             self.train(was_training)
 
 
