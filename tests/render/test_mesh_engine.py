@@ -96,3 +96,18 @@ def test_no_background_shows_inside_the_head(engine, yaw, pitch):
     px = frame[mask.astype(bool)].astype(int)
     is_magenta = (px[:, 0] > 200) & (px[:, 2] > 200) & (px[:, 1] < 60)
     assert is_magenta.mean() == 0.0
+
+
+def test_gaze_moves_the_irises(engine, analyser):
+    """Motion.gaze > 0 (image right) moves both irises right within their eyes, as MediaPipe sees them."""
+
+    def iris_offsets(frame):
+        lm = analyser.detect_all(frame)[0].landmarks
+        width = np.linalg.norm(lm[33, :2] - lm[263, :2])
+        right = lm[468, 0] - (lm[33, 0] + lm[133, 0]) / 2
+        left = lm[473, 0] - (lm[362, 0] + lm[263, 0]) / 2
+        return np.array([right, left]) / width
+
+    still = iris_offsets(engine.render(expr(), ZERO_HEAD))
+    looking = iris_offsets(engine.render(expr(), ZERO_HEAD, gaze=np.array([0.35, 0.0], np.float32)))
+    assert (looking - still > 0.01).all()
