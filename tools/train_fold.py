@@ -30,7 +30,11 @@ def main() -> None:
     ap.add_argument("--mse", type=float, default=10.0)
     ap.add_argument("--d-model", type=int, default=64)
     ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (oversubscription is slow)")
     args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from tritalk.motion.lipreader import MotionLossWeights
 

@@ -15,6 +15,7 @@ class GenerateConfig:
     blink_rate: float = 17.0  # blinks per minute; adults talking blink ~10-25 per minute
     head_motion: float = 1.0  # 0 = still head, 1 = natural idle sway and nods
     chunk: int = 25  # frames per chunk handed to the encoder (memory stays flat)
+    motion_model: str = "gm"  # speech -> mouth generator: gm (G_m, motion/generator.py), v1 (baseline), or a checkpoint dir
     engine: MeshEngineConfig = field(default_factory=MeshEngineConfig)
 
     def __post_init__(self):

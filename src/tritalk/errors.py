@@ -11,8 +11,11 @@ Our exception hierarchy::
     +-- OutputError             exit code 6  (output path not writable, exists)
     +-- WeightsError            exit code 7  (a local model path is missing or malformed)
 
-The CLI catches ``TritalkError`` in one place, prints ``error: <message>`` and exits with
-``exit_code``; anything else is a bug and keeps its traceback.
+The CLI (cli/main.py ``main``) catches ``TritalkError`` in one place, prints ``error: <message>``
+and exits with ``exit_code``. Unparsable or missing flags exit 5 (an option problem), Ctrl-C
+exits 130, and anything else is a bug: one ``error: internal error (...)`` line, exit code 1,
+the traceback only with ``--verbose``. The codes are listed in the README and in
+``tritalk generate --help``.
 """
 
 

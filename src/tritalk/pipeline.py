@@ -30,7 +30,7 @@ from tritalk.motion.blink import apply_blinks
 from tritalk.motion.emotion import EmotionModel, emotion_track, parse_emotion
 from tritalk.motion.gaze import gaze_track
 from tritalk.motion.head import head_track
-from tritalk.motion.speech import SpeechMotion
+from tritalk.motion.generator import load_speech_generator
 from tritalk.render.mesh_engine import MeshEngine
 from tritalk.types import AudioClip, Camera, CameraPath, EmotionSpec, EmotionTimeline, Motion
 
@@ -89,7 +89,7 @@ class TalkingHead:
         self.config = config
         self.analyser = FaceAnalyser()
         self.segmenter = PortraitSegmenter()
-        self.speech = SpeechMotion()
+        self.speech = load_speech_generator(config.motion_model)
         self.emotion_model = EmotionModel.default()  # or EmotionModel.from_stats(path): learned prototypes
 
     @classmethod

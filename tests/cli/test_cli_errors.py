@@ -65,7 +65,7 @@ def test_empty_audio(tmp_path, example_image_path):
 def test_bad_options(tmp_path, example_image_path, silence_wav):
     out = tmp_path / "out.mp4"
     proc = run_cli("generate", "--image", str(example_image_path), "--audio", str(silence_wav), "-o", str(out),
-                   "--emotion", "furious")
+                   "--emotion", "joyous:0-2")  # a timeline with an unknown name (free text maps onto the 8)
     _assert_clean_failure(proc, out, code=5)
     assert "happy" in proc.stderr  # lists the valid emotions
     proc = run_cli("generate", "--image", str(example_image_path), "--audio", str(silence_wav), "-o", str(out),

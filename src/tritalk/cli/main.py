@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 import traceback
 import warnings
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 
 from tritalk.errors import ConfigError, TritalkError
@@ -37,7 +37,7 @@ EXIT_CODES = (
     "1 internal error (a bug; please report it with the --verbose output); "
     "2 other input problem; "
     "3 image unreadable, or no usable face in it (none, too small, turned too far); "
-    "4 audio unreadable, empty or too short; "
+    "4 audio unreadable, truncated, empty or too short; "
     "5 an option is invalid (out of range, unknown name, unparsable, missing); "
     "6 output cannot be written (folder missing or read-only, exists without --overwrite, not .mp4); "
     "7 model weights missing; "
@@ -59,8 +59,12 @@ def generate(
     image: Path = typer.Option(..., "--image", "-i", help="Portrait photo (JPEG, PNG, WebP, ...; any size, EXIF rotation honoured)."),
     audio: Path = typer.Option(..., "--audio", "-a", help="Speech (WAV, MP3, FLAC, OGG, M4A, or a video file's audio track; any rate)."),
     output: Path = typer.Option(..., "--output", "-o", help="Output .mp4 (H.264 + AAC); written atomically."),
-    emotion: str = typer.Option("neutral", help="One of: neutral, angry, contempt, disgusted, fearful, happy, sad, surprised."),
+    emotion: str = typer.Option("neutral", help="One of: neutral, angry, contempt, disgusted, fearful, happy, sad, surprised; "
+                                "or a timeline in seconds, 'neutral:0-2,happy:2-6,sad:6-' (NAME@0.8:2-6 sets a segment's intensity); "
+                                "or a description, 'quietly furious' (needs pip install 'tritalk[text]')."),
     intensity: float = typer.Option(0.5, help="Emotion intensity, 0 (none) to 1 (full)."),
+    emotion_stats: Optional[Path] = typer.Option(None, help="Per-emotion expression statistics (.npz, learned from emotional "
+                                                 "video) to use instead of the built-in FACS prototypes."),
     yaw: float = typer.Option(0.0, help="View yaw in degrees, -90..90; > 0 turns the face towards image right "
                               "(the camera moves to the subject's right). Best within +-30; beyond +-45 the side of the head is synthesised."),
     pitch: float = typer.Option(0.0, help="View pitch in degrees, -60..60; > 0 lifts the chin (camera moves down). Best within +-20."),
@@ -73,10 +77,13 @@ def generate(
     fps: float = typer.Option(25.0, help="Output frame rate, 5..60."),
     seed: int = typer.Option(0, help="Random seed for blinks and head sway; same inputs + seed = same video."),
     face: Optional[int] = typer.Option(None, help="Which face to animate when the photo has several (0 = largest)."),
-    blink_rate: float = typer.Option(17.0, help="Blinks per minute (0 disables blinking)."),
-    head_motion: float = typer.Option(1.0, help="Head motion amount, 0 (still) to 1 (natural)."),
+    blink_rate: float = typer.Option(17.0, help="Blinks per minute at neutral, 0..60 (0 disables blinking); emotions "
+                                     "scale it (fear and anger blink more, surprise less)."),
+    head_motion: float = typer.Option(1.0, help="Head motion amount, 0 (still) to 1 (natural: nods on stressed syllables, "
+                                      "turns between phrases, idle sway; energy follows the emotion)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output file if it exists."),
     motion_out: Optional[Path] = typer.Option(None, help="Also save the animation as .npz or ARKit-style .csv."),
+    motion_model: str = typer.Option("gm", help="Speech -> mouth model: gm (transformer G_m, default), v1 (linear baseline), or a checkpoint folder."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each stage."),
 ) -> None:
     """Render a talking-head video of IMAGE speaking AUDIO."""
@@ -88,13 +95,22 @@ def generate(
     from tritalk.pipeline import TalkingHead, check_output
     from tritalk.types import Camera, CameraPath, EmotionSpec
 
-    spec = EmotionSpec(emotion, intensity)
+    from tritalk.motion.emotion import EmotionModel, parse_emotion
+
+    if not 0.0 <= intensity <= 1.0:
+        raise ConfigError(f"intensity {intensity} is out of range; use a value in [0, 1]")
+    spec = parse_emotion(emotion, intensity)
+    if not isinstance(spec, EmotionSpec) or spec.mixture:  # a timeline or a description: say what was understood
+        typer.echo(f"emotion: {spec.describe()}", err=True)
     camera = CameraPath.parse(camera_path, Camera(yaw=yaw, pitch=pitch, roll=roll, zoom=zoom))
-    config = GenerateConfig(size=size, fps=fps, blink_rate=blink_rate, head_motion=head_motion)
+    config = GenerateConfig(size=size, fps=fps, blink_rate=blink_rate, head_motion=head_motion,
+                            motion_model=motion_model)
     check_output(output, overwrite)
     if motion_out is not None:
         check_output_path(motion_out, overwrite, suffixes=(".npz", ".csv"), what="--motion-out")
     with TalkingHead.load(config=config) as head:
+        if emotion_stats is not None:
+            head.emotion_model = EmotionModel.from_stats(emotion_stats)
         result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face)
         columns = (TextColumn("[bold]rendering"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
                    TimeRemainingColumn())
@@ -121,6 +137,11 @@ def bench(
     typer.echo(json.dumps(run_bench(image, audio, size=size, fps=fps, repeat=repeat), indent=2))
 
 
+from tritalk.cli.training import register as _register_training  # noqa: E402  prepare | train | eval
+
+_register_training(app)
+
+
 def _one_line(text: object, limit: int = 500) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
@@ -143,15 +164,14 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=args, standalone_mode=False)
     except TritalkError as e:
         _fail(str(e), e.exit_code, verbose)
-    except click.exceptions.NoArgsIsHelpError as e:
-        typer.echo(e.ctx.get_help() if e.ctx else e.format_message())
-        sys.exit(0)
-    except click.UsageError as e:
-        where = e.ctx.command_path if e.ctx else "tritalk"
-        _fail(f"{e.format_message().rstrip('.')}; see '{where} --help'", EXIT_USAGE)
-    except click.ClickException as e:
-        _fail(e.format_message(), e.exit_code, verbose)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except typer.TyperException as e:  # typer's (vendored) click errors: bad, unknown or missing flags
+        if type(e).__name__ == "NoArgsIsHelpError":  # bare `tritalk`: typer has printed the help
+            sys.exit(0)
+        ctx = getattr(e, "ctx", None)
+        where = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+        _fail(f"{e.format_message().rstrip('.')}{where}", EXIT_USAGE if e.exit_code == 2 else e.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this line short
         _fail("interrupted; no output was written", EXIT_INTERRUPTED, verbose)
     except MemoryError:
         _fail("not enough memory; use a smaller --size or a shorter recording", EXIT_INTERNAL, verbose)
@@ -159,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"internal error ({type(e).__name__}: {e}); please report it with the --verbose output",
               EXIT_INTERNAL, verbose)
     if code == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into Exit(130) and returns it
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _fail("interrupted; no output was written", EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -25,12 +25,16 @@ from tritalk.types import BLENDSHAPES, N_EXPR
 logger = logging.getLogger(__name__)
 
 MIN_FACE_PX = 48  # landmark-box width below which the landmark net is unreliable
-# Widest head turn tritalk animates (face/fit.py check_head_pose). Measured on renders of the ICT
-# head turned by known angles (MediaPipe landmarks -> fit_face): the fitted yaw is within ~5 deg
-# of the truth up to 60 deg; beyond that the far side's landmarks are guesses (mean error > 6 %
-# of the eye distance), the mouth turns out of view (an independent landmarker loses the face in
-# 25-40 % of the output frames at 65 deg), and past ~67 deg MediaPipe finds no face at all.
+# Widest head turn tritalk animates (face/fit.py check_head_pose), measured on renders of the ICT
+# head turned by known angles (tools/measure_pose_range.py) and on videos rendered from them: the
+# fitted yaw is within ~5 deg of the truth up to 60 deg; beyond, the far side's landmarks are
+# guesses (mean error > 6 % of the eye distance), the mouth turns out of view (an independent
+# landmarker loses the face in 25-40 % of the output frames at 65 deg), and past ~67 deg
+# MediaPipe finds no face at all.
 MAX_YAW_DEG = 60.0
+# A face whose landmark box sticks out of the photo by more than this fraction of its size is
+# refused (a chin or cheek cut off at 12 %; a forehead trimmed by a tight crop is ~5 %).
+MAX_OUTSIDE = 0.10
 N_LANDMARKS = 478
 
 
@@ -150,7 +154,20 @@ class FaceAnalyser:
         if chosen.width < MIN_FACE_PX:
             raise NoFaceError(f"the face in {name} is only {chosen.width:.0f} px wide; use a photo where the "
                               f"face is at least {MIN_FACE_PX} px wide (the larger, the sharper the video)")
+        _check_inside(chosen, *rgb.shape[:2], name)
         return chosen
+
+
+def _check_inside(obs: FaceObservation, height: int, width: int, name: str) -> None:
+    """Refuse a face cut off by the photo's edge: MediaPipe guesses the missing part, and the
+    animation would move a chin or an eye that is not in the photo."""
+    x0, y0, x1, y1 = obs.bbox
+    size = max(x1 - x0, y1 - y0, 1.0)
+    beyond = {"left": -x0, "top": -y0, "right": x1 - (width - 1), "bottom": y1 - (height - 1)}
+    edge, px = max(beyond.items(), key=lambda kv: kv[1])
+    if px > MAX_OUTSIDE * size:
+        raise NoFaceError(f"the face in {name} is cut off by the photo's {edge} edge ({px / size:.0%} of it is "
+                          f"outside); use a photo with the whole face inside the frame")
 
 
 def detect_landmarks_raw(rgb: np.ndarray) -> np.ndarray | None:

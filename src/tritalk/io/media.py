@@ -16,11 +16,15 @@ an unwritable output raises ``OutputError`` before any work is done.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import math
 import os
+import signal
 import struct
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from fractions import Fraction
@@ -114,6 +118,11 @@ def _open_image(p: Path) -> Image.Image:
     except Image.DecompressionBombError as e:
         raise ImageError(f"cannot read image '{p}': {_too_big()}; downscale it") from e
     except Image.UnidentifiedImageError as e:
+        kind = _sniff_av(p)
+        if kind is not None:
+            hint = " (one frame of the video, saved as JPEG or PNG, works)" if kind == "a video" else ""
+            raise ImageError(f"cannot read image '{p}': it is {kind} file, not a photo; "
+                             f"{_IMAGE_FIX}{hint}") from e
         raise ImageError(f"cannot read image '{p}': not an image file "
                          f"({', '.join(_IMAGE_FORMATS)}); {_IMAGE_FIX}") from e
     except _PIL_DECODE_ERRORS as e:
@@ -138,6 +147,19 @@ def _too_big(factor: int = 2) -> str:
     if not limit:
         return "the image is too large to decode safely"
     return f"the image has more than {factor * limit / 1e6:.0f} megapixels"
+
+
+def _sniff_av(p: Path) -> str | None:
+    """'a video' / 'an audio' when the file starts like a common media container, else None."""
+    with open(p, "rb") as f:
+        head = f.read(16)
+    if head[4:8] == b"ftyp" or head[:4] in (b"\x1aE\xdf\xa3", b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3") \
+            or (head[:4] == b"RIFF" and head[8:12] == b"AVI "):
+        return "a video"
+    if head[:4] in (b"fLaC", b"OggS") or head[:3] == b"ID3" or (head[:4] == b"RIFF" and head[8:12] == b"WAVE") \
+            or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "an audio"
+    return None
 
 
 def _sniff_jpeg(p: Path) -> bool:
@@ -169,15 +191,21 @@ def _gray_to_u8(a: np.ndarray) -> np.ndarray:
     I;16* are 0..65535. Mode I is usually a widened 16-bit image, but can hold 8-bit values:
     treat it as 16-bit only if a value exceeds 255. Mode F in [0, 1] is scaled by 255.
     """
-    if a.dtype.kind == "u" and a.dtype.itemsize == 2:
-        return ((a.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
-    x = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    hi = float(x.max()) if x.size else 0.0
-    if a.dtype.kind == "f" and hi <= 1.0:
-        x = x * 255.0
-    elif hi > 255.0:
-        x = x * (255.0 / 65535.0)
-    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+    out = np.empty(a.shape, np.uint8)
+    rows = max(1, (1 << 22) // max(1, a.shape[1] if a.ndim > 1 else 1))  # ~4 M pixels a block: memory
+    if a.dtype.kind == "u" and a.dtype.itemsize == 2:  # stays flat for an 80-megapixel 16-bit scan
+        for i in range(0, a.shape[0], rows):
+            out[i:i + rows] = (a[i:i + rows].astype(np.uint32) * 255 + 32767) // 65535
+        return out
+    hi = 0.0
+    for i in range(0, a.shape[0], rows):
+        blk = np.nan_to_num(a[i:i + rows].astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        hi = max(hi, float(blk.max()) if blk.size else 0.0)
+    scale = 255.0 if a.dtype.kind == "f" and hi <= 1.0 else (255.0 / 65535.0 if hi > 255.0 else 1.0)
+    for i in range(0, a.shape[0], rows):
+        x = np.nan_to_num(a[i:i + rows].astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        out[i:i + rows] = np.clip(np.rint(x * scale), 0, 255)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,9 +248,13 @@ def load_audio(path: str | Path, sample_rate: int = 16000,
     with container:
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
+            fmt = container.format.name
+            if fmt.endswith("_pipe") or fmt in ("image2", "gif", "apng"):  # FFmpeg's image demuxers
+                raise AudioError(f"cannot read audio '{p}': it is an image, not a recording; "
+                                 f"{_AUDIO_FIX}")
             if any(s.type == "video" for s in container.streams):
-                raise AudioError(f"'{p}' has no audio track; use a video with sound or a separate "
-                                 f"audio file")
+                raise AudioError(f"'{p}' has no audio track (or is cut off before it); use a video "
+                                 f"with sound or a separate audio file")
             raise AudioError(f"cannot read audio '{p}': not an audio or video file FFmpeg can "
                              f"decode; {_AUDIO_FIX}")
         if "mp4" in container.format.name and stream.duration and stream.time_base:
@@ -230,6 +262,11 @@ def load_audio(path: str | Path, sample_rate: int = 16000,
             # real audio ends. Only trusted for MP4/MOV, where it is exact, not estimated.
             track_end = math.ceil(stream.duration * stream.time_base * sample_rate)
             limit = track_end if limit is None else min(limit, track_end)
+        # what the header promises (FLAC STREAMINFO, MP3 Xing, MP4 track, ...): a cut file
+        # decodes less. FFmpeg estimates it from the size where no header says (then a cut file
+        # "declares" its cut length, and passes), and clamps a WAV's to the file size.
+        declared = (float(stream.duration * stream.time_base) if stream.duration and stream.time_base
+                    else (container.duration / av.time_base if container.duration else None))
         resampler = _MonoResampler(sample_rate)
         bad_packets, cut_short, first_error = 0, False, None
         try:
@@ -253,11 +290,18 @@ def load_audio(path: str | Path, sample_rate: int = 16000,
         except _AV_ERRORS as e:
             first_error = first_error or e
 
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+    del chunks  # long recordings: keep one copy of the samples, not two
     if limit is not None and samples.shape[0] > limit:
         logger.debug("'%s': keeping %d of %d decoded samples", p, limit, samples.shape[0])
         samples = samples[:limit]
     seconds = samples.shape[0] / sample_rate
+    wanted = declared if max_seconds is None else min(declared or math.inf, max_seconds)
+    if wanted is not None and math.isfinite(wanted) and seconds < wanted - max(0.2, 0.05 * wanted):
+        _raise_truncated(p, wanted, seconds, first_error)
+    wav = _wav_truncation(p)
+    if wav is not None and (max_seconds is None or wav[1] < max_seconds):
+        _raise_truncated(p, *wav, None)
     if first_error is not None:
         logger.debug("decoding '%s' failed: %s", p, first_error)
         if seconds <= _MIN_AUDIO_SECONDS:
@@ -272,8 +316,47 @@ def load_audio(path: str | Path, sample_rate: int = 16000,
         raise AudioError(f"'{p}' is only {seconds * 1000:.0f} ms long; use a recording that is at "
                          f"least {_MIN_AUDIO_SECONDS} s long")
     # decoders of lossy codecs overshoot full scale a little
-    samples = np.clip(np.nan_to_num(samples, nan=0.0), -1.0, 1.0).astype(np.float32, copy=False)
+    samples = np.nan_to_num(samples, copy=False, nan=0.0)  # in place: 10 minutes are 38 MB a copy
+    np.clip(samples, -1.0, 1.0, out=samples)
     return AudioClip(samples=samples, sample_rate=sample_rate)
+
+
+def _raise_truncated(p: Path, declared: float, decoded: float, cause: Exception | None) -> None:
+    raise AudioError(f"audio '{p}' is truncated or damaged: its header says {declared:.2f} s but only "
+                     f"{decoded:.2f} s decode; use a complete copy of the recording") from cause
+
+
+def _wav_truncation(p: Path) -> tuple[float, float] | None:
+    """(declared s, present s) of a RIFF/WAVE file whose data chunk runs past the end of the file.
+
+    FFmpeg quietly clamps a WAV's length to the file, so a cut WAV would pass as a shorter one.
+    Streamed WAVs (data size 0 or 0xFFFFFFFF) and other formats give None.
+    """
+    try:
+        with open(p, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            size = p.stat().st_size
+            byte_rate = 0
+            for _ in range(64):  # a handful of chunks precede 'data'
+                hdr = f.read(8)
+                if len(hdr) < 8:
+                    return None
+                kind, n = hdr[:4], struct.unpack("<I", hdr[4:])[0]
+                if kind == b"fmt " and n >= 16:
+                    fmt = f.read(n + (n & 1))
+                    byte_rate = struct.unpack("<I", fmt[8:12])[0]
+                    continue
+                if kind == b"data":
+                    present = size - f.tell()
+                    if n in (0, 0xFFFFFFFF) or byte_rate <= 0 or present >= n - 16:
+                        return None
+                    return n / byte_rate, max(present, 0) / byte_rate
+                f.seek(n + (n & 1), os.SEEK_CUR)
+    except (OSError, struct.error):
+        return None
+    return None
 
 
 class _MonoResampler:
@@ -317,6 +400,9 @@ def _check_input_file(p: Path, error: type[InputError], what: str, fix: str) -> 
         raise error(f"cannot read {what} '{p}': no such file; check the path")
     if p.is_dir():
         raise error(f"cannot read {what} '{p}': it is a folder; give the path of a file")
+    if not p.is_file():  # a pipe would block forever, a device never end
+        raise error(f"cannot read {what} '{p}': not a regular file (a pipe or a device); save it to a "
+                    f"file first")
     try:
         size = p.stat().st_size
         with open(p, "rb"):
@@ -332,6 +418,7 @@ def _check_input_file(p: Path, error: type[InputError], what: str, fix: str) -> 
 # ---------------------------------------------------------------------------------------------
 
 _NTSC = (Fraction(24000, 1001), Fraction(30000, 1001), Fraction(60000, 1001))
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 def _fps_fraction(fps: float | Fraction) -> Fraction:
@@ -355,6 +442,26 @@ def _aac_rate(rate: int) -> int:
     if rate in rates:
         return rate
     return next((r for r in rates if r >= rate), rates[-1])
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block is done; re-deliver it after. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *a: caught.append(a))
+    except (ValueError, OSError):  # no signal support here (embedded interpreters)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught and callable(previous):
+            previous(*caught[0])
 
 
 def _umask() -> int:
@@ -459,7 +566,8 @@ class VideoWriter:
         self._tmp = Path(tmp)
         self.n_frames, self._audio_pos = 0, 0
         try:
-            self._open()
+            with self._disk_errors():
+                self._open()
         except BaseException:
             self._discard()
             raise
@@ -471,7 +579,8 @@ class VideoWriter:
             self._discard()
             return False  # re-raise
         try:
-            self._finish()
+            with self._disk_errors():
+                self._finish()
         except BaseException:
             self._discard()
             raise
@@ -491,18 +600,30 @@ class VideoWriter:
                              f"({self.height}, {self.width}, 3), got {frames.shape}")
         if frames.dtype != np.uint8:
             raise ValueError(f"frames must be uint8 RGB, got {frames.dtype}")
-        for rgb in frames:
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            # convert here (not in the encoder) to pick BT.709 limited range, matching the tags
-            vf = vf.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
-            vf.pts = self.n_frames
-            vf.time_base = self._time_base
-            self._container.mux(self._vstream.encode(vf))
-            self.n_frames += 1
-        # keep audio level with video so the muxer interleaves both tracks
-        self._write_audio_until(math.ceil(self.n_frames / self.fps * self._audio_rate()))
+        with self._disk_errors():
+            for rgb in frames:
+                vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+                # convert here (not in the encoder) to pick BT.709 limited range, matching the tags
+                vf = vf.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+                vf.pts = self.n_frames
+                vf.time_base = self._time_base
+                self._container.mux(self._vstream.encode(vf))
+                self.n_frames += 1
+            # keep audio level with video so the muxer interleaves both tracks
+            self._write_audio_until(math.ceil(self.n_frames / self.fps * self._audio_rate()))
 
     # -- internals --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _disk_errors(self) -> Iterator[None]:
+        """A full disk, a quota or a dying drive is the output's problem, not a bug: OutputError."""
+        try:
+            yield
+        except OSError as e:
+            if e.errno not in _DISK_ERRNOS:
+                raise
+            raise OutputError(f"cannot write '{self.path}': {e.strerror or e}; free some disk space or "
+                              f"choose another output folder") from e
 
     @property
     def _time_base(self) -> Fraction:
@@ -577,6 +698,10 @@ class VideoWriter:
 
     def _discard(self) -> None:
         """Close whatever is open and delete the temp file; never raises."""
+        with _sigint_deferred():  # a second Ctrl-C must not leave the temp file behind
+            self._discard_now()
+
+    def _discard_now(self) -> None:
         if self._container is not None:
             try:
                 self._container.close()

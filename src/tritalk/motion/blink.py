@@ -16,8 +16,8 @@ Timing (spontaneous blinking at rest / while talking):
   * Double blinks: ~10 % of blinks are followed, after 50-150 ms of open eyes, by a second one.
   * Emotion (optional ``emotion`` track (T, 8), EMOTIONS order, from ``motion.emotion.emotion_track``):
     the rate, duration and double-blink share are scaled per frame by the weighted emotion
-    factors in ``BlinkConfig`` (arousal and anxiety raise the rate, e.g. fear x1.5 and anger
-    x1.25; attention lowers it, surprise x0.65; sadness slows the rate and lengthens each
+    factors in ``BlinkConfig`` (arousal and anxiety raise the rate, e.g. fear x1.3 and anger
+    x1.2; attention lowers it, surprise x0.65; sadness slows the rate and lengthens each
     blink). A time-varying rate is drawn in warped time (the integral of the rate factor), so
     the interval statistics above hold locally.
 """
@@ -53,13 +53,13 @@ class BlinkConfig:
     """Open-eye time between the two blinks of a double blink."""
     first_blink_max_s: float = 2.0
     """The first blink comes within this time, so short clips still blink."""
-    rate_factor: tuple[float, ...] = (1.0, 1.25, 1.0, 1.15, 1.5, 1.1, 0.8, 0.65)
+    rate_factor: tuple[float, ...] = (1.0, 1.2, 1.0, 1.1, 1.3, 1.1, 0.8, 0.65)
     """Rate multiplier per emotion at full intensity, EMOTIONS order (neutral, angry, contempt,
     disgusted, fearful, happy, sad, surprised): blinking rises with arousal and anxiety and
     falls with wide-eyed attention."""
     duration_factor: tuple[float, ...] = (1.0, 0.95, 1.0, 1.0, 0.9, 1.0, 1.3, 0.9)
     """Blink-duration multiplier per emotion (sad: slow, heavy lids)."""
-    double_factor: tuple[float, ...] = (1.0, 1.2, 1.0, 1.0, 2.0, 1.0, 0.8, 1.0)
+    double_factor: tuple[float, ...] = (1.0, 1.2, 1.0, 1.0, 1.7, 1.0, 0.8, 1.0)
     """Double-blink probability multiplier per emotion (anxious flutter in fear)."""
 
 
@@ -89,11 +89,14 @@ def _profile(t: np.ndarray, start: float, duration: float, close_fraction: float
 
 
 def blink_times(duration_s: float, rate_per_min: float, rng: np.random.Generator,
-                config: BlinkConfig = BlinkConfig(), duration_scale=None, double_scale=None) -> list[tuple[float, float]]:
+                config: BlinkConfig = BlinkConfig(), duration_scale=None, double_scale=None,
+                time_scale=None) -> list[tuple[float, float]]:
     """(start [s], duration [s]) of each blink in [0, duration_s), before snapping to frames.
 
     ``duration_scale(t)`` / ``double_scale(t)`` (optional) scale the duration and the double-blink
-    probability of a blink starting at time t.
+    probability of a blink starting at time t. With ``time_scale(t)`` the schedule runs in a warped
+    time (see ``blink_track``): starts are in warped units, durations and gaps stay in seconds and
+    advance the warped clock by ``seconds * time_scale(t)``.
     """
     cfg = config
     if rate_per_min <= 0:
@@ -110,17 +113,20 @@ def blink_times(duration_s: float, rate_per_min: float, rng: np.random.Generator
 
     blinks = []
     t = float(rng.uniform(0.2, min(cfg.first_blink_max_s, mean_interval)))
+    def warp(t: float) -> float:
+        return time_scale(t) if time_scale else 1.0
+
     while t < duration_s:
         d = draw_duration(t)
         blinks.append((t, d))
-        end = t + d
+        end = t + d * warp(t)
         p_double = cfg.double_prob * (double_scale(t) if double_scale else 1.0)
         if rng.random() < p_double:
-            t2 = end + float(rng.uniform(*cfg.double_gap_s))
+            t2 = end + float(rng.uniform(*cfg.double_gap_s)) * warp(end)
             d2 = draw_duration(t2)
             if t2 < duration_s:
                 blinks.append((t2, d2))
-            end = t2 + d2
+            end = t2 + d2 * warp(t2)
         t = end + refractory + float(rng.gamma(cfg.gamma_shape, rest_mean / cfg.gamma_shape))
     return blinks
 
@@ -152,7 +158,7 @@ def blink_track(n_frames: int, fps: float, rate_per_min: float = 17.0, seed: int
     def at(values: np.ndarray):
         return lambda x: float(values[min(max(int(to_time(x) * fps), 0), max(n_frames - 1, 0))]) if n_frames else 1.0
 
-    for start, dur in blink_times(float(tau[-1]), rate_per_min, rng, config, at(dur_f), at(dbl_f)):
+    for start, dur in blink_times(float(tau[-1]), rate_per_min, rng, config, at(dur_f), at(dbl_f), at(rate_f)):
         start = to_time(start)
         peak = round((start + c * dur) * fps) / fps  # the closed instant falls on a frame
         track = np.maximum(track, _profile(t, peak - c * dur, dur, c))

@@ -12,10 +12,12 @@ What it does, per frame t:
        * ``free`` (brows, lids, cheeks, nose, mouth corners): added as they are;
        * ``lips`` (lip closure, pressing, rolling, rounding, chin raise): emotion only at rest,
          fading out while the mouth speaks (a pressed angry mouth still opens for each syllable);
-       * ``opening`` (jaw, lip raise/lower): a small rest opening (lips parted over the teeth in
-         a broad smile or a snarl) that the speech opening replaces, never adds to, plus an
-         emotion-dependent gain on the speech opening ("jaw tension": a surprised or angry
-         speaker opens wider, never less), so the mouth's speech rhythm is kept.
+       * ``opening`` (jaw, lip raise/lower): a small rest opening that the speech opening
+         replaces (max, never a sum), plus "jaw tension" while speaking (``SPEAKING``,
+         ``JAW_GAIN``): extra lip parting scaled by how much the mouth speaks (a happy speaker
+         shows the teeth, an angry one bares them) and a gain >= 1 on the speech jaw and its
+         closures (a surprised speaker opens wider). In pauses the lips still meet, and the
+         speech rhythm (which frames open, which close) is the speech model's.
 
 AU -> ARKit: AU1 browInnerUp, AU2 browOuterUp*, AU4 browDown*, AU5 eyeWide*, AU6 cheekSquint*,
 AU7 eyeSquint*, AU9 noseSneer*, AU10 mouthUpperUp*, AU12 mouthSmile*, AU14 mouthDimple*,
@@ -44,35 +46,45 @@ logger = logging.getLogger(__name__)
 # whole face (brows, lids, cheeks, nose, mouth corners) to read as that emotion.
 PROTOTYPES: dict[str, dict[str, float]] = {
     "neutral": {},
-    # AU6 + AU12 + AU25: cheeks raised, corners pulled up, lips parted over the teeth
-    "happy": {"mouthSmile": 1.0, "cheekSquint": 1.0, "eyeSquint": 0.6, "mouthDimple": 0.3,
-              "mouthLowerDown": 0.5, "jawOpen": 0.06, "mouthUpperUp": 0.1, "browOuterUp": 0.1},
+    # AU6 + AU12 (+ AU25): cheeks raised, lip corners pulled up, lips apart over the teeth
+    "happy": {"mouthSmile": 1.0, "cheekSquint": 1.0, "eyeSquint": 0.35, "mouthDimple": 0.3,
+              "browOuterUp": 0.1},
     # AU1 + AU4 + AU15 + AU17: inner brows up and drawn together, corners down, chin raised, lids heavy
-    "sad": {"browInnerUp": 1.0, "browDown": 0.4, "mouthFrown": 1.0, "mouthShrugLower": 0.7, "mouthPress": 0.4,
+    "sad": {"browInnerUp": 1.0, "browDown": 0.4, "mouthFrown": 1.0, "mouthShrugLower": 0.3, "mouthPress": 0.1, "mouthLowerDown": 0.35,
             "eyeSquint": 0.3, "eyeBlink": 0.25, "mouthStretch": 0.2},
-    # AU4 + AU5 + AU7 + AU23/24 (+ AU9/AU10): brows down, glaring lids, lips pressed, nose and upper lip tense
-    "angry": {"browDown": 1.0, "eyeSquint": 0.7, "eyeWide": 0.4, "noseSneer": 0.6, "mouthPress": 0.7,
-              "mouthFrown": 0.5, "mouthRollLower": 0.2, "mouthUpperUp": 0.2, "mouthStretch": 0.3,
-              "cheekSquint": 0.3},
+    # AU4 + AU5 + AU7 + AU23/24 (+ AU9): brows down, glaring lids, lips pressed, nose tense
+    "angry": {"browDown": 1.0, "eyeSquint": 0.6, "eyeWide": 0.4, "noseSneer": 0.3, "mouthPress": 1.0,
+              "mouthFrown": 0.5, "mouthRollLower": 0.2, "mouthStretch": 0.3, "cheekSquint": 0.3},
     # AU1 + AU2 + AU5 + AU26: brows high, eyes wide, jaw dropped
-    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.2,
-                  "mouthLowerDown": 0.2},
+    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.03},
     # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
     "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.7, "browDown": 0.35, "eyeWide": 1.0, "mouthStretch": 1.0,
-                "mouthLowerDown": 0.5, "jawOpen": 0.1, "mouthFrown": 0.2},
-    # AU9 + AU10 + AU15 + AU16 + AU17: nose wrinkled, upper lip raised, brows lowered
-    "disgusted": {"noseSneer": 1.0, "mouthUpperUp": 0.5, "browDown": 0.8, "eyeSquint": 0.7, "cheekSquint": 0.8,
-                  "mouthFrown": 0.6, "mouthShrugLower": 0.5, "mouthLowerDown": 0.3, "mouthShrugUpper": 0.4},
+                "mouthLowerDown": 0.2, "jawOpen": 0.04, "mouthFrown": 0.2},
+    # AU9 + AU10 + AU15 + AU17: nose wrinkled, upper lip raised, brows lowered
+    "disgusted": {"noseSneer": 0.5, "browDown": 0.8, "eyeSquint": 0.6, "cheekSquint": 0.8,
+                  "mouthFrown": 0.6, "mouthShrugLower": 0.5, "mouthPress": 1.0},
     # unilateral AU12 + AU14 (the subject's left lip corner), a slight squint
     "contempt": {"mouthSmileLeft": 0.8, "mouthDimpleLeft": 0.9, "mouthLeft": 0.3, "eyeSquint": 0.25,
                  "browOuterUpLeft": 0.3, "noseSneerLeft": 0.2, "mouthPressRight": 0.3},
 }
 
-# Speech-opening gain per emotion at intensity 1 ("jaw tension"): >= 1, an emotion never damps the
-# speech mouth; surprise and fear open wider, anger articulates harder.
-OPENING_GAIN: dict[str, float] = {
-    "neutral": 1.0, "happy": 1.1, "sad": 1.0, "angry": 1.15, "surprised": 1.3, "fearful": 1.15,
-    "disgusted": 1.05, "contempt": 1.0,
+# "Jaw tension" while speaking, per emotion at intensity 1: extra lip parting that rides on the
+# speech (scaled by how much the mouth speaks, so the lips still meet in pauses and closures)
+# and a gain on the speech jaw. A happy speaker shows the teeth, a surprised or frightened one
+# opens wide, an angry or disgusted one bares the upper teeth.
+SPEAKING: dict[str, dict[str, float]] = {
+    "neutral": {},
+    "happy": {"mouthLowerDown": 0.55, "mouthUpperUp": 0.25},
+    "sad": {},
+    "angry": {"mouthUpperUp": 0.4, "mouthLowerDown": 0.3},
+    "surprised": {"mouthLowerDown": 0.3, "jawOpen": 0.1},
+    "fearful": {"mouthLowerDown": 0.6, "jawOpen": 0.05},
+    "disgusted": {"mouthUpperUp": 0.6, "mouthLowerDown": 0.3},
+    "contempt": {},
+}
+JAW_GAIN: dict[str, float] = {
+    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.2, "surprised": 1.9, "fearful": 1.5,
+    "disgusted": 1.1, "contempt": 1.0,
 }
 
 LIP_SHAPES: tuple[str, ...] = (
@@ -90,6 +102,9 @@ REGION: dict[str, str] = {n: "lips" if n in LIP_SHAPES else "opening" if n in OP
 class EmotionConfig:
     speaking_jaw: float = 0.12
     """Speech jawOpen at which the mouth counts as fully speaking (rest-only lip shapes are gone)."""
+    extra_jaw: float = 0.3
+    """Speech jawOpen at which the speaking extras are fully on; below it they scale with the jaw,
+    so they vanish with it in pauses (the speech/silence contrast of the mouth is kept)."""
     speaking_smooth_s: float = 0.06
     """Smoothing of the speaking weight, so rest-only shapes fade in and out between syllables."""
     transition_s: float = 0.6
@@ -276,54 +291,80 @@ def _raised_cosine_blur(w: np.ndarray, half: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EmotionModel:
-    """Prototypes (8, 52), opening gains (8,) and the blending rules; ``offsets`` applies them."""
+    """Rest prototypes (8, 52), speaking extras (8, 52), jaw gains (8,) and the blending rules."""
 
     prototypes: np.ndarray  # (8, 52) float32, intensity-1 offsets per emotion
-    opening_gain: np.ndarray  # (8,) float32, >= 1
+    speaking: np.ndarray  # (8, 52) float32, extra lip parting while the mouth speaks (opening channels)
+    jaw_gain: np.ndarray  # (8,) float32, >= 1: factor on the speech jaw (and its lip closures)
     config: EmotionConfig = field(default_factory=EmotionConfig)
     source: str = "hand-tuned FACS prototypes"
 
+    def __post_init__(self):
+        n = len(EMOTIONS)
+        if self.prototypes.shape != (n, N_EXPR) or self.speaking.shape != (n, N_EXPR) or self.jaw_gain.shape != (n,):
+            raise ConfigError(f"emotion model arrays must be ({n}, {N_EXPR}), ({n}, {N_EXPR}), ({n},)")
+        if np.any(self.jaw_gain < 1.0):
+            raise ConfigError("jaw gains must be >= 1: an emotion never damps the speech mouth")
+        if np.any(self.speaking[:, [IDX[c] for c in BLENDSHAPES if c not in OPENING_SHAPES]] != 0):
+            raise ConfigError(f"speaking extras may only open the mouth ({', '.join(OPENING_SHAPES)})")
+
     @classmethod
     def default(cls) -> "EmotionModel":
-        protos = np.stack([prototype(e) for e in EMOTIONS])
-        return cls(protos, np.array([OPENING_GAIN[e] for e in EMOTIONS], np.float32))
+        return cls(np.stack([prototype(e) for e in EMOTIONS]), np.stack([_vector(SPEAKING[e]) for e in EMOTIONS]),
+                   np.array([JAW_GAIN[e] for e in EMOTIONS], np.float32))
 
     @classmethod
     def from_stats(cls, stats: EmotionStats | str | Path, level: float = 1.0) -> "EmotionModel":
-        """Prototypes learned from data: each emotion's mean offset, scaled so that ``level`` of the
-        measured expression is intensity 1 (MEAD's level 3 is its strongest). Emotions without data
-        keep the hand-tuned prototype."""
+        """Prototypes learned from data: each emotion's mean offset (``level`` x the measured mean is
+        intensity 1). The opening channels of the mean (measured on talking faces, so they mix rest
+        and speech) become speaking extras; emotions without data keep the hand-tuned values."""
         if not isinstance(stats, EmotionStats):
             stats = EmotionStats.load(stats)
         base = cls.default()
-        protos = base.prototypes.copy()
+        protos, speaking = base.prototypes.copy(), base.speaking.copy()
+        opening = [IDX[n] for n in OPENING_SHAPES]
         for k, e in enumerate(EMOTIONS):
             if e != "neutral" and stats.count[k] > 0:
-                protos[k] = stats.mean[k] * level
-        return cls(protos, base.opening_gain, base.config, source=f"learned statistics ({int(stats.count.sum())} frames)")
+                m = stats.mean[k] * level
+                protos[k] = m
+                protos[k, opening] = 0.0
+                speaking[k] = 0.0
+                speaking[k, opening] = np.clip(m[opening], 0.0, None)
+        return cls(protos, speaking, base.jaw_gain, base.config,
+                   source=f"learned statistics ({int(stats.count.sum())} frames)")
 
     def expression(self, track: np.ndarray) -> np.ndarray:
-        """(T, 52) emotional expression (before blending with speech) for an emotion track (T, 8)."""
+        """(T, 52) emotional rest expression (before blending with speech) for an emotion track (T, 8)."""
         return (track @ self.prototypes).astype(np.float32)
 
-    def offsets(self, track: np.ndarray, speech_expr: np.ndarray, fps: float) -> np.ndarray:
-        """(T, 52) offsets to ADD to the speech expression (T, 52) so the sum shows the emotion
-        with speech-driven lips (module docstring, step 3)."""
+    def speaking_weight(self, speech_expr: np.ndarray, fps: float) -> np.ndarray:
+        """(T,) in [0, 1]: how much the mouth speaks (speech jawOpen, lightly smoothed)."""
         cfg = self.config
-        emo = self.expression(track)  # (T, 52)
         jaw = speech_expr[:, IDX["jawOpen"]].astype(np.float64)
         speaking = np.clip(jaw / cfg.speaking_jaw, 0.0, 1.0)
         if cfg.speaking_smooth_s * fps > 0.3:
             speaking = np.clip(gaussian_filter1d(speaking, cfg.speaking_smooth_s * fps, mode="nearest"), 0, 1)
-        out = emo.astype(np.float64)
+        return speaking
+
+    def offsets(self, track: np.ndarray, speech_expr: np.ndarray, fps: float) -> np.ndarray:
+        """(T, 52) offsets to ADD to the speech expression (T, 52) so the sum shows the emotion
+        with speech-driven lips (module docstring, step 3)."""
+        emo = self.expression(track).astype(np.float64)  # (T, 52)
+        speaking = self.speaking_weight(speech_expr, fps)  # (T,)
+        out = emo.copy()
         lips = [IDX[n] for n in LIP_SHAPES]
         out[:, lips] *= (1.0 - speaking)[:, None]
-        gain = track @ (self.opening_gain - 1.0)  # (T,) extra speech-opening share
+        jaw_share = np.clip(speech_expr[:, IDX["jawOpen"]] / self.config.extra_jaw, 0.0, 1.0)
+        extra = (track @ self.speaking) * jaw_share[:, None]  # (T, 52), opening channels only
+        gain = track @ (self.jaw_gain - 1.0)  # (T,) extra share of the speech jaw
         for name in OPENING_SHAPES:
             c = IDX[name]
             s = speech_expr[:, c].astype(np.float64)
-            # the rest opening is replaced by the speech opening (max), then the speech part is amplified
-            out[:, c] = np.maximum(s, emo[:, c]) - s + gain * s
+            # the rest opening gives way to the speech opening (max, not sum); the extras ride on top
+            out[:, c] = np.maximum(s, emo[:, c]) - s + extra[:, c]
+        jaw, close = IDX["jawOpen"], IDX["mouthClose"]
+        out[:, jaw] += gain * speech_expr[:, jaw]
+        out[:, close] += gain * speech_expr[:, close]  # closures still close on the wider jaw
         return out.astype(np.float32)
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from tritalk.audio.encoders import AudioEncoder, EncoderConfig, build_encoder
-from tritalk.audio.features import AudioFeatures
+from tritalk.audio.features import AudioFeatures, audio_features
 from tritalk.errors import ConfigError
 from tritalk.io.checkpoint import Pretrained
 from tritalk.motion.speech import MOUTH_TARGETS, SpeechMotion, target_columns
@@ -70,6 +70,9 @@ class MotionGeneratorConfig:
     feature_mean: tuple[float, ...] = ()
     """Per-feature normalisation, filled from the training data (empty = identity)."""
     feature_std: tuple[float, ...] = ()
+    output_scale: tuple[float, ...] = ()
+    """Per-target gain fitted after training on the training real clips, so the spread (p90 - p50) of
+    the prediction matches the measured one (regression shrinks it; v1 does the same). Empty = 1."""
 
     def __post_init__(self):
         if self.d_model % self.n_heads:
@@ -80,6 +83,8 @@ class MotionGeneratorConfig:
             target_columns(t)  # ConfigError on an unknown name
         if self.feature_mean and len(self.feature_mean) != self.in_dim:
             raise ConfigError(f"feature_mean has {len(self.feature_mean)} values, in_dim is {self.in_dim}")
+        if self.output_scale and len(self.output_scale) != len(self.targets):
+            raise ConfigError(f"output_scale has {len(self.output_scale)} values for {len(self.targets)} targets")
 
     @property
     def receptive_field(self) -> int:
@@ -117,6 +122,8 @@ class MotionGenerator(nn.Module, Pretrained):
         std = torch.tensor(c.feature_std, dtype=torch.float32) if c.feature_std else torch.ones(c.in_dim)
         self.register_buffer("feature_mean", mean, persistent=False)  # from the config, not the weights file
         self.register_buffer("feature_std", std.clamp_min(1e-3), persistent=False)
+        scale = torch.tensor(c.output_scale, dtype=torch.float32) if c.output_scale else torch.ones(len(c.targets))
+        self.register_buffer("output_scale", scale, persistent=False)
         self.proj = nn.Linear(c.in_dim * (2 * c.window + 1), c.d_model)
         layer = nn.TransformerEncoderLayer(c.d_model, c.n_heads, c.ff_dim, c.dropout, batch_first=True,
                                            norm_first=True, activation="gelu")
@@ -144,7 +151,7 @@ class MotionGenerator(nn.Module, Pretrained):
         h = self.proj(self._windows(x))
         mask = band_mask(h.shape[1], c.attn_span, c.causal, h.device)
         h = self.norm(self.encoder(h, mask=mask, src_key_padding_mask=key_padding_mask))
-        out = {"coeffs": torch.sigmoid(self.out(h)), "hidden": h}
+        out = {"coeffs": (torch.sigmoid(self.out(h)) * self.output_scale).clamp(max=1.0), "hidden": h}
         if self.head is not None:
             out["head"] = 0.3 * torch.tanh(self.head(h))  # +-17 deg: talking-head range
         return out
@@ -196,13 +203,50 @@ def default_checkpoint_dir() -> Path:
     return Path(str(resources.files("tritalk") / "assets" / "motion" / "gm"))
 
 
+@dataclass(frozen=True)
+class SpeechMotionPost:
+    """Display-side post-processing of G_m's output (not learned)."""
+
+    jaw_gain: float = 1.3
+    """As v1 (motion/speech.py): MediaPipe under-reads jaw opening on small faces, and the model is
+    trained on those readings; 1.3 gives typical speech peaks of ~0.3-0.45."""
+    gate_on: tuple[float, float] = (0.1, 0.5)
+    """Voice activity (dilated by ``gate_hold_s``) mapped to gate 0 -> 1: the mouth rests in pauses.
+    Dilated and low, so it never cuts into speech; G_m itself moves the lips around the gate."""
+    gate_hold_s: float = 0.12
+    """The mouth stays free this long after voice stops (release of the last sound)."""
+    gate_lead_s: float = 0.3
+    """...and this long before voice starts: speakers open the mouth before the first sound."""
+    smooth_s: float = 0.03
+    """Gaussian sigma [s], as v1: removes frame-to-frame jitter, keeps the 3-6 Hz syllable rhythm."""
+
+    def __post_init__(self):
+        if self.jaw_gain < 0 or not self.gate_on[0] < self.gate_on[1] or self.gate_hold_s < 0:
+            raise ConfigError("jaw_gain must be >= 0, gate_on (low, high) with low < high, gate_hold_s >= 0")
+
+
+def silence_gate(vad: np.ndarray, fps: float, post: SpeechMotionPost) -> np.ndarray:
+    """(T,) in [0, 1]: 0 in pauses, 1 in and near speech."""
+    from scipy.ndimage import gaussian_filter1d, maximum_filter1d
+
+    lead, hold = int(round(post.gate_lead_s * fps)), int(round(post.gate_hold_s * fps))
+    width = lead + hold + 1
+    # Window [t - hold, t + lead]: origin shifts the max filter's window towards the future by (lead - hold) / 2.
+    v = maximum_filter1d(vad.astype(np.float64), size=width, mode="nearest", origin=-((lead - hold) // 2))
+    lo, hi = post.gate_on
+    g = np.clip((v - lo) / (hi - lo), 0.0, 1.0)
+    return gaussian_filter1d(g, max(0.5, 0.03 * fps), mode="nearest")
+
+
 class LearnedSpeechMotion:
     """The speech generator interface (``generate(features-or-audio, seed) -> Motion``) around G_m."""
 
     name = "gm"
 
-    def __init__(self, model: MotionGenerator, encoder: AudioEncoder | None = None):
+    def __init__(self, model: MotionGenerator, encoder: AudioEncoder | None = None,
+                 post: SpeechMotionPost = SpeechMotionPost()):
         self.model = model.eval()
+        self.post = post
         self.encoder = encoder if encoder is not None else build_encoder(model.config.encoder)
         self._expand = expansion_matrix(model.config.targets)
 
@@ -224,14 +268,24 @@ class LearnedSpeechMotion:
             if self.encoder.needs_audio:
                 raise ConfigError(f"the '{self.model.config.encoder.kind}' audio encoder needs the audio clip; "
                                   "call generate(AudioClip, fps=...)")
+            vad = audio.column("vad")
             feats = self.encoder.encode(audio, fps, n)
             feats = resample_frames(feats, fps, rate, max(1, math.ceil(n * rate / fps)))
         else:
             fps = float(fps or rate)
             n = math.ceil(round(audio.duration * fps, 6)) if n_frames is None else n_frames
+            vad = audio_features(audio, fps, n).column("vad") if n else np.zeros(0)
             feats = self.encoder.encode(audio, rate, max(1, math.ceil(round(audio.duration * rate, 6))))
         pred = self.model.predict(feats)
         coeffs = resample_frames(pred["coeffs"], rate, fps, n)  # (T, K)
+        if n and self.post.smooth_s * fps > 0.3:
+            from scipy.ndimage import gaussian_filter1d
+
+            coeffs = gaussian_filter1d(coeffs, self.post.smooth_s * fps, axis=0, mode="nearest")
+        if n:
+            coeffs = coeffs * silence_gate(vad, fps, self.post)[:, None]
+        if "jawOpen" in self.model.config.targets:
+            coeffs[:, self.model.config.targets.index("jawOpen")] *= self.post.jaw_gain
         expr = np.clip(coeffs @ self._expand, 0.0, 1.0).astype(np.float32)  # (T, 52)
         head = np.zeros((n, 6), np.float32)
         if "head" in pred:

@@ -59,6 +59,21 @@ class MotionTrainConfig:
     cache: str | None = "out/cache/features"
 
 
+def output_scale(generator: MotionGenerator, examples) -> tuple[float, ...]:
+    """Per-target gain so that p90 - p50 of the prediction matches the measurement (valid frames)."""
+    pred = np.concatenate([generator.predict(e.features)["coeffs"][e.valid] for e in examples])
+    meas = np.concatenate([e.target[e.valid] for e in examples])
+    qp, qm = np.percentile(pred, [50, 90], axis=0), np.percentile(meas, [50, 90], axis=0)
+    scale = np.clip((qm[1] - qm[0]) / np.maximum(qp[1] - qp[0], 1e-4), 0.5, 3.0)
+    return tuple(float(v) for v in scale)
+
+
+def _with_config(model: MotionGenerator, config: MotionGeneratorConfig) -> MotionGenerator:
+    new = MotionGenerator(config)
+    new.load_state_dict(model.state_dict(), strict=True)
+    return new.eval()
+
+
 def train_motion(cfg: MotionTrainConfig, on_log: Callable[[dict], None] | None = None) -> dict:
     from accelerate import Accelerator
 
@@ -106,6 +121,9 @@ def train_motion(cfg: MotionTrainConfig, on_log: Callable[[dict], None] | None =
     h_gm = train_loop(generator, lambda m, b: motion_stage(m, reader, b, expand, cfg.weights), ds, collate,
                       cfg.motion_train, acc, on_log=lambda r: on_log and on_log({"stage": "motion", **r}))
     generator = acc.unwrap_model(generator).cpu().eval()
+    if ex_real:  # amplitude: match the measured spread on the training real clips (clean audio)
+        scale = output_scale(generator, [e for e in ex_real if e.variant == "clean"])
+        generator = _with_config(generator, dataclasses.replace(generator.config, output_scale=scale))
     info = {}
     if acc.is_main_process:
         generator.save_pretrained(out)
@@ -117,6 +135,7 @@ def train_motion(cfg: MotionTrainConfig, on_log: Callable[[dict], None] | None =
             speakers=sorted({c["speaker"] for c in real}), n_real=len(real), n_synthetic=len(synth),
             synthetic_seconds=round(sum(len(c["audio"]) for c in synth) / 16000, 1),
             real_seconds=round(sum(len(c["audio"]) for c in real) / 16000, 1), real_repeat=repeat,
+            output_scale=list(generator.config.output_scale),
             n_examples=len(examples), train_seconds=round(time.perf_counter() - t0, 1),
             device=str(acc.device), processes=acc.num_processes, machine=platform.machine(),
             config=json.loads(json.dumps(config_to_dict(cfg), default=str)),

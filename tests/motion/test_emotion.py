@@ -1,0 +1,238 @@
+"""motion/emotion.py: prototypes act on the right regions, lips stay speech-driven, timelines, statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tritalk.audio.features import audio_features
+from tritalk.errors import ConfigError, WeightsError
+from tritalk.face.model import INNER_LIP_LOWER, INNER_LIP_UPPER
+from tritalk.io.media import load_audio
+from tritalk.motion.emotion import (
+    EmotionModel,
+    EmotionStats,
+    emotion_offsets,
+    emotion_track,
+    fit_emotion_stats,
+    parse_emotion,
+    parse_timeline,
+)
+from tritalk.motion.speech import SpeechMotion
+from tritalk.render.mesh_engine import MeshEngine
+from tritalk.types import EMOTIONS, IDX, N_EXPR, EmotionSpec, EmotionTimeline
+
+FPS = 25.0
+ZERO_HEAD = np.zeros(6, np.float32)
+# MediaPipe landmarks (R = the subject's right = image left)
+CORNER_R, CORNER_L = 61, 291
+LIP_TOP, LIP_BOTTOM = 0, 17
+BROW_INNER_R, BROW_INNER_L = 55, 285
+BROW_MID_R, BROW_MID_L = 105, 334
+LID_UP_R, LID_LO_R = 159, 145
+NOSE_TIP = 1
+
+
+@pytest.fixture(scope="module")
+def speech(example_audio_path):
+    clip = load_audio(example_audio_path)
+    feats = audio_features(clip, FPS)
+    return SpeechMotion().generate(feats).expr[: int(8 * FPS)]  # (T, 52), 8 s of real speech
+
+
+@pytest.fixture(scope="module")
+def engine(subject256):
+    return MeshEngine(subject256)
+
+
+def verts(engine: MeshEngine, offset: np.ndarray) -> np.ndarray:
+    """(478, 2) image positions of the landmarks for a Motion-style expression offset."""
+    return engine.project(engine.frame_expr_delta(offset), ZERO_HEAD)[:, :2]
+
+
+def rest_offset(name: str, intensity: float = 1.0) -> np.ndarray:
+    """The emotion's offset on a silent (closed, resting) mouth."""
+    return emotion_offsets(EmotionSpec(name, intensity), np.zeros((1, N_EXPR), np.float32), FPS)[0]
+
+
+def inner_gap(v: np.ndarray) -> float:
+    return float(np.mean(v[list(INNER_LIP_LOWER)[1:-1], 1] - v[list(INNER_LIP_UPPER)[1:-1], 1]))
+
+
+# --- intensity 0 is neutral ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", EMOTIONS)
+def test_intensity_zero_gives_no_offset(name, speech):
+    out = emotion_offsets(EmotionSpec(name, 0.0), speech, FPS)
+    assert np.array_equal(out, np.zeros_like(speech))
+
+
+def test_intensity_zero_motion_is_the_neutral_motion(example_audio_path):
+    from tritalk.pipeline import TalkingHead
+
+    clip = load_audio(example_audio_path)
+    head = TalkingHead.__new__(TalkingHead)  # the motion path only: no face landmarker needed
+    from tritalk.config import GenerateConfig
+
+    head.config, head.speech, head.emotion_model = GenerateConfig(), SpeechMotion(), EmotionModel.default()
+    neutral = head.motion(clip, EmotionSpec("neutral", 0.8), seed=3)
+    for name in ("happy", "angry", "surprised"):
+        m = head.motion(clip, EmotionSpec(name, 0.0), seed=3)
+        np.testing.assert_array_equal(m.expr, neutral.expr)
+        np.testing.assert_array_equal(m.head, neutral.head)
+        np.testing.assert_array_equal(m.gaze, neutral.gaze)
+
+
+# --- each emotion moves the right regions (measured on the rendered mesh of a real portrait) -----
+
+def test_happy_raises_mouth_corners_and_cheeks(engine):
+    n, h = verts(engine, rest_offset("neutral")), verts(engine, rest_offset("happy"))
+    mid_n = (n[LIP_TOP, 1] + n[LIP_BOTTOM, 1]) / 2
+    mid_h = (h[LIP_TOP, 1] + h[LIP_BOTTOM, 1]) / 2
+    for c in (CORNER_R, CORNER_L):
+        assert (h[c, 1] - mid_h) < (n[c, 1] - mid_n) - 1.0  # corners rise relative to the lips' centre (px at 256)
+    assert np.linalg.norm(h[CORNER_R] - h[CORNER_L]) > np.linalg.norm(n[CORNER_R] - n[CORNER_L]) + 1.0  # wider
+    assert h[LID_LO_R, 1] < n[LID_LO_R, 1] - 0.3  # lower lid pushed up by the cheek (AU6)
+
+
+def test_sad_lowers_corners_and_raises_inner_brows(engine):
+    n, s = verts(engine, rest_offset("neutral")), verts(engine, rest_offset("sad"))
+    for c in (CORNER_R, CORNER_L):
+        assert s[c, 1] > n[c, 1] + 0.5
+    for b in (BROW_INNER_R, BROW_INNER_L):
+        assert s[b, 1] < n[b, 1] - 0.5
+
+
+def test_angry_lowers_and_draws_the_brows_together(engine):
+    n, a = verts(engine, rest_offset("neutral")), verts(engine, rest_offset("angry"))
+    for b in (BROW_MID_R, BROW_MID_L):
+        assert a[b, 1] > n[b, 1] + 0.5
+    assert inner_gap(a) <= inner_gap(n) + 0.5  # lips pressed (closed within half a pixel at 256), not bared
+
+
+def test_surprised_raises_brows_widens_eyes_and_drops_the_jaw(engine):
+    n, s = verts(engine, rest_offset("neutral")), verts(engine, rest_offset("surprised"))
+    for b in (BROW_MID_R, BROW_MID_L, BROW_INNER_R, BROW_INNER_L):
+        assert s[b, 1] < n[b, 1] - 0.7
+    assert (s[LID_LO_R, 1] - s[LID_UP_R, 1]) > (n[LID_LO_R, 1] - n[LID_UP_R, 1]) + 0.2
+    assert inner_gap(s) > inner_gap(n) + 0.3  # lips just apart at rest ...
+
+
+def test_surprised_speaker_opens_wider(speech):
+    out = speech + emotion_offsets(EmotionSpec("surprised", 1.0), speech, FPS)
+    jaw, speech_jaw = out[:, IDX["jawOpen"]], speech[:, IDX["jawOpen"]]
+    loud = speech_jaw > 0.1
+    assert (jaw[loud] / speech_jaw[loud]).min() > 1.5  # ... and the jaw drops further on every syllable
+
+
+def test_fearful_stretches_the_mouth_and_raises_brows(engine):
+    n, f = verts(engine, rest_offset("neutral")), verts(engine, rest_offset("fearful"))
+    assert np.linalg.norm(f[CORNER_R] - f[CORNER_L]) > np.linalg.norm(n[CORNER_R] - n[CORNER_L]) + 1.0
+    assert f[BROW_INNER_R, 1] < n[BROW_INNER_R, 1] - 0.5
+
+
+def test_disgusted_raises_the_upper_lip_towards_the_nose(engine):
+    n, d = verts(engine, rest_offset("neutral")), verts(engine, rest_offset("disgusted"))
+    assert (d[LIP_TOP, 1] - d[NOSE_TIP, 1]) < (n[LIP_TOP, 1] - n[NOSE_TIP, 1]) - 0.5
+    assert d[BROW_MID_R, 1] > n[BROW_MID_R, 1] + 0.3
+
+
+def test_contempt_is_one_sided(engine):
+    n, c = verts(engine, rest_offset("neutral")), verts(engine, rest_offset("contempt"))
+    lift_left = n[CORNER_L, 1] - c[CORNER_L, 1]  # the subject's left corner (image right)
+    lift_right = n[CORNER_R, 1] - c[CORNER_R, 1]
+    assert lift_left > lift_right + 0.5
+
+
+@pytest.mark.parametrize("name", [e for e in EMOTIONS if e != "neutral"])
+def test_rendered_change_grows_with_intensity(engine, name):
+    n = verts(engine, rest_offset("neutral"))
+    moved = [np.abs(verts(engine, rest_offset(name, i)) - n).sum() for i in (0.0, 0.5, 1.0)]
+    assert moved[0] == 0.0 and moved[0] < moved[1] < moved[2]
+
+
+# --- lips stay speech-driven ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [e for e in EMOTIONS if e != "neutral"])
+def test_lips_stay_speech_driven(engine, speech, name):
+    frames = np.arange(0, len(speech), 2)
+    neutral = np.array([inner_gap(verts(engine, speech[t])) for t in frames])
+    emo = speech + emotion_offsets(EmotionSpec(name, 1.0), speech, FPS)
+    gaps = np.array([inner_gap(verts(engine, emo[t])) for t in frames])
+    speaking = speech[frames, IDX["jawOpen"]] > 0.1
+    # the mouth opens and closes on the same frames as the neutral speaker ...
+    assert np.corrcoef(gaps, neutral)[0, 1] > 0.9
+    # ... at least as much during speech (within 10 %), and its speech movement is not damped
+    assert gaps[speaking].mean() >= 0.9 * neutral[speaking].mean()
+    assert np.ptp(np.percentile(gaps, [10, 90])) >= 0.9 * np.ptp(np.percentile(neutral, [10, 90]))
+
+
+def test_rest_only_lip_shapes_give_way_while_speaking(speech):
+    out = emotion_offsets(EmotionSpec("angry", 1.0), speech, FPS)
+    press = out[:, IDX["mouthPressLeft"]]
+    jaw = speech[:, IDX["jawOpen"]]
+    assert press[jaw < 0.01].mean() > 0.5 and press[jaw > 0.2].mean() < 0.15
+
+
+# --- timelines ----------------------------------------------------------------------------------
+
+def test_timeline_parsing():
+    tl = parse_timeline("neutral:0-2,happy:2-6,sad:6-", intensity=0.7)
+    assert [(s.name, s.intensity, a, b) for s, a, b in tl.segments] == [
+        ("neutral", 0.7, 0.0, 2.0), ("happy", 0.7, 2.0, 6.0), ("sad", 0.7, 6.0, float("inf"))]
+    tl = parse_emotion("happy@0.9:1-3, angry:3-4")
+    assert isinstance(tl, EmotionTimeline) and tl.segments[0][0].intensity == 0.9
+    assert parse_emotion(" Happy ", 0.3) == EmotionSpec("happy", 0.3)
+
+
+@pytest.mark.parametrize("text", ["happy:abc", "joyous:0-2", "happy:3-1", "happy:0-3,sad:2-4", "happy:0-2,",
+                                  "happy@2:0-1", "happy:1-2-3"])
+def test_bad_timelines_are_one_line_config_errors(text):
+    with pytest.raises(ConfigError) as e:
+        parse_emotion(text)
+    assert "\n" not in str(e.value) and len(str(e.value)) < 200
+
+
+def test_transitions_are_smooth_and_reach_each_segment():
+    tl = parse_timeline("neutral:0-2,happy:2-4,angry:4-", intensity=1.0)
+    track = emotion_track(tl, int(6 * FPS), FPS)  # (T, 8)
+    np.testing.assert_allclose(track.sum(1), 1.0, atol=1e-6)
+    assert track[int(1.0 * FPS), EMOTIONS.index("neutral")] > 0.99
+    assert track[int(3.0 * FPS), EMOTIONS.index("happy")] > 0.99
+    assert track[int(5.5 * FPS), EMOTIONS.index("angry")] > 0.99
+    step = np.abs(np.diff(track, axis=0)).max()
+    assert step < 0.14  # a 0.6 s (15-frame) raised-cosine fade: the steepest step is 2 / 15
+    offsets = emotion_offsets(tl, np.zeros((track.shape[0], N_EXPR), np.float32), FPS)
+    assert np.abs(np.diff(offsets, axis=0)).max() < 0.14
+    assert np.abs(np.diff(offsets, 2, axis=0)).max() < 0.03  # no kinks either
+
+
+# --- learned statistics -------------------------------------------------------------------------
+
+def test_fit_emotion_stats_recovers_per_speaker_offsets(tmp_path):
+    rng = np.random.default_rng(0)
+    smile = np.zeros(N_EXPR)
+    smile[[IDX["mouthSmileLeft"], IDX["mouthSmileRight"]]] = 0.4
+    clips = []
+    for speaker, base in (("M003", 0.1), ("W011", 0.3)):  # different identities / resting faces
+        rest = np.full(N_EXPR, base)
+        for _ in range(3):
+            clips.append((speaker, "neutral", rest + 0.02 * rng.standard_normal((40, N_EXPR))))
+            clips.append((speaker, "happy", rest + smile + 0.02 * rng.standard_normal((40, N_EXPR))))
+    stats = fit_emotion_stats(clips)
+    happy = EMOTIONS.index("happy")
+    np.testing.assert_allclose(stats.mean[happy], smile, atol=0.02)
+    assert stats.count[happy] == 240 and stats.count[EMOTIONS.index("sad")] == 0
+    stats.save(tmp_path / "stats.npz")
+    model = EmotionModel.from_stats(tmp_path / "stats.npz")
+    np.testing.assert_allclose(model.prototypes[happy], smile, atol=0.02)
+    np.testing.assert_array_equal(model.prototypes[EMOTIONS.index("sad")], EmotionModel.default().prototypes[EMOTIONS.index("sad")])
+
+
+def test_bad_statistics_file_is_a_weights_error(tmp_path):
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, mean=np.zeros((3, 4)))
+    with pytest.raises(WeightsError):
+        EmotionStats.load(bad)
+    with pytest.raises(WeightsError):
+        EmotionStats.load(tmp_path / "missing.npz")
