@@ -105,14 +105,15 @@ def fit_face(obs: FaceObservation, model: FaceModel, config: FitConfig = FitConf
     prior = np.r_[np.zeros(k_id), expr]
     lower = np.r_[np.full(k_id, -3.0), np.zeros(k_ex)]
     upper = np.r_[np.full(k_id, 3.0), np.ones(k_ex)]
+    q_fac, r_fac = np.linalg.qr(np.vstack([basis * row_w[:, None], reg]))  # the design is fixed: factor once
     for _ in range(config.rounds):
         x = model.shape(ident, expr).astype(np.float64)
         s, rot, t = umeyama(x, target, np.tile([1.0], n))
         in_model = ((target - t) @ rot) / s  # observed landmarks in the model frame
         rhs = (in_model - model.neutral).reshape(-1) * row_w
-        a = np.vstack([basis * row_w[:, None], reg])
         b = np.r_[rhs, reg @ prior]
-        sol = lsq_linear(a, b, bounds=(lower, upper), method="bvls", max_iter=200).x
+        # same least-squares problem on the (K, K) triangular factor: BVLS then works on 112 rows, not 1546
+        sol = lsq_linear(r_fac, q_fac.T @ b, bounds=(lower, upper), method="bvls", max_iter=200).x
         ident, expr = sol[:k_id], sol[k_id:]
     x = model.shape(ident, expr).astype(np.float64)
     s, rot, t = umeyama(x, target)

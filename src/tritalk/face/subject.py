@@ -20,6 +20,7 @@ from tritalk.face.model import FaceModel
 logger = logging.getLogger(__name__)
 
 CROP_SCALE = 2.0  # crop side / landmark-box side: leaves room for hair, ears and shoulders
+MIN_CROP_SCALE = 1.5  # the tightest crop still showing the whole head
 CROP_LIFT = 0.12  # move the crop centre up by this much of the box (the landmarks stop mid-forehead)
 
 
@@ -44,10 +45,13 @@ class Subject:
 def crop_box(obs: FaceObservation, height: int, width: int) -> tuple[float, float, float]:
     """(cx, cy, side) of the square crop around the face, in original image pixels.
 
-    Kept inside the photo where the photo allows it, so that mirrored padding is a last resort.
+    Kept inside the photo where the photo allows it, so that padding (edge pixels stretched outwards)
+    is a last resort.
     """
     x0, y0, x1, y1 = obs.bbox
-    side = min(CROP_SCALE * max(x1 - x0, y1 - y0), max(height, width))
+    box = max(x1 - x0, y1 - y0)
+    # prefer a tighter crop that fits inside the photo (down to MIN_CROP_SCALE) over padding
+    side = min(CROP_SCALE * box, max(min(height, width), MIN_CROP_SCALE * box))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - CROP_LIFT * (y1 - y0)
     if side <= width:
         cx = float(np.clip(cx, side / 2, width - side / 2))
@@ -57,7 +61,8 @@ def crop_box(obs: FaceObservation, height: int, width: int) -> tuple[float, floa
 
 
 def crop_square(image: np.ndarray, cx: float, cy: float, side: float, size: int) -> np.ndarray:
-    """Resample the square (centre cx, cy; side px) to size x size; outside the photo is mirrored."""
+    """Resample the square (centre cx, cy; side px) to size x size; outside the photo, the edge pixels
+    are repeated (mirroring would duplicate eyes or faces near the border)."""
     scale = size / side
     if scale < 0.75:  # shrink with an area filter first: warpAffine only interpolates
         f = scale * 1.25
@@ -65,7 +70,7 @@ def crop_square(image: np.ndarray, cx: float, cy: float, side: float, size: int)
         cx, cy, side, scale = cx * f, cy * f, side * f, size / (side * f)
     m = np.array([[scale, 0, size / 2 - scale * cx], [0, scale, size / 2 - scale * cy]], np.float32)
     flags = cv2.INTER_LINEAR if scale <= 1 else cv2.INTER_CUBIC
-    return cv2.warpAffine(image, m, (size, size), flags=flags, borderMode=cv2.BORDER_REFLECT_101)
+    return cv2.warpAffine(image, m, (size, size), flags=flags, borderMode=cv2.BORDER_REPLICATE)
 
 
 def prepare_subject(image: np.ndarray, size: int, analyser: FaceAnalyser, face: int | None = None,
