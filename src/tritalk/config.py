@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tritalk.errors import ConfigError
 from tritalk.render.mesh_engine import MeshEngineConfig
@@ -27,3 +28,6 @@ class GenerateConfig:
             raise ConfigError(f"blink rate {self.blink_rate} is out of range; use 0 to 60 blinks per minute")
         if not 0.0 <= self.head_motion <= 1.0:
             raise ConfigError(f"head motion {self.head_motion} is out of range; use a value in [0, 1]")
+        if self.motion_model not in ("gm", "v1") and not (Path(self.motion_model) / "config.json").is_file():
+            raise ConfigError(f"unknown motion model '{self.motion_model}'; choose gm, v1, or a checkpoint folder "
+                              "(config.json + model.safetensors)")

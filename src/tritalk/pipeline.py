@@ -87,10 +87,11 @@ class TalkingHead:
             raise ConfigError(f"unknown engine '{engine}'; choose one of: {', '.join(ENGINES)}")
         self.engine_cls = ENGINES[engine]
         self.config = config
-        self.analyser = FaceAnalyser()
-        self.segmenter = PortraitSegmenter()
+        # models that can fail on a user's path load first, before the MediaPipe graphs (which must be closed)
         self.speech = load_speech_generator(config.motion_model)
         self.emotion_model = EmotionModel.default()  # or EmotionModel.from_stats(path): learned prototypes
+        self.analyser = FaceAnalyser()
+        self.segmenter = PortraitSegmenter()
 
     @classmethod
     def load(cls, engine: str = "mesh", config: GenerateConfig = GenerateConfig()) -> "TalkingHead":

@@ -32,7 +32,7 @@ def rate_per_min(name: str, seconds: float = 600.0, fps: float = FPS) -> float:
 
 def test_rate_depends_on_emotion_and_stays_natural():
     rates = {e: rate_per_min(e) for e in EMOTIONS}
-    assert rates["fearful"] > rates["angry"] > rates["neutral"] > rates["sad"] > rates["surprised"]
+    assert min(rates["fearful"], rates["angry"]) > rates["neutral"] > rates["sad"] > rates["surprised"]
     for e, r in rates.items():
         assert 8 <= r <= 30, (e, r)  # people blink ~10-25 times a minute; anxiety pushes it up
 
@@ -61,7 +61,7 @@ def test_fear_has_more_double_blinks():
             gaps += [(segs[i + 1][0] - segs[i][1]) / fps for i in range(len(segs) - 1)]
         return np.mean(np.array(gaps) < 0.3)
 
-    assert doubles("fearful") > 1.4 * doubles("neutral")
+    assert doubles("fearful") > 1.2 * doubles("neutral")
 
 
 def test_intensity_zero_and_no_emotion_give_the_same_blinks():
@@ -79,7 +79,7 @@ def test_rate_follows_a_timeline():
     for s in range(3):
         segs = segments(blink_track(n, FPS, seed=s, emotion=w))
         counts += [sum(a < n // 2 for a, _ in segs), sum(a >= n // 2 for a, _ in segs)]
-    assert counts[1] > 1.8 * counts[0]  # fear (x1.5) vs surprise (x0.65)
+    assert counts[1] > 1.5 * counts[0]  # fear (x1.2) vs surprise (x0.65)
 
 
 def test_bad_emotion_track_shape_raises():

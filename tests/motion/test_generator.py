@@ -159,3 +159,15 @@ def test_shipped_checkpoint_moves_in_speech_and_rests_in_silence(speech):
     assert np.abs(np.diff(jaw, 2)).mean() < 0.03  # smooth, not jittery
     zero = gen.generate(audio_features(AudioClip(np.zeros(16000, np.float32), 16000), 25.0))
     assert np.abs(zero.expr).max() < 0.05
+
+
+def test_generate_config_rejects_an_unknown_motion_model(tmp_path):
+    from tritalk.config import GenerateConfig
+
+    assert GenerateConfig().motion_model == "gm"
+    with pytest.raises(ConfigError, match="unknown motion model"):
+        GenerateConfig(motion_model="nope")
+    with pytest.raises(ConfigError, match="unknown motion model"):
+        GenerateConfig(motion_model=str(tmp_path))  # a folder without a checkpoint
+    tiny().save_pretrained(tmp_path / "m")
+    assert GenerateConfig(motion_model=str(tmp_path / "m")).motion_model == str(tmp_path / "m")

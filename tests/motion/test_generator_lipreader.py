@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
+import pytest
 import torch
 
 from tritalk.audio.encoders import N_TOKENS
@@ -13,6 +13,15 @@ from tritalk.motion.lipreader import (
     LIP_IDS, LipReader, LipReaderConfig, MotionLossWeights, lipreader_losses, motion_losses,
 )
 from tritalk.types import IDX, N_EXPR
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models: one thread is many times faster than two oversubscribed ones on a busy 2-core CI."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 
 TINY_LR = LipReaderConfig(latent_dim=8, d_model=16, n_layers=1, dropout=0.0)
 

@@ -14,6 +14,17 @@ from tritalk.types import IDX, N_EXPR
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models: one thread is many times faster than two oversubscribed ones on a busy 2-core CI."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="session")
 def speech16k() -> np.ndarray:
     from scipy import signal

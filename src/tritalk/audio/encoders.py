@@ -38,7 +38,7 @@ import numpy as np
 from scipy import signal
 
 from tritalk.audio.features import AudioFeatures, audio_features
-from tritalk.errors import AudioError, ConfigError, WeightsError
+from tritalk.errors import ConfigError, WeightsError
 from tritalk.types import AudioClip
 
 logger = logging.getLogger(__name__)
@@ -372,7 +372,3 @@ def build_encoder(config: EncoderConfig) -> AudioEncoder:
         return Wav2Vec2Encoder(config)
     raise ConfigError(f"unknown audio encoder '{config.kind}'")
 
-
-def check_clip(clip: AudioClip) -> None:
-    if clip.samples.ndim != 1 or clip.samples.size == 0:
-        raise AudioError("the audio holds no samples; give a clip with speech in it")

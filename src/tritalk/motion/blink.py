@@ -16,7 +16,7 @@ Timing (spontaneous blinking at rest / while talking):
   * Double blinks: ~10 % of blinks are followed, after 50-150 ms of open eyes, by a second one.
   * Emotion (optional ``emotion`` track (T, 8), EMOTIONS order, from ``motion.emotion.emotion_track``):
     the rate, duration and double-blink share are scaled per frame by the weighted emotion
-    factors in ``BlinkConfig`` (arousal and anxiety raise the rate, e.g. fear x1.3 and anger
+    factors in ``BlinkConfig`` (arousal and anxiety raise the rate, e.g. fear x1.2 and anger
     x1.2; attention lowers it, surprise x0.65; sadness slows the rate and lengthens each
     blink). A time-varying rate is drawn in warped time (the integral of the rate factor), so
     the interval statistics above hold locally.
@@ -53,13 +53,13 @@ class BlinkConfig:
     """Open-eye time between the two blinks of a double blink."""
     first_blink_max_s: float = 2.0
     """The first blink comes within this time, so short clips still blink."""
-    rate_factor: tuple[float, ...] = (1.0, 1.2, 1.0, 1.1, 1.3, 1.1, 0.8, 0.65)
+    rate_factor: tuple[float, ...] = (1.0, 1.2, 1.0, 1.1, 1.2, 1.1, 0.8, 0.65)
     """Rate multiplier per emotion at full intensity, EMOTIONS order (neutral, angry, contempt,
     disgusted, fearful, happy, sad, surprised): blinking rises with arousal and anxiety and
     falls with wide-eyed attention."""
     duration_factor: tuple[float, ...] = (1.0, 0.95, 1.0, 1.0, 0.9, 1.0, 1.3, 0.9)
     """Blink-duration multiplier per emotion (sad: slow, heavy lids)."""
-    double_factor: tuple[float, ...] = (1.0, 1.2, 1.0, 1.0, 1.7, 1.0, 0.8, 1.0)
+    double_factor: tuple[float, ...] = (1.0, 1.2, 1.0, 1.0, 1.5, 1.0, 0.8, 1.0)
     """Double-blink probability multiplier per emotion (anxious flutter in fear)."""
 
 

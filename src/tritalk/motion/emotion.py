@@ -50,7 +50,7 @@ PROTOTYPES: dict[str, dict[str, float]] = {
     "happy": {"mouthSmile": 1.0, "cheekSquint": 1.0, "eyeSquint": 0.35, "mouthDimple": 0.3,
               "browOuterUp": 0.1},
     # AU1 + AU4 + AU15 + AU17: inner brows up and drawn together, corners down, chin raised, lids heavy
-    "sad": {"browInnerUp": 1.0, "browDown": 0.4, "mouthFrown": 1.0, "mouthShrugLower": 0.3, "mouthPress": 0.1, "mouthLowerDown": 0.35,
+    "sad": {"browInnerUp": 1.0, "browDown": 0.4, "mouthFrown": 1.0, "mouthShrugLower": 0.3, "mouthPress": 0.1,
             "eyeSquint": 0.3, "eyeBlink": 0.25, "mouthStretch": 0.2},
     # AU4 + AU5 + AU7 + AU23/24 (+ AU9): brows down, glaring lids, lips pressed, nose tense
     "angry": {"browDown": 1.0, "eyeSquint": 0.6, "eyeWide": 0.4, "noseSneer": 0.3, "mouthPress": 1.0,
@@ -102,9 +102,6 @@ REGION: dict[str, str] = {n: "lips" if n in LIP_SHAPES else "opening" if n in OP
 class EmotionConfig:
     speaking_jaw: float = 0.12
     """Speech jawOpen at which the mouth counts as fully speaking (rest-only lip shapes are gone)."""
-    extra_jaw: float = 0.3
-    """Speech jawOpen at which the speaking extras are fully on; below it they scale with the jaw,
-    so they vanish with it in pauses (the speech/silence contrast of the mouth is kept)."""
     speaking_smooth_s: float = 0.06
     """Smoothing of the speaking weight, so rest-only shapes fade in and out between syllables."""
     transition_s: float = 0.6
@@ -354,8 +351,7 @@ class EmotionModel:
         out = emo.copy()
         lips = [IDX[n] for n in LIP_SHAPES]
         out[:, lips] *= (1.0 - speaking)[:, None]
-        jaw_share = np.clip(speech_expr[:, IDX["jawOpen"]] / self.config.extra_jaw, 0.0, 1.0)
-        extra = (track @ self.speaking) * jaw_share[:, None]  # (T, 52), opening channels only
+        extra = (track @ self.speaking) * speaking[:, None]  # (T, 52), opening channels only
         gain = track @ (self.jaw_gain - 1.0)  # (T,) extra share of the speech jaw
         for name in OPENING_SHAPES:
             c = IDX[name]

@@ -30,6 +30,8 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch import nn
 
 from tritalk.audio.encoders import AudioEncoder, EncoderConfig, build_encoder
 from tritalk.audio.features import AudioFeatures, audio_features
@@ -38,8 +40,6 @@ from tritalk.io.checkpoint import Pretrained
 from tritalk.motion.speech import MOUTH_TARGETS, SpeechMotion, target_columns
 from tritalk.types import N_EXPR, AudioClip, Motion
 
-import torch
-from torch import nn
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,9 @@ class SpeechMotionPost:
     """...and this long before voice starts: speakers open the mouth before the first sound."""
     smooth_s: float = 0.03
     """Gaussian sigma [s], as v1: removes frame-to-frame jitter, keeps the 3-6 Hz syllable rhythm."""
+    closure: float = 1.0
+    """Strength of v1's stop-closure rule (short deep energy dips inside speech -> lips together,
+    motion/speech.py): 0 = G_m alone."""
 
     def __post_init__(self):
         if self.jaw_gain < 0 or not self.gate_on[0] < self.gate_on[1] or self.gate_hold_s < 0:
@@ -284,6 +287,8 @@ class LearnedSpeechMotion:
             coeffs = gaussian_filter1d(coeffs, self.post.smooth_s * fps, axis=0, mode="nearest")
         if n:
             coeffs = coeffs * silence_gate(vad, fps, self.post)[:, None]
+        if n and self.post.closure > 0:
+            coeffs = self._close_lips(coeffs, audio if isinstance(audio, AudioFeatures) else audio_features(audio, fps, n))
         if "jawOpen" in self.model.config.targets:
             coeffs[:, self.model.config.targets.index("jawOpen")] *= self.post.jaw_gain
         expr = np.clip(coeffs @ self._expand, 0.0, 1.0).astype(np.float32)  # (T, 52)
@@ -291,6 +296,23 @@ class LearnedSpeechMotion:
         if "head" in pred:
             head[:, :3] = resample_frames(pred["head"], rate, fps, n)
         return Motion(expr, head, np.zeros((n, 2), np.float32), fps)
+
+
+    def _close_lips(self, coeffs: np.ndarray, feats: AudioFeatures) -> np.ndarray:
+        """v1's closure rule on top of G_m: at stop-like energy dips the jaw rises and the lips meet."""
+        t = self.model.config.targets
+        c = SpeechMotion()._closure(feats) * self.post.closure  # (T,) in [0, 1]
+        coeffs = coeffs.copy()
+        if "jawOpen" in t:
+            k = t.index("jawOpen")
+            coeffs[:, k] *= 1.0 - 0.5 * c
+            if "mouthClose" in t:
+                j = t.index("mouthClose")
+                coeffs[:, j] = np.minimum(np.maximum(coeffs[:, j], 0.9 * c * coeffs[:, k]), coeffs[:, k])
+        for name in ("mouthLowerDown", "mouthUpperUp"):
+            if name in t:
+                coeffs[:, t.index(name)] *= 1.0 - c
+        return coeffs
 
 
 @functools.lru_cache(maxsize=4)

@@ -104,6 +104,9 @@ def evaluate_motion(data_dir: str | Path, model: str | object = "gm", clips: Seq
     chosen = [c for c in real if (c["id"] in clips if clips else c["id"] not in trained_on)]
     rows = [evaluate_clip(gen, c) for c in chosen]
     keys = [k for k in rows[0] if k != "clip"] if rows else []
-    median = {k: float(np.nanmedian([r[k] for r in rows])) for k in keys}
+    median = {}
+    for k in keys:
+        v = np.array([r[k] for r in rows], np.float64)
+        median[k] = float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
     return dict(model=str(model), rows=rows, median=median,
                 note="clips the model trained on: " + (", ".join(c["id"] for c in chosen if c["id"] in trained_on) or "none"))
