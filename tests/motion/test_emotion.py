@@ -103,11 +103,13 @@ def test_sad_lowers_corners_and_raises_inner_brows(engine):
         assert s[b, 1] < n[b, 1] - 0.5
 
 
-def test_angry_lowers_and_draws_the_brows_together(engine):
+def test_angry_lowers_the_brows_narrows_the_eyes_and_bares_the_teeth(engine):
     n, a = verts(engine, rest_offset("neutral")), verts(engine, rest_offset("angry"))
-    for b in (BROW_MID_R, BROW_MID_L):
+    for b in (BROW_MID_R, BROW_MID_L, BROW_INNER_R, BROW_INNER_L):
         assert a[b, 1] > n[b, 1] + 0.5
-    assert inner_gap(a) <= inner_gap(n) + 0.5  # lips pressed (closed within half a pixel at 256), not bared
+    assert a[BROW_INNER_L, 0] - a[BROW_INNER_R, 0] < n[BROW_INNER_L, 0] - n[BROW_INNER_R, 0] - 0.3  # drawn together
+    assert (a[LID_LO_R, 1] - a[LID_UP_R, 1]) < (n[LID_LO_R, 1] - n[LID_UP_R, 1]) - 0.3  # lids tightened
+    assert inner_gap(a) > inner_gap(n) + 1.0  # a snarl: the upper lip lifts off the teeth
 
 
 def test_surprised_raises_brows_widens_eyes_and_drops_the_jaw(engine):
@@ -168,10 +170,10 @@ def test_lips_stay_speech_driven(engine, speech, name):
 
 
 def test_rest_only_lip_shapes_give_way_while_speaking(speech):
-    out = emotion_offsets(EmotionSpec("angry", 1.0), speech, FPS)
-    press = out[:, IDX["mouthPressLeft"]]
+    out = emotion_offsets(EmotionSpec("disgusted", 1.0), speech, FPS)
+    roll = out[:, IDX["mouthRollLower"]]
     jaw = speech[:, IDX["jawOpen"]]
-    assert press[jaw < 0.01].mean() > 0.5 and press[jaw > 0.2].mean() < 0.15
+    assert roll[jaw < 0.01].mean() > 0.5 and roll[jaw > 0.2].mean() < 0.15
 
 
 # --- timelines ----------------------------------------------------------------------------------

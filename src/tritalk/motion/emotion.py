@@ -50,19 +50,20 @@ PROTOTYPES: dict[str, dict[str, float]] = {
     "happy": {"mouthSmile": 1.0, "cheekSquint": 1.0, "eyeSquint": 0.35, "mouthDimple": 0.3,
               "browOuterUp": 0.1},
     # AU1 + AU4 + AU15 + AU17: inner brows up and drawn together, corners down, chin raised, lids heavy
-    "sad": {"browInnerUp": 1.0, "browDown": 0.4, "mouthFrown": 1.0, "mouthShrugLower": 0.3, "mouthPress": 0.1,
-            "eyeSquint": 0.3, "eyeBlink": 0.25, "mouthStretch": 0.2},
-    # AU4 + AU5 + AU7 + AU23/24 (+ AU9): brows down, glaring lids, lips pressed, nose tense
-    "angry": {"browDown": 1.0, "eyeSquint": 0.6, "eyeWide": 0.4, "noseSneer": 0.3, "mouthPress": 1.0,
-              "mouthFrown": 0.5, "mouthRollLower": 0.2, "mouthStretch": 0.3, "cheekSquint": 0.3},
+    "sad": {"browInnerUp": 1.0, "browDown": 0.5, "mouthFrown": 1.0, "mouthShrugLower": 0.4, "mouthPress": 0.3,
+            "mouthRollLower": 0.2, "eyeSquint": 0.3, "eyeBlink": 0.15},
+    # AU4 + AU7 + AU9/10 (+ AU20, AU25): brows down and together, lids tightened, nose and upper lip
+    # raised over the teeth (a snarl; the pressed-lips variant AU23/24 reads as neutral or sad)
+    "angry": {"browDown": 1.0, "eyeSquint": 0.6, "noseSneer": 1.0, "cheekSquint": 0.7, "mouthUpperUp": 0.5,
+              "mouthStretch": 0.5, "jawOpen": 0.1},
     # AU1 + AU2 + AU5 + AU26: brows high, eyes wide, jaw dropped
-    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.03},
+    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.15},
     # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
-    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.7, "browDown": 0.35, "eyeWide": 1.0, "mouthStretch": 1.0,
-                "mouthLowerDown": 0.2, "jawOpen": 0.04, "mouthFrown": 0.2},
-    # AU9 + AU10 + AU15 + AU17: nose wrinkled, upper lip raised, brows lowered
-    "disgusted": {"noseSneer": 0.5, "browDown": 0.8, "eyeSquint": 0.6, "cheekSquint": 0.8,
-                  "mouthFrown": 0.6, "mouthShrugLower": 0.5, "mouthPress": 1.0},
+    "fearful": {"browInnerUp": 0.8, "browOuterUp": 0.8, "browDown": 0.3, "eyeWide": 1.0, "mouthStretch": 1.0,
+                "mouthLowerDown": 0.8, "jawOpen": 0.2},
+    # AU9 + AU10 + AU15 + AU17 (+ AU18): nose wrinkled, upper lip raised, corners down, chin raised
+    "disgusted": {"noseSneer": 0.5, "mouthUpperUp": 0.7, "eyeSquint": 0.2, "mouthFrown": 1.0, "mouthShrugLower": 1.0,
+                  "mouthRollLower": 0.6, "mouthPucker": 0.4},
     # unilateral AU12 + AU14 (the subject's left lip corner), a slight squint
     "contempt": {"mouthSmileLeft": 0.8, "mouthDimpleLeft": 0.9, "mouthLeft": 0.3, "eyeSquint": 0.25,
                  "browOuterUpLeft": 0.3, "noseSneerLeft": 0.2, "mouthPressRight": 0.3},
@@ -76,7 +77,7 @@ SPEAKING: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"mouthLowerDown": 0.55, "mouthUpperUp": 0.25},
     "sad": {},
-    "angry": {"mouthUpperUp": 0.4, "mouthLowerDown": 0.3},
+    "angry": {"mouthUpperUp": 0.6, "mouthLowerDown": 0.5},
     "surprised": {"mouthLowerDown": 0.3, "jawOpen": 0.1},
     "fearful": {"mouthLowerDown": 0.6, "jawOpen": 0.05},
     "disgusted": {"mouthUpperUp": 0.6, "mouthLowerDown": 0.3},

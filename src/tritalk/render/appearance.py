@@ -100,13 +100,14 @@ def emotion_appearance(frame: np.ndarray, verts_xy: np.ndarray, expr: np.ndarray
     width = max(1, int(round(0.025 * iod)))
     up = np.array([0.0, -0.03 * iod], np.float32)  # the light band sits above a crease
 
-    def crease(pts: np.ndarray, s: float) -> None:
+    def crease(pts: np.ndarray, s: float, w: int | None = None) -> None:
         if s <= 0.01:
             return
+        w = width if w is None else w
         p = np.round((pts - org) * (1 << SHIFT)).astype(np.int32)
-        cv2.polylines(dark, [p], False, s, width, cv2.LINE_AA, SHIFT)
+        cv2.polylines(dark, [p], False, s, w, cv2.LINE_AA, SHIFT)
         q = np.round((pts + up - org) * (1 << SHIFT)).astype(np.int32)
-        cv2.polylines(light, [q], False, 0.5 * s, 2 * width, cv2.LINE_AA, SHIFT)
+        cv2.polylines(light, [q], False, 0.5 * s, 2 * w, cv2.LINE_AA, SHIFT)
 
     def lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
         return a + (b - a) * t
@@ -116,10 +117,13 @@ def emotion_appearance(frame: np.ndarray, verts_xy: np.ndarray, expr: np.ndarray
     if s > 0:
         arch = np.concatenate([v[list(BROW_R)], v[[GLABELLA]], v[list(BROW_L)][::-1]])
         top = v[FOREHEAD_TOP]
-        for k, frac in enumerate((0.28, 0.46, 0.64)):
+        # thin, shallow and spread over the forehead (thick ones merge into a band that reads as a
+        # second brow)
+        thin = max(1, int(round(0.012 * iod)))
+        for k, frac in enumerate((0.3, 0.5, 0.7)):
             line = arch + (top - v[GLABELLA]) * frac
-            line = lerp(line, line.mean(0), 0.12)  # shorter than the brows
-            crease(line[1:-1], s * (0.9 - 0.15 * k))
+            line = lerp(line, line.mean(0), 0.15)  # shorter than the brows
+            crease(line[1:-1], s * (0.55 - 0.1 * k), thin)
 
     # AU4: two vertical furrows between the brows
     s = _ramp(au["brow_lower"], 0.2, 0.9)

@@ -35,6 +35,16 @@ N_FACE = 468
 JAW_SHAPES = ("jawOpen", "jawLeft", "jawRight", "jawForward")
 FLIP = np.diag([1.0, -1.0, -1.0]).astype(np.float32)  # image frame (x, y down, z away) <-> model orientation
 EYEBALL_RADIUS_CM = 1.2
+# Amplitude of the upper-face and mouth-corner shapes relative to ICT-FaceKit's. ICT's scans are
+# moderate expressions (brows rise 6-8 mm, upper lids 3 mm, lip corners drop 6 mm at 1.0) while
+# the speech model and emotion prototypes use ARKit's scale, where 1.0 is the extreme a performer
+# can make (brows up ~12 mm, sclera above the iris, a full frown); without the gain an emotion at
+# intensity 1 barely moves a warped photo. Mouth-opening shapes keep ICT's scale (they are
+# calibrated: MediaPipe reads a rendered jawOpen / smile back at about the requested value).
+EXPRESSION_GAIN: dict[str, float] = {
+    "browInnerUp": 1.6, "browOuterUp": 1.3, "browDown": 2.0, "eyeWide": 1.8, "eyeSquint": 1.2,
+    "cheekSquint": 1.3, "noseSneer": 1.5, "mouthFrown": 2.0, "mouthStretch": 1.3,
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,22 @@ class MeshEngineConfig:
     camera_distance_cm: float = 35.0  # viewer distance for the perspective of turned views (0 = orthographic);
     # a webcam / phone-selfie distance: with it MediaPipe measures a requested +-30 deg yaw as 25-27 deg
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
+    expression_gain: tuple[tuple[str, float], ...] = tuple(EXPRESSION_GAIN.items())
+    """Per-shape amplitude (a name without Left/Right covers both sides); 1 = the face model's own."""
+
+
+def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings: int) -> np.ndarray:
+    """(n_vertices,) 0 on the seed vertices, rising linearly to 1 at ``rings`` edges away (mesh graph)."""
+    dist = np.full(n_vertices, rings, np.float32)
+    dist[seeds] = 0
+    frontier = set(int(i) for i in seeds)
+    for r in range(1, rings):
+        hit = np.isin(triangles, list(frontier)).any(1)
+        nxt = set(np.unique(triangles[hit]).tolist()) - {i for i in range(n_vertices) if dist[i] < r}
+        for i in nxt:
+            dist[i] = r
+        frontier = nxt
+    return dist / rings
 
 
 class MeshEngine:
@@ -60,8 +86,6 @@ class MeshEngine:
         self.pivot = subject.personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
         rest = subject.fit.to_image(subject.personal)
         self.scene = build_scene(subject, rest, config.portrait)
-        self.oval = np.array(FACE_OVAL)
-        self.n_oval = len(self.oval)
         self.faces_all = np.concatenate([self.face_tris, self.scene.sheet_tris + N_FACE]).astype(np.int32)
         self.src_all = np.concatenate([self.src_xy[:N_FACE], self.scene.sheet_src]).astype(np.float32)
         # the sheet in 3D at rest (image frame), and where its head part pivots
@@ -72,10 +96,22 @@ class MeshEngine:
         self.src_sign = np.sign(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
         self.is_face = np.arange(len(self.faces_all)) < len(self.face_tris)
         self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
+        self.oval = np.array(FACE_OVAL)
+        self.n_oval = len(self.oval)
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
+        gain = np.ones(len(IDX), np.float32)
+        for name, g in config.expression_gain:
+            for n in (name, name + "Left", name + "Right"):
+                if n in IDX:
+                    gain[IDX[n]] = g
+        # the gain amplifies the features inside the face, not its outline: the person sheet (forehead,
+        # hair) is glued to the outline and would tear if it were dragged 1-2x further
+        inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)
+        self.expr_basis = subject.model.expr_basis * (1 + (gain[:, None, None] - 1) * inner[None, :, None])
         self.lip_poly = list(inner_lip_polygon())
         self.palette = MouthPalette.from_photo(subject.image, self.src_xy[list(INNER_LIP_UPPER + INNER_LIP_LOWER)],
-                                               self.src_xy[self.lip_poly])
+                                               self.src_xy[self.lip_poly],
+                                               (self.src_xy[list(LEFT_EYE)], self.src_xy[list(RIGHT_EYE)]))
         self.eyes = ((list(LEFT_EYE), IDX["eyeBlinkLeft"]), (list(RIGHT_EYE), IDX["eyeBlinkRight"]))
         self.closed_eyes = self._closed_eye_texture()
 
@@ -132,7 +168,7 @@ class MeshEngine:
 
     def project(self, expr_delta: np.ndarray, head: np.ndarray, camera: Camera = Camera()) -> np.ndarray:
         """(478, 3) image-space face vertices (x, y px; z px, smaller = nearer) for one frame."""
-        x = self.subject.personal + np.tensordot(expr_delta, self.subject.model.expr_basis, axes=1)
+        x = self.subject.personal + np.tensordot(expr_delta, self.expr_basis, axes=1)
         rot = rotation(head[0], head[1], head[2])
         x = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
         return self._apply_camera(self.subject.fit.to_image(x), camera)
@@ -175,7 +211,13 @@ class MeshEngine:
                           borderMode=cv2.BORDER_REPLICATE)  # the person continues past the frame
         # disocclusions: where the sheet is stretched (a gap opening as the view turns), show the
         # person's own filled-in colours, opaque, instead of the see-through background of the photo
-        stretch = (edge_lengths(xy, faces) / self.src_edges[kept]).max(1)  # anisotropic stretch counts too
+        # (measured on the expression-free geometry: an expression that pulls the face outline, e.g.
+        # brows lowered, stretches the sheet next to it without uncovering anything)
+        xy_pose = xy
+        if np.any(delta):
+            v0 = self.project(np.zeros_like(delta), head, camera)
+            xy_pose = np.concatenate([v0[:N_FACE, :2], self._sheet(v0, head, camera)[:, :2]]).astype(np.float32)
+        stretch = (edge_lengths(xy_pose, faces) / self.src_edges[kept]).max(1)  # anisotropic stretch counts too
         opened = np.clip((stretch - 1.25) / 0.5, 0.0, 1.0).astype(np.float32)
         opened[: len(self.face_tris)] = 0.0
         open_px = np.where(tri_id >= 0, opened[np.maximum(tri_id, 0)], 0.0).astype(np.float32)

@@ -24,29 +24,44 @@ class MouthPalette:
     teeth: np.ndarray  # (3,) float32
 
     @classmethod
-    def from_photo(cls, image: np.ndarray, lip_pts: np.ndarray, inner_poly: np.ndarray | None = None) -> "MouthPalette":
-        """Colours derived from the photo: its lips (skin tone, lighting) and, when the photo's
-        mouth is open, its own teeth and cavity."""
+    def from_photo(cls, image: np.ndarray, lip_pts: np.ndarray, inner_poly: np.ndarray | None = None,
+                   eye_polys: tuple[np.ndarray, ...] = ()) -> "MouthPalette":
+        """Colours derived from the photo: the cavity and tongue from its lips (skin tone), the teeth
+        from the whites of its eyes (same light, and white whatever the skin tone) or, when the
+        photo's mouth shows teeth, from those."""
         x0, y0 = np.floor(lip_pts.min(0)).astype(int)
         x1, y1 = np.ceil(lip_pts.max(0)).astype(int)
         patch = image[max(y0, 0):max(y1, 1), max(x0, 0):max(x1, 1)].reshape(-1, 3).astype(np.float32)
         lip = np.median(patch, 0) if len(patch) else np.array([150, 90, 90], np.float32)
-        light = float(np.clip(lip.max() / 140.0, 0.6, 1.15))  # lip brightness (red channel) scales the teeth
+        teeth = np.array([228, 222, 208], np.float32)
+        sclera = _brightest(image, eye_polys, 0.95)
+        if sclera is not None:
+            # the sclera sits in the shade of the orbit; the front teeth catch more light and are warmer
+            # (measured on the smiling London photos: teeth ~1.1-1.3x the brightest sclera)
+            teeth = (np.clip(1.12 * sclera.mean(), 165, 235) * np.array([1.0, 0.97, 0.91])).astype(np.float32)
         palette = cls(cavity=lip * 0.18 + np.array([8, 2, 2]), tongue=lip * 0.55 + np.array([20, 0, 0]),
-                      teeth=np.clip(np.array([236, 230, 216]) * light * 0.92, 90, 235).astype(np.float32))
+                      teeth=teeth)
         if inner_poly is None:
             return palette
-        mask = np.zeros(image.shape[:2], np.uint8)
-        cv2.fillPoly(mask, [np.round(inner_poly).astype(np.int32)], 1)
-        inside = image[mask.astype(bool)].astype(np.float32)
-        if len(inside) < 40:  # a closed mouth in the photo: nothing to learn from
-            return palette
-        lum = inside.mean(1)
-        bright = inside[lum >= np.percentile(lum, 80)]
-        teeth = np.median(bright, 0)
-        if teeth.mean() > 110 and np.ptp(teeth) < 70:  # the photo shows its teeth: use their colour
-            palette = cls(palette.cavity, palette.tongue, (0.85 * teeth + 0.15 * palette.teeth).astype(np.float32))
+        own = _brightest(image, (inner_poly,), 0.8, min_pixels=40)
+        # the photo shows its teeth: bright, unsaturated and clearly lighter than the lips
+        if own is not None and own.mean() > max(110.0, lip.mean() + 40) and np.ptp(own) < 45:
+            palette = cls(palette.cavity, palette.tongue, (0.85 * own + 0.15 * palette.teeth).astype(np.float32))
         return palette
+
+
+def _brightest(image: np.ndarray, polys, quantile: float, min_pixels: int = 8) -> np.ndarray | None:
+    """Median RGB of the brightest pixels (luminance above ``quantile``) inside the polygons, or None."""
+    if not polys:
+        return None
+    mask = np.zeros(image.shape[:2], np.uint8)
+    for poly in polys:
+        cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
+    inside = image[mask.astype(bool)].astype(np.float32)
+    if len(inside) < min_pixels:
+        return None
+    lum = inside.mean(1)
+    return np.median(inside[lum >= np.quantile(lum, quantile)], 0)
 
 
 def _fill_mask(shape, poly: np.ndarray, x0: int, y0: int) -> np.ndarray:
@@ -82,26 +97,46 @@ def draw_mouth(frame: np.ndarray, lip_poly: np.ndarray, upper_ref: np.ndarray, l
 
     top = _curve_y(upper_ref, xs)
     bottom = _curve_y(lower_jaw, xs)
-    tooth_h_up = 0.16 * width * np.sqrt(np.clip(1 - np.abs(2 * u - 1) ** 3, 0, 1))
-    tooth_h_lo = 0.10 * width * np.sqrt(np.clip(1 - np.abs(2 * u - 1) ** 3, 0, 1))
-    upper = np.clip((top + tooth_h_up - ys) / 1.0 + 0.5, 0, 1) * np.clip(ys - top + 2.0, 0, 1)
-    lower = np.clip((ys - (bottom - tooth_h_lo)) / 1.0 + 0.5, 0, 1) * np.clip(bottom + 2.0 - ys, 0, 1)
+    # the dental arch belongs to the skull (upper) and the jaw (lower), not to the lips: its width is
+    # the rest mouth's, so a smile that stretches the lips shows dark corridors beside the teeth
+    cx = 0.5 * (upper_ref[:, 0].min() + upper_ref[:, 0].max())
+    half = max(0.47 * float(np.ptp(upper_ref[:, 0])), 1.0)
+    s = np.clip((xs - cx) / half, -1, 1)
+    arch = np.sqrt(np.clip(1 - np.abs(s) ** 4, 0, 1))
+    inside_arch = np.clip((1 - np.abs((xs - cx) / half)) * 6, 0, 1)
+    rest_w = 2 * half
+    tooth_h_up = 0.14 * rest_w * arch
+    tooth_h_lo = 0.08 * rest_w * arch
+    # the crowns continue behind the lips up to the gums (hidden at rest, shown when the upper lip
+    # lifts in a smile or a sneer, or the lower lip is pulled down)
+    gum_up, gum_lo = 0.16 * rest_w, 0.12 * rest_w
+    upper = (np.clip((top + tooth_h_up - ys) / 1.0 + 0.5, 0, 1) * np.clip(ys - (top - gum_up) + 0.5, 0, 1)
+             * inside_arch)
+    lower = (np.clip((ys - (bottom - tooth_h_lo)) / 1.0 + 0.5, 0, 1) * np.clip(bottom + gum_lo + 0.5 - ys, 0, 1)
+             * inside_arch)
     # gaps between teeth: narrow dark lines, denser towards the corners (perspective)
-    phase = np.arcsin(np.clip(2 * u - 1, -1, 1)) / np.pi * 7.0  # ~8 visible teeth per row
+    phase = np.arcsin(s) / np.pi * 7.0  # ~8 visible teeth per row
     gap = np.clip(np.abs(((phase + 0.5) % 1.0) - 0.5) * 20 - 0.2, 0, 1)
-    teeth_shade = (0.88 + 0.12 * gap) * (0.45 + 0.55 * side_shade)
+    teeth_shade = (0.92 + 0.08 * gap) * (1.0 - 0.45 * s ** 2)  # the arch turns away from the light
 
     open_h = np.clip(bottom - top, 1.0, None)
     depth = np.clip((ys - top) / open_h, 0, 1)  # 0 at the upper lip .. 1 at the lower lip
     cavity = palette.cavity * (0.6 + 0.4 * side_shade[None, :, None]) * (1.0 - 0.3 * depth[..., None])
     tongue_w = np.clip((depth - 0.55) * 3, 0, 1) * side_shade[None, :]
     col = cavity * (1 - tongue_w[..., None]) + palette.tongue * 0.6 * tongue_w[..., None]
-    t_up = upper[..., None] * (palette.teeth * teeth_shade[None, :, None])
+    # gums above the upper crowns, seen only when the upper lip lifts far (a sneer, a broad smile)
+    # (and above them the inner side of the lifted lip: mucosa, never the dark cavity)
+    gums = np.clip(top - gum_up + 1.0 - ys, 0, 1) * inside_arch
+    col = col * (1 - gums[..., None]) + (palette.tongue * 0.8)[None, None] * gums[..., None]  # in the lip's shade
+    # crowns: lighter at the biting edge, in the lips' shade towards the gums
+    edge_up = np.clip((ys - (top - gum_up)) / (gum_up + tooth_h_up + 1e-3), 0, 1)
+    edge_lo = np.clip(((bottom + gum_lo) - ys) / (gum_lo + tooth_h_lo + 1e-3), 0, 1)
+    t_up = upper[..., None] * (palette.teeth * (teeth_shade * (0.85 + 0.15 * edge_up))[..., None])
     col = col * (1 - upper[..., None]) + t_up
-    t_lo = lower[..., None] * (palette.teeth * teeth_shade[None, :, None] * 0.85)
+    t_lo = lower[..., None] * (palette.teeth * (teeth_shade * (0.78 + 0.15 * edge_lo))[..., None])
     col = col * (1 - lower[..., None]) + t_lo
     # the lips cast a soft shadow into the mouth
-    shadow = cv2.GaussianBlur(1.0 - mask, (0, 0), max(width * 0.03, 0.8))
-    col *= (1.0 - 0.5 * shadow)[..., None]
+    shadow = cv2.GaussianBlur(1.0 - mask, (0, 0), max(width * 0.02, 0.7))
+    col *= (1.0 - 0.4 * shadow)[..., None]
     region = frame[y0:y1, x0:x1].astype(np.float32)
     frame[y0:y1, x0:x1] = np.clip(region * (1 - mask[..., None]) + col * mask[..., None], 0, 255).astype(np.uint8)

@@ -1,0 +1,89 @@
+"""Expressions on a warped photo, measured by MediaPipe on the rendered frames: the upper face moves
+as far as an emotion needs (brows, lids), the outline and hair do not tear, a lifted lip shows teeth."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tritalk.face.model import FACE_OVAL, inner_lip_polygon
+from tritalk.render.mesh_engine import MeshEngine
+from tritalk.types import IDX
+
+ZERO_HEAD = np.zeros(6, np.float32)
+
+
+def expr(**kw) -> np.ndarray:
+    """ARKit coefficients; a name without Left/Right sets both sides."""
+    e = np.zeros(52, np.float32)
+    for k, v in kw.items():
+        for n in (k, k + "Left", k + "Right"):
+            if n in IDX:
+                e[IDX[n]] = v
+    return e
+
+
+@pytest.fixture(scope="module")
+def engine(subject256):
+    return MeshEngine(subject256)
+
+
+def measure(analyser, frame) -> tuple[float, float]:
+    """(brow-to-upper-lid height, lid opening), both / inter-ocular distance, from MediaPipe on the frame."""
+    lm = analyser.detect_all(frame)[0].landmarks
+    iod = np.linalg.norm(lm[33, :2] - lm[263, :2])
+    brow = ((lm[159, 1] - lm[105, 1]) + (lm[386, 1] - lm[334, 1])) / 2
+    lids = ((lm[145, 1] - lm[159, 1]) + (lm[374, 1] - lm[386, 1])) / 2
+    return float(brow / iod), float(lids / iod)
+
+
+def test_raised_and_lowered_brows_and_wide_eyes_are_measured(engine, analyser):
+    brow0, lids0 = measure(analyser, engine.render(expr(), ZERO_HEAD))
+    brow_up, _ = measure(analyser, engine.render(expr(browInnerUp=1, browOuterUp=1), ZERO_HEAD))
+    brow_down, _ = measure(analyser, engine.render(expr(browDown=1), ZERO_HEAD))
+    _, lids_wide = measure(analyser, engine.render(expr(eyeWide=1), ZERO_HEAD))
+    # real faces: brows rise ~10-15 mm in surprise (~0.12-0.17 IOD), lower ~3-6 mm in anger; the lids
+    # open ~2-4 mm wider. ICT's own shapes (without the engine's gain) give about half of this.
+    assert brow_up > brow0 + 0.09
+    assert brow_down < brow0 - 0.02
+    assert lids_wide > lids0 + 0.02
+
+
+def test_tightened_lids_stay_open(engine, analyser):
+    """An angry squint narrows the eyes; it must not shut them (that is a blink)."""
+    _, lids0 = measure(analyser, engine.render(expr(), ZERO_HEAD))
+    _, lids = measure(analyser, engine.render(expr(browDown=1, eyeSquint=0.6, cheekSquint=0.7, noseSneer=1),
+                                              ZERO_HEAD))
+    assert 0.25 * lids0 < lids < 0.95 * lids0
+
+
+@pytest.mark.parametrize("shapes", [dict(browDown=1, noseSneer=1, cheekSquint=1), dict(browInnerUp=1, browOuterUp=1)])
+def test_expressions_leave_hair_and_background_alone(engine, subject256, shapes):
+    """The amplified features move inside the face; the outline, the sheet glued to it (forehead, hair)
+    and the background stay put, without torn or filled-in patches."""
+    rest = engine.render(expr(), ZERO_HEAD).astype(np.float32)
+    frame = engine.render(expr(**shapes), ZERO_HEAD).astype(np.float32)
+    face = np.zeros(rest.shape[:2], np.uint8)
+    cv2.fillPoly(face, [np.round(subject256.observation.landmarks[list(FACE_OVAL), :2]).astype(np.int32)], 1)
+    outside = cv2.dilate(face, np.ones((9, 9), np.uint8)) == 0
+    diff = cv2.blur(np.abs(frame - rest).mean(2), (5, 5))
+    # a torn or filled-in patch changes hundreds of pixels by 20+; hair at the outline may shift a little
+    assert (diff[outside] > 6).mean() < 0.0012
+
+
+def test_lifted_upper_lip_shows_teeth_and_gums_not_a_hole(engine, analyser):
+    frame = engine.render(expr(mouthUpperUp=1.0), ZERO_HEAD)
+    lm = analyser.detect_all(frame)[0].landmarks
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(lm[list(inner_lip_polygon()), :2]).astype(np.int32)], 1)
+    inside = frame[mask.astype(bool)].astype(np.float32)
+    assert len(inside) > 60  # the lip is lifted: the mouth shows
+    assert (inside.mean(1) < 50).mean() < 0.2  # teeth (and gums above them), no dark hole under the lip
+    assert ((inside.mean(1) > 130) & (np.ptp(inside, axis=1) < 60)).mean() > 0.15  # teeth
+
+
+def test_teeth_are_white_under_the_photos_light(engine):
+    """Teeth colour comes from the light on the eye whites, not from the lips: bright and unsaturated."""
+    t = engine.palette.teeth
+    assert t.mean() > 150 and np.ptp(t) < 0.2 * t.mean()
