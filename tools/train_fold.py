@@ -1,6 +1,7 @@
 """Train G_m on the dev GRID clips minus a held-out set (+ synthetic espeak-ng data); developer tool.
 
 Usage: .venv/bin/python tools/train_fold.py OUT --holdout ID[,ID...] [--steps N] [--lip-steps N] [--synth-limit N]
+       [--closure-head] [--close-bilabials]   (the /p b m/ experiments of docs/motion.md)
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def main() -> None:
     ap.add_argument("--mse", type=float, default=10.0)
     ap.add_argument("--d-model", type=int, default=64)
     ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--closure", type=float, default=1.0, help="weight of the /p b m/ closure head's BCE")
+    ap.add_argument("--closure-head", action="store_true", help="also train G_m's /p b m/ closure head")
+    ap.add_argument("--close-bilabials", action="store_true", help="synthetic targets shut the lips on /p b m/")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (oversubscription is slow)")
     args = ap.parse_args()
     import torch
@@ -41,8 +45,10 @@ def main() -> None:
     cfg = MotionTrainConfig(
         data=(args.data,), synthetic=args.synthetic or None, out=args.out,
         holdout=tuple(h for h in args.holdout.split(",") if h),
-        generator=MotionGeneratorConfig(d_model=args.d_model, n_layers=args.layers),
-        weights=MotionLossWeights(args.lat, args.ctc, args.mse),
+        generator=MotionGeneratorConfig(d_model=args.d_model, n_layers=args.layers,
+                                        closure_head=args.closure_head),
+        weights=MotionLossWeights(args.lat, args.ctc, args.mse, args.closure),
+        close_bilabials=args.close_bilabials,
         lipreader_train=TrainConfig(steps=args.lip_steps, log_every=250),
         motion_train=TrainConfig(steps=args.steps, log_every=250),
         synth_limit=args.synth_limit, synth_weight=args.synth_weight, real_share=args.real_share)

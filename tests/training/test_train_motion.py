@@ -106,3 +106,27 @@ def test_all_clips_held_out_is_an_input_error(prepared, tmp_path):
 
     with pytest.raises(InputError, match="held out"):
         train_motion(MotionTrainConfig(data=(str(prepared),), holdout=("clip0", "clip1"), out=str(tmp_path / "x")))
+
+
+def test_closed_bilabial_targets_and_closure_head_loss(prepared, synthetic):
+    """--close-bilabials: synthetic targets have the lips together on /b m p/; the closure head gets a BCE term."""
+    from tritalk.motion.lipreader import MotionLossWeights
+    from tritalk.training.evaluate import lip_gap
+    from tritalk.training.synth import bilabial_track
+
+    real = load_real(prepared)
+    table = calibrate(real, MOUTH_TARGETS)
+    syn = load_synthetic(synthetic)
+    enc = AcousticEncoder()
+    shut = build_examples(syn, enc, MOUTH_TARGETS, 25.0, ("clean",), table, close_bilabials=True)[0]
+    blend = build_examples(syn, enc, MOUTH_TARGETS, 25.0, ("clean",), table)[0]
+    pbm = bilabial_track(syn[0]["spans"], 25.0, len(shut.target), table.lead_s) > 0
+    assert pbm.sum() >= 3 and np.array_equal(shut.closed > 0, pbm)
+    gap_shut, gap_blend = (lip_gap(e.target @ expansion_matrix(MOUTH_TARGETS)) for e in (shut, blend))
+    assert gap_shut[pbm].max() < 1e-3 <= gap_blend.max()
+    np.testing.assert_allclose(gap_shut[~pbm], gap_blend[~pbm], atol=1e-6)  # other frames untouched
+    batch = collate([CropDataset([shut], 60)[0], CropDataset([shut], 60)[0]])
+    g = MotionGenerator(dataclasses.replace(TINY_G, closure_head=True))
+    r = LipReader(TINY_L).eval().requires_grad_(False)
+    terms = motion_stage(g, r, batch, torch.from_numpy(expansion_matrix(MOUTH_TARGETS)), MotionLossWeights())
+    assert set(terms) == {"lat", "ctc", "mse", "closure"} and torch.isfinite(terms["closure"])

@@ -67,6 +67,10 @@ class MotionGeneratorConfig:
     """Output channels: ARKit names or Left/Right stems (written to both sides)."""
     predict_head: bool = False
     """Also predict head yaw/pitch/roll [rad] (off: motion/head.py owns head motion)."""
+    closure_head: bool = False
+    """Also predict, per frame, the probability that the lips are shut for /p b m/ (trained on the phone
+    timings: espeak-ng's own on synthetic clips, forced alignment on real ones); the post-processing
+    closes the lips where it is high (``SpeechMotionPost.head_closure``)."""
     feature_mean: tuple[float, ...] = ()
     """Per-feature normalisation, filled from the training data (empty = identity)."""
     feature_std: tuple[float, ...] = ()
@@ -132,6 +136,7 @@ class MotionGenerator(nn.Module, Pretrained):
         self.out = nn.Linear(c.d_model, len(c.targets))
         nn.init.constant_(self.out.bias, -3.0)  # start near rest (sigmoid(-3) = 0.05)
         self.head = nn.Linear(c.d_model, 3) if c.predict_head else None
+        self.closure = nn.Linear(c.d_model, 1) if c.closure_head else None
 
     def _windows(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, D) -> (B, T, (2δa+1) D), ends padded by repeating the edge frames."""
@@ -145,7 +150,8 @@ class MotionGenerator(nn.Module, Pretrained):
 
     def forward(self, features: torch.Tensor, key_padding_mask: torch.Tensor | None = None
                 ) -> dict[str, torch.Tensor]:
-        """features (B, T, D) -> {"coeffs": (B, T, K) in [0, 1], "hidden": (B, T, d)[, "head": (B, T, 3) rad]}."""
+        """features (B, T, D) -> {"coeffs": (B, T, K) in [0, 1], "hidden": (B, T, d)[, "head": (B, T, 3) rad]
+        [, "closure_logit": (B, T) logit of P(lips shut for /p b m/)]}."""
         c = self.config
         x = (features - self.feature_mean) / self.feature_std
         h = self.proj(self._windows(x))
@@ -154,11 +160,14 @@ class MotionGenerator(nn.Module, Pretrained):
         out = {"coeffs": (torch.sigmoid(self.out(h)) * self.output_scale).clamp(max=1.0), "hidden": h}
         if self.head is not None:
             out["head"] = 0.3 * torch.tanh(self.head(h))  # +-17 deg: talking-head range
+        if self.closure is not None:
+            out["closure_logit"] = self.closure(h)[..., 0]
         return out
 
     @torch.no_grad()
     def predict(self, features: np.ndarray, chunk: int = 500) -> dict[str, np.ndarray]:
-        """(T, D) numpy -> {"coeffs": (T, K)[, "head": (T, 3)]}; chunks with an exact overlap."""
+        """(T, D) numpy -> {"coeffs": (T, K)[, "head": (T, 3)][, "closure": (T,) probability]}; chunks with an
+        exact overlap."""
         was_training = self.training
         self.eval()
         threads = torch.get_num_threads()
@@ -173,13 +182,16 @@ class MotionGenerator(nn.Module, Pretrained):
                 if hi <= lo:
                     break
                 out = self.forward(x[:, lo:hi])
-                for k in ("coeffs", "head"):
+                if "closure_logit" in out:
+                    out["closure"] = torch.sigmoid(out["closure_logit"])
+                for k in ("coeffs", "head", "closure"):
                     if k in out:
                         parts.setdefault(k, []).append(out[k][0, start - lo: min(n, start + chunk) - lo].numpy())
             k_out = len(self.config.targets)
             res = {"coeffs": np.concatenate(parts["coeffs"]) if parts else np.zeros((0, k_out), np.float32)}
-            if "head" in parts:
-                res["head"] = np.concatenate(parts["head"])
+            for k in ("head", "closure"):
+                if k in parts:
+                    res[k] = np.concatenate(parts[k])
             return res
         finally:
             torch.set_num_threads(threads)
@@ -221,11 +233,57 @@ class SpeechMotionPost:
     """Gaussian sigma [s], as v1: removes frame-to-frame jitter, keeps the 3-6 Hz syllable rhythm."""
     closure: float = 1.0
     """Strength of v1's stop-closure rule (short deep energy dips inside speech -> lips together,
-    motion/speech.py): 0 = G_m alone."""
+    motion/speech.py): 0 = off."""
+    head_closure: tuple[float, float] | None = (0.25, 0.5)
+    """G_m's /p b m/ probability (``closure_head`` checkpoints) mapped to lip closure 0 -> 1; None = off."""
+    closure_jaw_drop: float = 0.4
+    """Share of jawOpen removed at a full closure (the jaw rises for /p b m/; real GRID: ~0.5)."""
 
     def __post_init__(self):
         if self.jaw_gain < 0 or not self.gate_on[0] < self.gate_on[1] or self.gate_hold_s < 0:
             raise ConfigError("jaw_gain must be >= 0, gate_on (low, high) with low < high, gate_hold_s >= 0")
+        if self.head_closure is not None and not self.head_closure[0] < self.head_closure[1]:
+            raise ConfigError(f"head_closure must be (low, high) with low < high, got {self.head_closure}")
+        if not 0.0 <= self.closure_jaw_drop <= 1.0:
+            raise ConfigError(f"closure_jaw_drop must be in [0, 1], got {self.closure_jaw_drop}")
+
+
+@functools.lru_cache(maxsize=8)
+def lip_gap_weights(targets: tuple[str, ...]) -> np.ndarray:
+    """(K,) inner-lip gap [cm] per unit of each target: the face model's mid inner-lip landmarks 13 / 14
+    (upper minus lower height), the geometry the renderer draws. > 0 parts the lips (jawOpen +3.3,
+    mouthFunnel +1.4), < 0 brings them together (mouthClose -3.9)."""
+    from tritalk.face.model import FaceModel
+
+    fm = FaceModel.load()
+    d = fm.expr_basis[:, 13, 1] - fm.expr_basis[:, 14, 1]  # (52,)
+    return (expansion_matrix(targets) @ d).astype(np.float32)
+
+
+LIP_PARTING: tuple[str, ...] = ("mouthFunnel", "mouthLowerDown", "mouthUpperUp")
+"""Channels that part the lips without the jaw; they fade out at a closure."""
+
+
+def close_lips(coeffs: np.ndarray, closure: np.ndarray, targets: tuple[str, ...], jaw_drop: float = 0.4
+               ) -> np.ndarray:
+    """(T, K) mouth coefficients with the lips brought together where ``closure`` (T,) is 1.
+
+    Per frame with closure c: jawOpen x (1 - jaw_drop c) (the jaw rises but keeps moving), the
+    lip-parting channels x (1 - c), then mouthClose is raised until the remaining inner-lip gap of the
+    face model is (1 - c) x what it was: c = 1 puts the lips exactly together (gap 0, no overlap)."""
+    y = np.array(coeffs, np.float32, copy=True)
+    c = np.clip(np.asarray(closure, np.float32), 0.0, 1.0)
+    if "jawOpen" in targets:
+        y[:, targets.index("jawOpen")] *= 1.0 - jaw_drop * c
+    for name in LIP_PARTING:
+        if name in targets:
+            y[:, targets.index(name)] *= 1.0 - c
+    if "mouthClose" in targets:
+        w = lip_gap_weights(tuple(targets))
+        k = targets.index("mouthClose")
+        gap = np.clip(y @ w, 0.0, None)
+        y[:, k] = np.clip(y[:, k] + c * gap / -w[k], 0.0, 1.0)
+    return y
 
 
 def silence_gate(vad: np.ndarray, fps: float, post: SpeechMotionPost) -> np.ndarray:
@@ -287,10 +345,12 @@ class LearnedSpeechMotion:
             coeffs = gaussian_filter1d(coeffs, self.post.smooth_s * fps, axis=0, mode="nearest")
         if n:
             coeffs = coeffs * silence_gate(vad, fps, self.post)[:, None]
-        if n and self.post.closure > 0:
-            coeffs = self._close_lips(coeffs, audio if isinstance(audio, AudioFeatures) else audio_features(audio, fps, n))
         if "jawOpen" in self.model.config.targets:
             coeffs[:, self.model.config.targets.index("jawOpen")] *= self.post.jaw_gain
+        if n:
+            closure = self.closure(pred, fps, n, audio if isinstance(audio, AudioFeatures) else None, audio)
+            if closure is not None:
+                coeffs = close_lips(coeffs, closure, self.model.config.targets, self.post.closure_jaw_drop)
         expr = np.clip(coeffs @ self._expand, 0.0, 1.0).astype(np.float32)  # (T, 52)
         head = np.zeros((n, 6), np.float32)
         if "head" in pred:
@@ -298,21 +358,19 @@ class LearnedSpeechMotion:
         return Motion(expr, head, np.zeros((n, 2), np.float32), fps)
 
 
-    def _close_lips(self, coeffs: np.ndarray, feats: AudioFeatures) -> np.ndarray:
-        """v1's closure rule on top of G_m: at stop-like energy dips the jaw rises and the lips meet."""
-        t = self.model.config.targets
-        c = SpeechMotion()._closure(feats) * self.post.closure  # (T,) in [0, 1]
-        coeffs = coeffs.copy()
-        if "jawOpen" in t:
-            k = t.index("jawOpen")
-            coeffs[:, k] *= 1.0 - 0.5 * c
-            if "mouthClose" in t:
-                j = t.index("mouthClose")
-                coeffs[:, j] = np.minimum(np.maximum(coeffs[:, j], 0.9 * c * coeffs[:, k]), coeffs[:, k])
-        for name in ("mouthLowerDown", "mouthUpperUp"):
-            if name in t:
-                coeffs[:, t.index(name)] *= 1.0 - c
-        return coeffs
+    def closure(self, pred: dict, fps: float, n: int, feats: AudioFeatures | None, audio) -> np.ndarray | None:
+        """(n,) lip closure in [0, 1], the larger of: G_m's /p b m/ probability (``closure_head``) through
+        ``post.head_closure``, and v1's energy-dip rule (stop closures) x ``post.closure``. None = neither."""
+        post, parts = self.post, []
+        if "closure" in pred and post.head_closure is not None:
+            p = resample_frames(pred["closure"][:, None], self.model.config.rate, fps, n)[:, 0]
+            lo, hi = post.head_closure
+            parts.append(np.clip((p - lo) / (hi - lo), 0.0, 1.0))
+        if post.closure > 0:
+            if feats is None:
+                feats = audio_features(audio, fps, n)
+            parts.append(SpeechMotion()._closure(feats) * post.closure)
+        return np.maximum.reduce(parts) if parts else None
 
 
 @functools.lru_cache(maxsize=4)

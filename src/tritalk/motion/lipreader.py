@@ -49,6 +49,7 @@ class MotionLossWeights:
     lat: float = 1.0
     ctc: float = 0.1  # λ_ctc
     mse: float = 10.0  # λ_rec ("λ_MSE" in eq. 1)
+    closure: float = 1.0  # BCE of G_m's /p b m/ closure head (closure_head checkpoints; not in the paper)
 
 
 @dataclass(frozen=True)

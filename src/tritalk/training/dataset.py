@@ -24,7 +24,7 @@ from tritalk.audio.encoders import VISEME_IDX, AudioEncoder, PhoneSpan, ipa_vise
 from tritalk.motion.generator import resample_frames
 from tritalk.training.augment import KINDS, degrade
 from tritalk.training.data import load_index, load_spans
-from tritalk.training.synth import VisemeTable, coarticulate, rest_targets
+from tritalk.training.synth import VisemeTable, bilabial_track, coarticulate, rest_targets
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class Example:
     valid: np.ndarray           # (T,) bool: frame has truth
     spans: np.ndarray           # (S, 3) int64: start frame, end frame, token id (1..)
     weight: float = 1.0         # L_MSE weight
+    closed: np.ndarray | None = None  # (T,) float32: 1 where the lips are shut for /p b m/ (phone timings)
 
 
 def load_real(data_dir: str | Path, exclude: Sequence[str] = ()) -> list[dict]:
@@ -94,8 +95,9 @@ def _features(encoder: AudioEncoder, clip: dict, variant: str, seed: int, rate: 
 
 def build_examples(clips: Sequence[dict], encoder: AudioEncoder, targets: Sequence[str], rate: float,
                    variants: Sequence[str], table: VisemeTable | None = None, seed: int = 0,
-                   cache: Path | None = None, weight: float = 1.0) -> list[Example]:
-    """One Example per clip and degradation variant."""
+                   cache: Path | None = None, weight: float = 1.0, close_bilabials: bool = False) -> list[Example]:
+    """One Example per clip and degradation variant. ``close_bilabials``: synthetic targets shut the lips on
+    /p b m/ (``motion.generator.close_lips``)."""
     out = []
     for i, c in enumerate(clips):
         n = int(np.ceil(round(len(c["audio"]) / 16000 * rate, 6)))
@@ -104,18 +106,26 @@ def build_examples(clips: Sequence[dict], encoder: AudioEncoder, targets: Sequen
             y = resample_frames(y, c["fps"], rate, n)
             valid = resample_frames(valid[:, None].astype(np.float32), c["fps"], rate, n)[:, 0] > 0.5
             tokens_from = c["phones"]
+            closed = bilabial_track(c["spans"], rate, n, table.lead_s if table is not None else 0.0)
         else:
             if table is None:
                 raise ValueError("synthetic clips need a calibrated VisemeTable")
             rng = np.random.default_rng(seed * 100003 + i)
             gain = rng.uniform(0.7, 1.3) * rng.uniform(0.8, 1.2, size=len(c["spans"]))  # stress, effort
             y = coarticulate(c["spans"], table.array(), rate, n, table.lead_s, table.width_s, gain=gain)
+            # /p b m/: the lips meet (the measured real clips show a zero inner-lip gap there), whatever
+            # the blending of neighbouring shapes and the table's averaging left.
+            closed = bilabial_track(c["spans"], rate, n, table.lead_s)
+            if close_bilabials:
+                from tritalk.motion.generator import close_lips
+
+                y = close_lips(y, closed, tuple(targets), jaw_drop=0.0)  # the table already has the jaw
             valid = np.ones(n, bool)
             tokens_from = c["spans"]
         for j, v in enumerate(variants):
             f = _features(encoder, c, v, seed * 7919 + i * 31 + j, rate, n, cache)
             out.append(Example(c["id"], c["source"], v, f.astype(np.float32), y.astype(np.float32), valid,
-                               span_array(tokens_from, rate), weight))
+                               span_array(tokens_from, rate), weight, closed))
     return out
 
 
@@ -140,8 +150,9 @@ class CropDataset(torch.utils.data.Dataset):
         toks = sp[(mid >= a) & (mid < b), 2] if len(sp) else np.zeros(0, np.int64)
         if len(toks):  # merge repeats (CTC would need a blank between them)
             toks = toks[np.concatenate([[True], toks[1:] != toks[:-1]])]
+        closed = e.closed[a:b] if e.closed is not None else np.zeros(b - a, np.float32)
         return dict(features=e.features[a:b], target=e.target[a:b], valid=e.valid[a:b], tokens=toks,
-                    weight=np.float32(e.weight))
+                    weight=np.float32(e.weight), closed=closed)
 
 
 def collate(items: list[dict]) -> dict[str, torch.Tensor]:
@@ -151,6 +162,7 @@ def collate(items: list[dict]) -> dict[str, torch.Tensor]:
     feats = np.zeros((b, t, d), np.float32)
     target = np.zeros((b, t, k), np.float32)
     valid = np.zeros((b, t), bool)
+    closed = np.zeros((b, t), np.float32)
     frames = np.zeros((b, t), bool)
     max_l = max(1, max(len(it["tokens"]) for it in items))
     tokens = np.zeros((b, max_l), np.int64)
@@ -158,12 +170,14 @@ def collate(items: list[dict]) -> dict[str, torch.Tensor]:
     for i, it in enumerate(items):
         n = len(it["features"])
         feats[i, :n], target[i, :n], valid[i, :n], frames[i, :n] = it["features"], it["target"], it["valid"], True
+        if "closed" in it:
+            closed[i, :n] = it["closed"]
         # CTC needs T >= L (+ repeats); crops never come close at 25 Hz, but stay safe.
         toks = it["tokens"][: max(0, n // 2)]
         tokens[i, :len(toks)] = toks
         tok_len[i] = len(toks)
     return {k_: torch.from_numpy(v) for k_, v in dict(
-        features=feats, target=target, valid=valid, frames=frames, tokens=tokens, token_lengths=tok_len,
+        features=feats, target=target, valid=valid, frames=frames, tokens=tokens, token_lengths=tok_len, closed=closed,
         weight=np.array([it["weight"] for it in items], np.float32)).items()}
 
 

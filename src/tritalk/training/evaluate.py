@@ -5,6 +5,8 @@ Per clip (prepared by ``tritalk prepare``), with the clip's own audio driving th
   lag_frames       lag of the best jawOpen cross-correlation in -3..+3 frames (> 0: prediction late)
   pbm_gap_ratio    inner-lip gap of the face model at /p b m/ frames / at vowel frames (0 = lips shut
                    on every bilabial); the same for the measured coefficients in ``pbm_gap_ratio_real``
+  pbm_n, pbm_shut  /p b m/ phones in the clip, and how many of them have a gap < 10 % of the vowel gap
+  cons_gap_ratio   the same ratio on the other consonants (false closures; ``_real``: measured)
   silence_jaw      largest predicted jawOpen in the clip's pauses (VAD < 0.2, 0.2 s from speech)
   jaw_r_<kind>     jaw_r with the audio degraded (8 kHz telephone band, 10 dB noise, 10 dB music bed)
 """
@@ -74,8 +76,17 @@ def evaluate_clip(gen, clip: dict, kinds: Sequence[str] = ("telephone", "noise",
         idx = [i for i in idx if 0 <= i < len(gap)]
         return float(np.mean(gap[idx])) if idx else float("nan")
 
-    row["pbm_gap_ratio"] = at(("PBM",), gap_pred) / max(at(VOWELS, gap_pred), 1e-6)
+    vowel_gap = max(at(VOWELS, gap_pred), 1e-6)
+    row["pbm_gap_ratio"] = at(("PBM",), gap_pred) / vowel_gap
     row["pbm_gap_ratio_real"] = at(("PBM",), gap_real) / max(at(VOWELS, gap_real), 1e-6)
+    # Each /p b m/ separately: shut = gap below 10 % of the clip's mean vowel gap.
+    pbm = [gap_pred[i] / vowel_gap for i in (int(((s.start + s.end) / 2) * fps) for s in spans if s.viseme == "PBM")
+           if 0 <= i < len(gap_pred)]
+    row["pbm_n"], row["pbm_shut"] = len(pbm), int(sum(g < 0.1 for g in pbm))
+    # False closures: the same ratio on the other consonants (/t d n l k g s .../; real video ~0.5).
+    others = tuple(v for v in {s.viseme for s in spans} if v not in VOWELS + ("PBM", "sil"))
+    row["cons_gap_ratio"] = at(others, gap_pred) / vowel_gap
+    row["cons_gap_ratio_real"] = at(others, gap_real) / max(at(VOWELS, gap_real), 1e-6)
     vad = feats.column("vad")
     speech = np.convolve(vad > 0.5, np.ones(2 * int(0.2 * fps) + 1), "same") > 0
     pause = (vad < 0.2) & ~speech

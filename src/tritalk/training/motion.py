@@ -57,6 +57,9 @@ class MotionTrainConfig:
     max_frames: int = 100
     seed: int = 0
     cache: str | None = "out/cache/features"
+    close_bilabials: bool = False
+    """Synthetic targets shut the lips on /p b m/ (off, as the shipped model: the viseme blend alone leaves
+    a gap of ~1/3 of a vowel's there). Measured in docs/motion.md: it did not help held-out GRID clips."""
 
 
 def output_scale(generator: MotionGenerator, examples) -> tuple[float, ...]:
@@ -95,9 +98,10 @@ def train_motion(cfg: MotionTrainConfig, on_log: Callable[[dict], None] | None =
         from tritalk.errors import InputError
         raise InputError("synthetic targets are calibrated on real clips; give at least one --data folder")
     cache = Path(cfg.cache) if cfg.cache else None
-    ex_real = build_examples(real, encoder, gcfg.targets, gcfg.rate, cfg.real_variants, seed=cfg.seed, cache=cache)
+    ex_real = build_examples(real, encoder, gcfg.targets, gcfg.rate, cfg.real_variants, table, seed=cfg.seed,
+                             cache=cache)
     ex_syn = build_examples(synth, encoder, gcfg.targets, gcfg.rate, cfg.synth_variants, table, seed=cfg.seed,
-                            cache=cache, weight=cfg.synth_weight)
+                            cache=cache, weight=cfg.synth_weight, close_bilabials=cfg.close_bilabials)
     repeat = 1
     if ex_syn and ex_real:
         repeat = max(1, int(round(cfg.real_share * len(ex_syn) / ((1 - cfg.real_share) * len(ex_real)))))

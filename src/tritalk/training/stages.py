@@ -38,10 +38,18 @@ def lipreader_stage(reader: LipReader, generator: MotionGenerator, batch: dict, 
 
 def motion_stage(generator: MotionGenerator, reader: LipReader, batch: dict, expand: torch.Tensor,
                  weights: MotionLossWeights = MotionLossWeights()) -> dict[str, torch.Tensor]:
-    pred = generator(batch["features"], key_padding_mask=~batch["frames"])["coeffs"] @ expand
-    return motion_losses(pred, batch["target"] @ expand, reader, audio_latent(generator, batch["features"]),
-                         batch["tokens"], batch["token_lengths"], batch["frames"], batch["valid"], weights,
-                         batch["weight"])
+    out = generator(batch["features"], key_padding_mask=~batch["frames"])
+    pred = out["coeffs"] @ expand
+    terms = motion_losses(pred, batch["target"] @ expand, reader, audio_latent(generator, batch["features"]),
+                          batch["tokens"], batch["token_lengths"], batch["frames"], batch["valid"], weights,
+                          batch["weight"])
+    if "closure_logit" in out and "closed" in batch and weights.closure > 0:
+        # Per-frame /p b m/ closure (phone timings), on every frame with audio (real and synthetic).
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(out["closure_logit"], batch["closed"],
+                                                                   reduction="none")
+        m = batch["frames"].to(bce.dtype)
+        terms["closure"] = weights.closure * (bce * m).sum() / m.sum().clamp_min(1.0)
+    return terms
 
 
 def freeze(module: torch.nn.Module) -> torch.nn.Module:

@@ -70,6 +70,22 @@ class VisemeTable:
                    d["lead_s"], d["width_s"], tuple(d.get("clips", ())))
 
 
+def bilabial_track(spans: Sequence[PhoneSpan], fps: float, n_frames: int, lead_s: float = 0.0) -> np.ndarray:
+    """(T,) 1 on frames where the lips are shut for /p b m/, else 0: frame centres inside a PBM span
+    (moved earlier by ``lead_s``, as the mouth leads the sound), and always the frame at its middle."""
+    y = np.zeros(n_frames, np.float32)
+    t = (np.arange(n_frames) + 0.5) / fps
+    for s in spans:
+        if s.viseme != "PBM":
+            continue
+        a, b = s.start - lead_s, s.end - lead_s
+        y[(t >= a) & (t < b)] = 1.0
+        i = int((a + b) / 2 * fps)
+        if 0 <= i < n_frames:
+            y[i] = 1.0
+    return y
+
+
 def coarticulate(spans: Sequence[PhoneSpan], shapes: np.ndarray, fps: float, n_frames: int,
                  lead_s: float, width_s: float, gain: np.ndarray | None = None) -> np.ndarray:
     """(T, K) mouth track from phone spans by dominance blending (silence = rest = 0)."""
