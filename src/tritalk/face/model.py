@@ -29,6 +29,29 @@ LEFT_IRIS = (473, 474, 475, 476, 477)  # centre first
 RIGHT_IRIS = (468, 469, 470, 471, 472)
 EYE_CORNERS = (33, 263)  # outer corners, for the inter-ocular distance
 
+# Amplitude of the upper-face and mouth-corner shapes relative to ICT-FaceKit's. ICT's scans are
+# moderate expressions (brows rise 6-8 mm, upper lids 3 mm, lip corners drop 6 mm at 1.0) while
+# the speech model and emotion prototypes use ARKit's scale, where 1.0 is the extreme a performer
+# can make (brows up ~12 mm, sclera above the iris, a full frown); without the gain an emotion at
+# intensity 1 barely moves a warped photo. Mouth-opening shapes keep ICT's scale (they are
+# calibrated: MediaPipe reads a rendered jawOpen / smile back at about the requested value).
+EXPRESSION_GAIN: dict[str, float] = {
+    "browInnerUp": 1.6, "browOuterUp": 1.3, "browDown": 2.0, "eyeWide": 1.8, "eyeSquint": 1.2,
+    "cheekSquint": 1.3, "noseSneer": 1.5, "mouthFrown": 2.0, "mouthStretch": 1.3,
+}
+
+
+def expression_gain_vector(gain: dict[str, float] | tuple[tuple[str, float], ...] = EXPRESSION_GAIN) -> np.ndarray:
+    """(52,) per-coefficient gains; a name without Left/Right covers both sides."""
+    items = gain.items() if isinstance(gain, dict) else gain
+    g = np.ones(len(BLENDSHAPES), np.float32)
+    index = {n: i for i, n in enumerate(BLENDSHAPES)}
+    for name, v in items:
+        for n in (name, name + "Left", name + "Right"):
+            if n in index:
+                g[index[n]] = v
+    return g
+
 
 @dataclass(frozen=True)
 class FaceModel:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from tritalk.face.model import FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, RIGHT_EYE, inner_lip_polygon
+from tritalk.face.model import (EXPRESSION_GAIN, FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, RIGHT_EYE,
+                                expression_gain_vector, inner_lip_polygon)
 from tritalk.face.subject import Subject
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
@@ -35,16 +36,6 @@ N_FACE = 468
 JAW_SHAPES = ("jawOpen", "jawLeft", "jawRight", "jawForward")
 FLIP = np.diag([1.0, -1.0, -1.0]).astype(np.float32)  # image frame (x, y down, z away) <-> model orientation
 EYEBALL_RADIUS_CM = 1.2
-# Amplitude of the upper-face and mouth-corner shapes relative to ICT-FaceKit's. ICT's scans are
-# moderate expressions (brows rise 6-8 mm, upper lids 3 mm, lip corners drop 6 mm at 1.0) while
-# the speech model and emotion prototypes use ARKit's scale, where 1.0 is the extreme a performer
-# can make (brows up ~12 mm, sclera above the iris, a full frown); without the gain an emotion at
-# intensity 1 barely moves a warped photo. Mouth-opening shapes keep ICT's scale (they are
-# calibrated: MediaPipe reads a rendered jawOpen / smile back at about the requested value).
-EXPRESSION_GAIN: dict[str, float] = {
-    "browInnerUp": 1.6, "browOuterUp": 1.3, "browDown": 2.0, "eyeWide": 1.8, "eyeSquint": 1.2,
-    "cheekSquint": 1.3, "noseSneer": 1.5, "mouthFrown": 2.0, "mouthStretch": 1.3,
-}
 
 
 @dataclass(frozen=True)
@@ -99,11 +90,7 @@ class MeshEngine:
         self.oval = np.array(FACE_OVAL)
         self.n_oval = len(self.oval)
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
-        gain = np.ones(len(IDX), np.float32)
-        for name, g in config.expression_gain:
-            for n in (name, name + "Left", name + "Right"):
-                if n in IDX:
-                    gain[IDX[n]] = g
+        gain = expression_gain_vector(config.expression_gain)
         # the gain amplifies the features inside the face, not its outline: the person sheet (forehead,
         # hair) is glued to the outline and would tear if it were dragged 1-2x further
         inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)
