@@ -167,8 +167,8 @@ def _ps_model_dir() -> Path:
     try:
         from pocketsphinx import get_model_path
     except ImportError:
-        raise ConfigError("the phonetic front end needs pocketsphinx; install it with "
-                          "pip install 'tritalk[train]'") from None
+        raise ConfigError("the phone recogniser needs pocketsphinx (a core dependency of tritalk); install it "
+                          "with pip install pocketsphinx==5.1.1") from None
     return Path(get_model_path()) / "en-us"
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import signal
@@ -95,6 +95,9 @@ class AudioFeatures:
     values: np.ndarray  # (T, D) float32, columns named by ``names``
     names: tuple[str, ...]
     fps: float
+    clip: AudioClip | None = field(default=None, repr=False, compare=False)
+    """The audio these features describe (``audio_features`` keeps it), for consumers that need the
+    waveform itself (G_m's /p b m/ phone closures); None when the features were built otherwise."""
 
     def __post_init__(self):
         if self.values.ndim != 2 or self.values.shape[1] != len(self.names):
@@ -161,7 +164,7 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
     if n_frames < 0:
         raise ConfigError(f"n_frames must be >= 0, got {n_frames}")
     if n_frames == 0:
-        return AudioFeatures(np.zeros((0, len(FEATURE_NAMES)), np.float32), FEATURE_NAMES, float(fps))
+        return AudioFeatures(np.zeros((0, len(FEATURE_NAMES)), np.float32), FEATURE_NAMES, float(fps), clip)
 
     sr = cfg.sample_rate
     x = x.astype(np.float64)
@@ -254,7 +257,7 @@ def audio_features(clip: AudioClip, fps: float, n_frames: int | None = None,
     values = np.concatenate(cols, axis=1).astype(np.float32)  # (T, D)
     logger.debug("audio_features: %d frames at %.3g fps, ref %.1f dBFS, noise %.1f dBFS",
                  n_frames, fps, ref_db, 10 * math.log10(noise_ms + tiny))
-    return AudioFeatures(values, FEATURE_NAMES, float(fps))
+    return AudioFeatures(values, FEATURE_NAMES, float(fps), clip)
 
 
 def _max_filter(v: np.ndarray, width: int) -> np.ndarray:

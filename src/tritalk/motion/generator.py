@@ -238,6 +238,17 @@ class SpeechMotionPost:
     """G_m's /p b m/ probability (``closure_head`` checkpoints) mapped to lip closure 0 -> 1; None = off."""
     closure_jaw_drop: float = 0.4
     """Share of jawOpen removed at a full closure (the jaw rises for /p b m/; real GRID: ~0.5)."""
+    phone_closure: bool = True
+    """Close the lips on the /p b m/ spans that the pocketsphinx phone recogniser finds in the audio
+    (``audio.encoders.recognise_phones``, allphone decoding, ~0.3-0.5 s per 10 s of speech), combined with
+    the energy-dip rule by max. Needs the waveform (an ``AudioClip``, or ``AudioFeatures`` made by
+    ``audio_features``, which keep it); without pocketsphinx: energy-dip rule only, one logged warning."""
+    phone_core: float = 0.5
+    """Share of each recognised /p b m/ span, around its middle, where the lips are fully shut..."""
+    phone_min_half_s: float = 0.02
+    """...but at least this far either side of the middle (so one 25 fps frame centre always falls in it)..."""
+    phone_ramp_s: float = 0.04
+    """...reached by linear ramps this long on each side."""
 
     def __post_init__(self):
         if self.jaw_gain < 0 or not self.gate_on[0] < self.gate_on[1] or self.gate_hold_s < 0:
@@ -246,6 +257,8 @@ class SpeechMotionPost:
             raise ConfigError(f"head_closure must be (low, high) with low < high, got {self.head_closure}")
         if not 0.0 <= self.closure_jaw_drop <= 1.0:
             raise ConfigError(f"closure_jaw_drop must be in [0, 1], got {self.closure_jaw_drop}")
+        if not 0.0 <= self.phone_core <= 1.0 or self.phone_min_half_s < 0 or self.phone_ramp_s < 0:
+            raise ConfigError("phone_core must be in [0, 1], phone_min_half_s and phone_ramp_s >= 0")
 
 
 @functools.lru_cache(maxsize=8)
@@ -284,6 +297,47 @@ def close_lips(coeffs: np.ndarray, closure: np.ndarray, targets: tuple[str, ...]
         gap = np.clip(y @ w, 0.0, None)
         y[:, k] = np.clip(y[:, k] + c * gap / -w[k], 0.0, 1.0)
     return y
+
+
+def phone_closure_track(spans, fps: float, n: int, core: float = 0.5, min_half_s: float = 0.02,
+                        ramp_s: float = 0.04) -> np.ndarray:
+    """(n,) lip closure in [0, 1] at the frame centres ``(t + 0.5) / fps`` from phone spans: 1 over the
+    central ``core`` share of each /p b m/ span (at least +-``min_half_s`` around its middle), falling
+    linearly to 0 over ``ramp_s`` on each side; 0 elsewhere."""
+    c = np.zeros(n, np.float32)
+    if n == 0:
+        return c
+    t = (np.arange(n) + 0.5) / fps
+    for s in spans:
+        if s.viseme != "PBM" or s.end <= s.start:
+            continue
+        mid = 0.5 * (s.start + s.end)
+        half = max(0.5 * core * (s.end - s.start), min_half_s)
+        d = np.abs(t - mid) - half  # <= 0 inside the plateau
+        ramp = np.clip(1.0 - d / ramp_s, 0.0, 1.0) if ramp_s > 0 else (d <= 0).astype(np.float64)
+        c = np.maximum(c, ramp.astype(np.float32))
+    return c
+
+
+_PHONE_WARNED: set[str] = set()
+
+
+def recognised_bilabials(clip: AudioClip) -> list | None:
+    """The /p b m/ spans (``PhoneSpan``) the pocketsphinx phone recogniser finds in ``clip``; None (and one
+    logged warning per process) when pocketsphinx is not installed or the decoder fails."""
+    from tritalk.audio.encoders import recognise_phones
+
+    try:
+        return [s for s in recognise_phones(clip) if s.viseme == "PBM"]
+    except (ImportError, OSError, ConfigError) as e:  # not installed, or its native library does not load
+        key, msg = "missing", (f"lip closures on /p b m/ use the energy-dip rule only: the phone recogniser is "
+                               f"unavailable ({e}); pip install pocketsphinx==5.1.1")
+    except RuntimeError as e:  # the decoder could not process this audio
+        key, msg = "failed", f"the phone recogniser failed ({e}); lip closures use the energy-dip rule only"
+    if key not in _PHONE_WARNED:
+        _PHONE_WARNED.add(key)
+        logger.warning(msg)
+    return None
 
 
 def silence_gate(vad: np.ndarray, fps: float, post: SpeechMotionPost) -> np.ndarray:
@@ -359,8 +413,9 @@ class LearnedSpeechMotion:
 
 
     def closure(self, pred: dict, fps: float, n: int, feats: AudioFeatures | None, audio) -> np.ndarray | None:
-        """(n,) lip closure in [0, 1], the larger of: G_m's /p b m/ probability (``closure_head``) through
-        ``post.head_closure``, and v1's energy-dip rule (stop closures) x ``post.closure``. None = neither."""
+        """(n,) lip closure in [0, 1], the largest of: G_m's /p b m/ probability (``closure_head``) through
+        ``post.head_closure``, v1's energy-dip rule (stop closures) x ``post.closure``, and the /p b m/ spans
+        of the phone recogniser (``post.phone_closure``). None = none of them."""
         post, parts = self.post, []
         if "closure" in pred and post.head_closure is not None:
             p = resample_frames(pred["closure"][:, None], self.model.config.rate, fps, n)[:, 0]
@@ -370,6 +425,14 @@ class LearnedSpeechMotion:
             if feats is None:
                 feats = audio_features(audio, fps, n)
             parts.append(SpeechMotion()._closure(feats) * post.closure)
+        if post.phone_closure:
+            clip = audio if isinstance(audio, AudioClip) else getattr(audio, "clip", None)
+            spans = recognised_bilabials(clip) if clip is not None and clip.duration > 0 else None
+            if spans is not None:
+                parts.append(phone_closure_track(spans, fps, n, post.phone_core, post.phone_min_half_s,
+                                                 post.phone_ramp_s))
+            elif clip is None:
+                logger.debug("phone closures skipped: the AudioFeatures carry no waveform")
         return np.maximum.reduce(parts) if parts else None
 
 
