@@ -52,10 +52,11 @@ PROTOTYPES: dict[str, dict[str, float]] = {
     # AU1 + AU4 + AU15 + AU17: inner brows up and drawn together, corners down, chin raised, lids heavy
     "sad": {"browInnerUp": 1.0, "browDown": 0.5, "mouthFrown": 1.0, "mouthShrugLower": 0.4, "mouthPress": 0.3,
             "mouthRollLower": 0.2, "eyeSquint": 0.3, "eyeBlink": 0.15},
-    # AU4 + AU7 + AU9/10 (+ AU20, AU25): brows down and together, lids tightened, nose and upper lip
+    # AU4 + AU5 + AU7 + AU9/10 (+ AU20, AU25): brows down and together, a glare (upper lids up, lids
+    # slightly tightened: more squint hides the blinks and unsettles face trackers), nose and upper lip
     # raised over the teeth (a snarl; the pressed-lips variant AU23/24 reads as neutral or sad)
-    "angry": {"browDown": 1.0, "eyeSquint": 0.6, "noseSneer": 1.0, "cheekSquint": 0.7, "mouthUpperUp": 0.5,
-              "mouthStretch": 0.5, "jawOpen": 0.1},
+    "angry": {"browDown": 1.0, "eyeSquint": 0.2, "eyeWide": 0.3, "noseSneer": 1.0, "cheekSquint": 0.2,
+              "mouthUpperUp": 0.5, "mouthStretch": 0.5, "jawOpen": 0.1},
     # AU1 + AU2 + AU5 + AU26: brows high, eyes wide, jaw dropped
     "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.15},
     # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
