@@ -123,7 +123,7 @@ class TalkingHead:
         speech = self.speech.generate(feats, seed=seed)
         emotion = parse_emotion(emotion) if isinstance(emotion, str) else emotion
         track = emotion_track(emotion, n_frames, cfg.fps)  # (T, 8)
-        expr = speech.expr + self.emotion_model.offsets(track, speech.expr, cfg.fps)
+        expr = speech.expr + self.emotion_model.offsets(track, speech.expr, cfg.fps, feats.column("loudness"))
         head = head_track(n_frames, cfg.fps, feats, track, amount=cfg.head_motion, seed=seed)
         gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed)
         motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, gaze, cfg.fps)

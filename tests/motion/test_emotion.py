@@ -169,6 +169,21 @@ def test_lips_stay_speech_driven(engine, speech, name):
     assert np.ptp(np.percentile(gaps, [10, 90])) >= 0.9 * np.ptp(np.percentile(neutral, [10, 90]))
 
 
+@pytest.mark.parametrize("name", ["surprised", "angry", "fearful"])
+def test_emotion_lip_parting_relaxes_where_the_voice_is_silent(engine, speech, name):
+    """With the loudness track, an open-mouthed emotion closes its lips in silence (as far as the speech
+    mouth is closed there) and keeps its parting where the voice is loud."""
+    n = len(speech)
+    loudness = np.where(np.arange(n) % 50 < 25, -6.0, -45.0)  # 1 s voiced, 1 s silent, ...
+    model = EmotionModel.default()
+    out = model.offsets(emotion_track(EmotionSpec(name, 1.0), n, FPS), speech, FPS, loudness)
+    silent = [t for t in range(n) if 32 <= t % 50 <= 45]
+    voiced = [t for t in range(n) if 7 <= t % 50 <= 20]
+    added = lambda t: inner_gap(verts(engine, speech[t] + out[t])) - inner_gap(verts(engine, speech[t]))  # noqa: E731
+    assert np.mean([added(t) for t in silent]) < 0.3  # px at 256: lips as the speech has them
+    assert np.mean([added(t) for t in voiced]) > 1.0  # the emotion still opens the speaking mouth
+
+
 def test_rest_only_lip_shapes_give_way_while_speaking(speech):
     out = emotion_offsets(EmotionSpec("disgusted", 1.0), speech, FPS)
     roll = out[:, IDX["mouthRollLower"]]

@@ -28,6 +28,7 @@ RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 
 LEFT_IRIS = (473, 474, 475, 476, 477)  # centre first
 RIGHT_IRIS = (468, 469, 470, 471, 472)
 EYE_CORNERS = (33, 263)  # outer corners, for the inter-ocular distance
+LIP_GAP_PAIRS = ((13, 14), (82, 87), (312, 317))  # upper / lower inner-lip points: middle, either side
 
 # Amplitude of the upper-face and mouth-corner shapes relative to ICT-FaceKit's. ICT's scans are
 # moderate expressions (brows rise 6-8 mm, upper lids 3 mm, lip corners drop 6 mm at 1.0) while
@@ -91,3 +92,12 @@ class FaceModel:
 def inner_lip_polygon() -> tuple[int, ...]:
     """Closed inner-lip contour, clockwise in the image: upper lip left->right, lower right->left."""
     return INNER_LIP_UPPER + tuple(reversed(INNER_LIP_LOWER[1:-1]))
+
+
+def inner_lip_gap_weights() -> np.ndarray:
+    """(52,) inner-lip gap [cm] per unit of each coefficient as rendered (gains included): the height of
+    the upper minus the lower inner lip, mean over the middle and either side (``LIP_GAP_PAIRS``).
+    > 0 parts the lips (jawOpen), < 0 closes them (mouthClose)."""
+    m = FaceModel.load()
+    d = np.mean([m.expr_basis[:, a, 1] - m.expr_basis[:, b, 1] for a, b in LIP_GAP_PAIRS], axis=0)
+    return (d * expression_gain_vector()).astype(np.float32)

@@ -18,6 +18,9 @@ What it does, per frame t:
          shows the teeth, an angry one bares them) and a gain >= 1 on the speech jaw and its
          closures (a surprised speaker opens wider). In pauses the lips still meet, and the
          speech rhythm (which frames open, which close) is the speech model's.
+       * where the voice is silent (the loudness track, between words and in pauses) the lip
+         parting the emotion adds relaxes back to the speech mouth with mouthClose: a snarl or a
+         dropped jaw shows while speaking, the lips close between words, brows and eyes stay.
 
 AU -> ARKit: AU1 browInnerUp, AU2 browOuterUp*, AU4 browDown*, AU5 eyeWide*, AU6 cheekSquint*,
 AU7 eyeSquint*, AU9 noseSneer*, AU10 mouthUpperUp*, AU12 mouthSmile*, AU14 mouthDimple*,
@@ -37,6 +40,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from tritalk.errors import ConfigError, WeightsError
+from tritalk.face.model import inner_lip_gap_weights
 from tritalk.types import BLENDSHAPES, EMOTIONS, IDX, N_EXPR, EmotionSpec, EmotionTimeline
 
 logger = logging.getLogger(__name__)
@@ -56,7 +60,7 @@ PROTOTYPES: dict[str, dict[str, float]] = {
     # slightly tightened: more squint hides the blinks and unsettles face trackers), nose and upper lip
     # raised over the teeth (a snarl; the pressed-lips variant AU23/24 reads as neutral or sad)
     "angry": {"browDown": 1.0, "eyeSquint": 0.2, "eyeWide": 0.3, "noseSneer": 1.0, "cheekSquint": 0.2,
-              "mouthUpperUp": 0.5, "mouthStretch": 0.5, "jawOpen": 0.1},
+              "mouthUpperUp": 0.3, "mouthStretch": 0.5, "jawOpen": 0.1},
     # AU1 + AU2 + AU5 + AU26: brows high, eyes wide, jaw dropped
     "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.15},
     # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
@@ -78,7 +82,7 @@ SPEAKING: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"mouthLowerDown": 0.55, "mouthUpperUp": 0.25},
     "sad": {},
-    "angry": {"mouthUpperUp": 0.6, "mouthLowerDown": 0.5},
+    "angry": {"mouthUpperUp": 0.3, "mouthLowerDown": 0.5},
     "surprised": {"mouthLowerDown": 0.3, "jawOpen": 0.1},
     "fearful": {"mouthLowerDown": 0.6, "jawOpen": 0.05},
     "disgusted": {"mouthUpperUp": 0.6, "mouthLowerDown": 0.3},
@@ -108,6 +112,12 @@ class EmotionConfig:
     """Smoothing of the speaking weight, so rest-only shapes fade in and out between syllables."""
     transition_s: float = 0.6
     """Default cross-fade between timeline segments (raised cosine)."""
+    silent_db: float = -30.0
+    """Loudness [dB re the clip's loud frames] at and below which the voice counts as silent."""
+    voiced_db: float = -18.0
+    """... and from which it counts as fully voiced (the emotion's lip parting is all kept)."""
+    silent_keep: float = 0.0
+    """Share of the emotion's added lip parting kept in silence."""
 
 
 def _vector(shapes: dict[str, float]) -> np.ndarray:
@@ -345,9 +355,12 @@ class EmotionModel:
             speaking = np.clip(gaussian_filter1d(speaking, cfg.speaking_smooth_s * fps, mode="nearest"), 0, 1)
         return speaking
 
-    def offsets(self, track: np.ndarray, speech_expr: np.ndarray, fps: float) -> np.ndarray:
+    def offsets(self, track: np.ndarray, speech_expr: np.ndarray, fps: float,
+                loudness: np.ndarray | None = None) -> np.ndarray:
         """(T, 52) offsets to ADD to the speech expression (T, 52) so the sum shows the emotion
-        with speech-driven lips (module docstring, step 3)."""
+        with speech-driven lips (module docstring, step 3). With ``loudness`` (T,) [dB re the clip's
+        loud frames, ``AudioFeatures.column("loudness")``] the lip parting the emotion adds relaxes
+        where the voice is silent (``_relax_in_silence``)."""
         emo = self.expression(track).astype(np.float64)  # (T, 52)
         speaking = self.speaking_weight(speech_expr, fps)  # (T,)
         out = emo.copy()
@@ -363,7 +376,26 @@ class EmotionModel:
         jaw, close = IDX["jawOpen"], IDX["mouthClose"]
         out[:, jaw] += gain * speech_expr[:, jaw]
         out[:, close] += gain * speech_expr[:, close]  # closures still close on the wider jaw
+        if loudness is not None:
+            out = self._relax_in_silence(out, speech_expr, np.asarray(loudness, np.float64), fps)
         return out.astype(np.float32)
+
+    def _relax_in_silence(self, out: np.ndarray, speech_expr: np.ndarray, loudness: np.ndarray,
+                          fps: float) -> np.ndarray:
+        """Where the voice is silent (gaps between words, pauses) the lips relax towards the speech
+        mouth: of the inner-lip gap the emotion adds, only ``silent_keep`` stays at ``silent_db`` and
+        below (all of it from ``voiced_db`` up); mouthClose takes the rest back. The rest of the face
+        keeps the emotion."""
+        cfg = self.config
+        voice = np.clip((loudness - cfg.silent_db) / (cfg.voiced_db - cfg.silent_db), 0.0, 1.0)
+        voice = gaussian_filter1d(voice, max(0.04 * fps, 0.5), mode="nearest")
+        keep = cfg.silent_keep + (1.0 - cfg.silent_keep) * voice
+        w = inner_lip_gap_weights().astype(np.float64)  # (52,) cm per unit, as rendered
+        speech = speech_expr.astype(np.float64)
+        added = np.clip(np.clip(speech + out, 0.0, 1.0) @ w, 0.0, None) - np.clip(speech @ w, 0.0, None)
+        close = IDX["mouthClose"]
+        out[:, close] += np.clip(added, 0.0, None) * (1.0 - keep) / -w[close]
+        return out
 
 
 def emotion_offsets(spec: EmotionSpec | EmotionTimeline, speech_expr: np.ndarray, fps: float = 25.0,
