@@ -83,13 +83,13 @@ SPEAKING: dict[str, dict[str, float]] = {
     "happy": {"mouthLowerDown": 0.55, "mouthUpperUp": 0.25},
     "sad": {},
     "angry": {"mouthUpperUp": 0.3, "mouthLowerDown": 0.5},
-    "surprised": {"mouthLowerDown": 0.3, "jawOpen": 0.1},
-    "fearful": {"mouthLowerDown": 0.6, "jawOpen": 0.05},
+    "surprised": {"mouthLowerDown": 0.3, "jawOpen": 0.25},
+    "fearful": {"mouthLowerDown": 0.8, "jawOpen": 0.15},
     "disgusted": {"mouthUpperUp": 0.6, "mouthLowerDown": 0.3},
     "contempt": {},
 }
 JAW_GAIN: dict[str, float] = {
-    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.2, "surprised": 1.9, "fearful": 1.5,
+    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.2, "surprised": 2.5, "fearful": 2.0,
     "disgusted": 1.1, "contempt": 1.0,
 }
 
