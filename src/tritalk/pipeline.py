@@ -123,10 +123,11 @@ class TalkingHead:
         speech = self.speech.generate(feats, seed=seed)
         emotion = parse_emotion(emotion) if isinstance(emotion, str) else emotion
         track = emotion_track(emotion, n_frames, cfg.fps)  # (T, 8)
-        expr = speech.expr + self.emotion_model.offsets(track, speech.expr, cfg.fps, feats.column("loudness"))
+        expr = speech.expr + self.emotion_model.offsets(track, speech.expr, cfg.fps, feats.column("loudness"),
+                                                        lip_closure=speech.lip_closure)
         head = head_track(n_frames, cfg.fps, feats, track, amount=cfg.head_motion, seed=seed)
         gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed)
-        motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, gaze, cfg.fps)
+        motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, gaze, cfg.fps, lip_closure=speech.lip_closure)
         return apply_blinks(motion, cfg.blink_rate, seed, emotion=track)
 
     def generate(self, image: str | Path | np.ndarray, audio: str | Path | AudioClip,

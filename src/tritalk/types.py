@@ -51,6 +51,8 @@ class Motion:
     head: np.ndarray  # (T, 6) yaw, pitch, roll [rad]; tx, ty, tz [face-model units, cm]
     gaze: np.ndarray  # (T, 2) horizontal, vertical eye rotation [rad], > 0 = image right / up
     fps: float
+    lip_closure: np.ndarray | None = None
+    """(T,) in [0, 1]: where the speech model shut the lips (/p b m/); later stages (emotion) keep them shut."""
 
     def __post_init__(self):  # fail at the boundary, not three stages later
         t = self.expr.shape[0]
@@ -62,6 +64,8 @@ class Motion:
             raise InputError(f"Motion.gaze must be ({t}, 2), got {self.gaze.shape}")
         if not self.fps > 0:
             raise InputError(f"Motion.fps must be > 0, got {self.fps}")
+        if self.lip_closure is not None and self.lip_closure.shape != (t,):
+            raise InputError(f"Motion.lip_closure must be ({t},), got {self.lip_closure.shape}")
 
     def __len__(self) -> int:
         return self.expr.shape[0]

@@ -184,6 +184,22 @@ def test_emotion_lip_parting_relaxes_where_the_voice_is_silent(engine, speech, n
     assert np.mean([added(t) for t in voiced]) > 1.0  # the emotion still opens the speaking mouth
 
 
+@pytest.mark.parametrize("name", ["angry", "surprised", "disgusted"])
+def test_lips_still_meet_where_the_speech_model_shut_them(engine, speech, name):
+    """/p b m/: where the speech model closed the lips (``Motion.lip_closure``), an emotion does not part
+    them, even in a loud stretch."""
+    n = len(speech)
+    closure = np.zeros(n)
+    closure[40:44] = closure[90:93] = 1.0
+    model = EmotionModel.default()
+    out = model.offsets(emotion_track(EmotionSpec(name, 1.0), n, FPS), speech, FPS, np.full(n, -3.0), closure)
+    for t in (41, 42, 91):
+        assert inner_gap(verts(engine, speech[t] + out[t])) < inner_gap(verts(engine, speech[t])) + 0.3
+    free = [t for t in range(n) if closure[max(t - 3, 0):t + 4].max() == 0 and speech[t, IDX["jawOpen"]] > 0.1]
+    assert np.mean([inner_gap(verts(engine, speech[t] + out[t])) - inner_gap(verts(engine, speech[t]))
+                    for t in free]) > 1.0  # elsewhere the emotion still opens the speaking mouth
+
+
 def test_rest_only_lip_shapes_give_way_while_speaking(speech):
     out = emotion_offsets(EmotionSpec("disgusted", 1.0), speech, FPS)
     roll = out[:, IDX["mouthRollLower"]]

@@ -98,3 +98,32 @@ def test_features_without_a_waveform_fall_back_quietly(fleurs, caplog):
         out = _gm().generate(bare).expr
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     np.testing.assert_allclose(out, _gm(phone_closure=False).generate(f).expr, atol=1e-6)
+
+
+def test_recogniser_covers_long_audio_to_the_end(fleurs, example_audio_path):
+    """The allphone search must not die part-way (a narrow beam returned the last 16 s of this 21.6 s
+    clip as one phone): phones to the end, none absurdly long, bilabials in both halves."""
+    from tritalk.audio.encoders import recognise_phones
+    from tritalk.types import AudioClip
+
+    a = load_audio(example_audio_path)
+    b = load_audio(DATA / "fleurs_en_000.wav")
+    assert a.sample_rate == b.sample_rate
+    clip = AudioClip(np.concatenate([a.samples, b.samples]), a.sample_rate)
+    spans = recognise_phones(clip)
+    assert spans[-1].end > clip.duration - 0.5
+    assert max(s.end - s.start for s in spans) < 2.0
+    pbm = [s for s in spans if s.viseme == "PBM"]
+    assert any(s.end < a.duration for s in pbm) and any(s.start > a.duration for s in pbm)
+
+
+def test_overlong_bilabial_spans_are_ignored():
+    long = PhoneSpan("M", "PBM", 1.0, 9.0)  # a decoding failure, not a /m/
+    assert not phone_closure_track([long], FPS, int(10 * FPS)).any()
+
+
+def test_tiny_clips_do_not_break_the_recogniser():
+    from tritalk.audio.encoders import recognise_phones
+    from tritalk.types import AudioClip
+
+    assert recognise_phones(AudioClip(np.zeros(320, np.float32), 16000)) == []

@@ -83,7 +83,22 @@ def test_lifted_upper_lip_shows_teeth_and_gums_not_a_hole(engine, analyser):
     assert ((inside.mean(1) > 130) & (np.ptp(inside, axis=1) < 60)).mean() > 0.15  # teeth
 
 
-def test_teeth_are_white_under_the_photos_light(engine):
-    """Teeth colour comes from the light on the eye whites, not from the lips: bright and unsaturated."""
-    t = engine.palette.teeth
-    assert t.mean() > 150 and np.ptp(t) < 0.2 * t.mean()
+def test_teeth_follow_the_light_on_the_eye_whites_not_the_lips():
+    """Teeth colour: from the brightest part of the eye openings (same light), white whatever the lips."""
+    from tritalk.render.mouth import MouthPalette
+
+    def photo(sclera: float) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+        img = np.full((200, 200, 3), (150, 110, 90), np.uint8)  # skin
+        img[140:160, 70:130] = (170, 60, 70)  # red lips
+        eyes = (np.array([[40, 60], [80, 60], [80, 75], [40, 75]], np.float32),
+                np.array([[120, 60], [160, 60], [160, 75], [120, 75]], np.float32))
+        for e in eyes:
+            img[62:74, int(e[0, 0]) + 2:int(e[1, 0]) - 2] = sclera
+        lips = np.array([[70, 140], [130, 140], [130, 160], [70, 160]], np.float32)
+        return img, lips, eyes
+
+    bright = MouthPalette.from_photo(*photo(200)[:2], eye_polys=photo(200)[2]).teeth
+    dim = MouthPalette.from_photo(*photo(150)[:2], eye_polys=photo(150)[2]).teeth
+    assert bright.mean() > dim.mean() + 20  # the same light as the eyes
+    for t in (bright, dim):
+        assert np.ptp(t) < 0.15 * t.mean()  # white-ish, not lip-red (lips here: 170, 60, 70)

@@ -172,8 +172,9 @@ def _ps_model_dir() -> Path:
     return Path(get_model_path()) / "en-us"
 
 
-def recognise_phones(clip: AudioClip, beam: float = 1e-10) -> list[PhoneSpan]:
-    """Phone spans from pocketsphinx allphone decoding (CMU en-us model, 10 ms frames)."""
+def recognise_phones(clip: AudioClip, beam: float = 1e-20) -> list[PhoneSpan]:
+    """Phone spans from pocketsphinx allphone decoding (CMU en-us model, 10 ms frames). The beam is wide:
+    at 1e-10 the search can die part-way through longer audio and return the rest as one phone."""
     from pocketsphinx import Decoder
 
     m = _ps_model_dir()
@@ -183,7 +184,7 @@ def recognise_phones(clip: AudioClip, beam: float = 1e-10) -> list[PhoneSpan]:
     dec.process_raw(_pcm16(clip), full_utt=True)
     dec.end_utt()
     return [PhoneSpan(s.word, arpabet_viseme(s.word), s.start_frame / 100.0, (s.end_frame + 1) / 100.0)
-            for s in dec.seg()]
+            for s in (dec.seg() or [])]  # None for clips of a few frames
 
 
 def align_phones(clip: AudioClip, text: str) -> list[PhoneSpan]:

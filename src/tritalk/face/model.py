@@ -14,6 +14,7 @@ from importlib import resources
 
 import numpy as np
 
+from tritalk.errors import ConfigError
 from tritalk.types import BLENDSHAPES
 
 # MediaPipe landmark index groups (topology facts of the 478-point mesh)
@@ -48,9 +49,11 @@ def expression_gain_vector(gain: dict[str, float] | tuple[tuple[str, float], ...
     g = np.ones(len(BLENDSHAPES), np.float32)
     index = {n: i for i, n in enumerate(BLENDSHAPES)}
     for name, v in items:
-        for n in (name, name + "Left", name + "Right"):
-            if n in index:
-                g[index[n]] = v
+        hits = [n for n in (name, name + "Left", name + "Right") if n in index]
+        if not hits:
+            raise ConfigError(f"unknown ARKit shape '{name}' in the expression gain")
+        for n in hits:
+            g[index[n]] = v
     return g
 
 

@@ -119,6 +119,12 @@ class EmotionConfig:
     silent_keep: float = 0.0
     """Share of the emotion's added lip parting kept in silence."""
 
+    def __post_init__(self):
+        if not self.silent_db < self.voiced_db:
+            raise ConfigError(f"silent_db ({self.silent_db}) must be below voiced_db ({self.voiced_db})")
+        if not 0.0 <= self.silent_keep <= 1.0:
+            raise ConfigError(f"silent_keep must be in [0, 1], got {self.silent_keep}")
+
 
 def _vector(shapes: dict[str, float]) -> np.ndarray:
     v = np.zeros(N_EXPR, np.float32)
@@ -356,11 +362,12 @@ class EmotionModel:
         return speaking
 
     def offsets(self, track: np.ndarray, speech_expr: np.ndarray, fps: float,
-                loudness: np.ndarray | None = None) -> np.ndarray:
+                loudness: np.ndarray | None = None, lip_closure: np.ndarray | None = None) -> np.ndarray:
         """(T, 52) offsets to ADD to the speech expression (T, 52) so the sum shows the emotion
         with speech-driven lips (module docstring, step 3). With ``loudness`` (T,) [dB re the clip's
         loud frames, ``AudioFeatures.column("loudness")``] the lip parting the emotion adds relaxes
-        where the voice is silent (``_relax_in_silence``)."""
+        where the voice is silent (``_relax_in_silence``); with ``lip_closure`` (T,) (``Motion.lip_closure``
+        of the speech model: /p b m/) it is taken back there too, so the lips still meet on bilabials."""
         emo = self.expression(track).astype(np.float64)  # (T, 52)
         speaking = self.speaking_weight(speech_expr, fps)  # (T,)
         out = emo.copy()
@@ -376,20 +383,25 @@ class EmotionModel:
         jaw, close = IDX["jawOpen"], IDX["mouthClose"]
         out[:, jaw] += gain * speech_expr[:, jaw]
         out[:, close] += gain * speech_expr[:, close]  # closures still close on the wider jaw
-        if loudness is not None:
-            out = self._relax_in_silence(out, speech_expr, np.asarray(loudness, np.float64), fps)
+        if loudness is not None or lip_closure is not None:
+            out = self._relax_in_silence(out, speech_expr, loudness, lip_closure, fps)
         return out.astype(np.float32)
 
-    def _relax_in_silence(self, out: np.ndarray, speech_expr: np.ndarray, loudness: np.ndarray,
-                          fps: float) -> np.ndarray:
+    def _relax_in_silence(self, out: np.ndarray, speech_expr: np.ndarray, loudness: np.ndarray | None,
+                          lip_closure: np.ndarray | None, fps: float) -> np.ndarray:
         """Where the voice is silent (gaps between words, pauses) the lips relax towards the speech
         mouth: of the inner-lip gap the emotion adds, only ``silent_keep`` stays at ``silent_db`` and
         below (all of it from ``voiced_db`` up); mouthClose takes the rest back. The rest of the face
         keeps the emotion."""
         cfg = self.config
-        voice = np.clip((loudness - cfg.silent_db) / (cfg.voiced_db - cfg.silent_db), 0.0, 1.0)
-        voice = gaussian_filter1d(voice, max(0.04 * fps, 0.5), mode="nearest")
-        keep = cfg.silent_keep + (1.0 - cfg.silent_keep) * voice
+        keep = np.ones(len(speech_expr))
+        if loudness is not None:
+            voice = np.clip((np.asarray(loudness, np.float64) - cfg.silent_db) / (cfg.voiced_db - cfg.silent_db),
+                            0.0, 1.0)
+            voice = gaussian_filter1d(voice, max(0.04 * fps, 0.5), mode="nearest")
+            keep = cfg.silent_keep + (1.0 - cfg.silent_keep) * voice
+        if lip_closure is not None:  # the speech model shut the lips (/p b m/): so does the emotion
+            keep = keep * (1.0 - np.clip(np.asarray(lip_closure, np.float64), 0.0, 1.0))
         w = inner_lip_gap_weights().astype(np.float64)  # (52,) cm per unit, as rendered
         speech = speech_expr.astype(np.float64)
         added = np.clip(np.clip(speech + out, 0.0, 1.0) @ w, 0.0, None) - np.clip(speech @ w, 0.0, None)

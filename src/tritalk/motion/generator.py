@@ -284,7 +284,7 @@ def close_lips(coeffs: np.ndarray, closure: np.ndarray, targets: tuple[str, ...]
     Per frame with closure c: jawOpen x (1 - jaw_drop c) (the jaw rises but keeps moving), the
     lip-parting channels x (1 - c), then mouthClose is raised until the remaining inner-lip gap of the
     face model is (1 - c) x what it was: c = 1 puts the lips exactly together (gap 0, no overlap)."""
-    y = np.array(coeffs, np.float32, copy=True)
+    y = np.clip(np.array(coeffs, np.float32, copy=True), 0.0, 1.0)  # the gap of what will be rendered
     c = np.clip(np.asarray(closure, np.float32), 0.0, 1.0)
     if "jawOpen" in targets:
         y[:, targets.index("jawOpen")] *= 1.0 - jaw_drop * c
@@ -299,6 +299,10 @@ def close_lips(coeffs: np.ndarray, closure: np.ndarray, targets: tuple[str, ...]
     return y
 
 
+MAX_BILABIAL_S = 0.3
+"""Longest /p b m/ span the closure trusts (real ones last 50-200 ms)."""
+
+
 def phone_closure_track(spans, fps: float, n: int, core: float = 0.5, min_half_s: float = 0.02,
                         ramp_s: float = 0.04) -> np.ndarray:
     """(n,) lip closure in [0, 1] at the frame centres ``(t + 0.5) / fps`` from phone spans: 1 over the
@@ -308,8 +312,10 @@ def phone_closure_track(spans, fps: float, n: int, core: float = 0.5, min_half_s
     if n == 0:
         return c
     t = (np.arange(n) + 0.5) / fps
+    min_half_s = max(min_half_s, 0.5 / fps)  # a frame centre always falls inside the plateau
     for s in spans:
-        if s.viseme != "PBM" or s.end <= s.start:
+        # a "bilabial" longer than MAX_BILABIAL_S is a decoding failure (a phone swallowing the rest), not a /b/
+        if s.viseme != "PBM" or s.end <= s.start or s.end - s.start > MAX_BILABIAL_S:
             continue
         mid = 0.5 * (s.start + s.end)
         half = max(0.5 * core * (s.end - s.start), min_half_s)
@@ -332,7 +338,7 @@ def recognised_bilabials(clip: AudioClip) -> list | None:
     except (ImportError, OSError, ConfigError) as e:  # not installed, or its native library does not load
         key, msg = "missing", (f"lip closures on /p b m/ use the energy-dip rule only: the phone recogniser is "
                                f"unavailable ({e}); pip install pocketsphinx==5.1.1")
-    except RuntimeError as e:  # the decoder could not process this audio
+    except Exception as e:  # noqa: BLE001 - the decoder could not process this audio: the optional step is skipped
         key, msg = "failed", f"the phone recogniser failed ({e}); lip closures use the energy-dip rule only"
     if key not in _PHONE_WARNED:
         _PHONE_WARNED.add(key)
@@ -401,6 +407,7 @@ class LearnedSpeechMotion:
             coeffs = coeffs * silence_gate(vad, fps, self.post)[:, None]
         if "jawOpen" in self.model.config.targets:
             coeffs[:, self.model.config.targets.index("jawOpen")] *= self.post.jaw_gain
+        closure = None
         if n:
             closure = self.closure(pred, fps, n, audio if isinstance(audio, AudioFeatures) else None, audio)
             if closure is not None:
@@ -409,7 +416,8 @@ class LearnedSpeechMotion:
         head = np.zeros((n, 6), np.float32)
         if "head" in pred:
             head[:, :3] = resample_frames(pred["head"], rate, fps, n)
-        return Motion(expr, head, np.zeros((n, 2), np.float32), fps)
+        return Motion(expr, head, np.zeros((n, 2), np.float32), fps,
+                      lip_closure=None if closure is None else np.clip(closure, 0.0, 1.0).astype(np.float32))
 
 
     def closure(self, pred: dict, fps: float, n: int, feats: AudioFeatures | None, audio) -> np.ndarray | None:
