@@ -54,17 +54,19 @@ PROTOTYPES: dict[str, dict[str, float]] = {
     "happy": {"mouthSmile": 1.0, "cheekSquint": 1.0, "eyeSquint": 0.35, "mouthDimple": 0.3,
               "browOuterUp": 0.1},
     # AU1 + AU4 + AU15 + AU17: inner brows up and drawn together, corners down, chin raised, lids heavy
-    "sad": {"browInnerUp": 1.0, "browDown": 0.5, "mouthFrown": 1.0, "mouthShrugLower": 0.4, "mouthPress": 0.3,
+    "sad": {"browInnerUp": 1.0, "browDown": 0.8, "mouthFrown": 1.0, "mouthShrugLower": 0.4, "mouthPress": 0.3,
             "mouthRollLower": 0.2, "eyeSquint": 0.3, "eyeBlink": 0.15},
-    # AU4 + AU5 + AU7 + AU9/10 (+ AU20, AU25): brows down and together, a glare (upper lids up, lids
-    # slightly tightened: more squint hides the blinks and unsettles face trackers), nose and upper lip
-    # raised over the teeth (a snarl; the pressed-lips variant AU23/24 reads as neutral or sad)
-    "angry": {"browDown": 1.0, "eyeSquint": 0.2, "eyeWide": 0.3, "noseSneer": 1.0, "cheekSquint": 0.2,
-              "mouthUpperUp": 0.3, "mouthStretch": 0.5, "jawOpen": 0.1},
+    # AU4 + AU5 + AU7 + AU9 (+ AU10, AU25 while speaking): brows down and together, a glare (upper lids
+    # up, lids slightly tightened: more squint hides the blinks and unsettles face trackers), nose
+    # wrinkled; the upper lip bares the teeth only while speaking (``SPEAKING``). A snarl held at rest
+    # (AU10 + AU20 in the prototype) made the lips flicker open and shut between words, which moved
+    # face trackers' head pose (jitter 0.25-0.30 deg/frame vs 0.12 neutral) and read as a smile; the
+    # pressed-lips variant AU23/24 reads as neutral or sad.
+    "angry": {"browDown": 1.0, "eyeSquint": 0.2, "eyeWide": 0.3, "noseSneer": 1.0, "cheekSquint": 0.2},
     # AU1 + AU2 + AU5 + AU26: brows high, eyes wide, jaw dropped
     "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.15},
     # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
-    "fearful": {"browInnerUp": 0.8, "browOuterUp": 0.8, "browDown": 0.3, "eyeWide": 1.0, "mouthStretch": 1.0,
+    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.8, "browDown": 0.5, "eyeWide": 1.0, "mouthStretch": 1.0,
                 "mouthLowerDown": 0.8, "jawOpen": 0.2},
     # AU9 + AU10 + AU15 + AU17 (+ AU18): nose wrinkled, upper lip raised, corners down, chin raised
     "disgusted": {"noseSneer": 0.5, "mouthUpperUp": 0.7, "eyeSquint": 0.2, "mouthFrown": 1.0, "mouthShrugLower": 1.0,
@@ -89,7 +91,7 @@ SPEAKING: dict[str, dict[str, float]] = {
     "contempt": {},
 }
 JAW_GAIN: dict[str, float] = {
-    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.2, "surprised": 2.5, "fearful": 2.0,
+    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.2, "surprised": 2.5, "fearful": 2.6,
     "disgusted": 1.1, "contempt": 1.0,
 }
 
@@ -118,6 +120,8 @@ class EmotionConfig:
     """... and from which it counts as fully voiced (the emotion's lip parting is all kept)."""
     silent_keep: float = 0.0
     """Share of the emotion's added lip parting kept in silence."""
+    voice_smooth_s: float = 0.04
+    """Smoothing (Gaussian sigma, s) of the voiced/silent weight that relaxes the emotion's lip parting."""
 
     def __post_init__(self):
         if not self.silent_db < self.voiced_db:
@@ -398,7 +402,7 @@ class EmotionModel:
         if loudness is not None:
             voice = np.clip((np.asarray(loudness, np.float64) - cfg.silent_db) / (cfg.voiced_db - cfg.silent_db),
                             0.0, 1.0)
-            voice = gaussian_filter1d(voice, max(0.04 * fps, 0.5), mode="nearest")
+            voice = gaussian_filter1d(voice, max(cfg.voice_smooth_s * fps, 0.5), mode="nearest")
             keep = cfg.silent_keep + (1.0 - cfg.silent_keep) * voice
         if lip_closure is not None:  # the speech model shut the lips (/p b m/): so does the emotion
             keep = keep * (1.0 - np.clip(np.asarray(lip_closure, np.float64), 0.0, 1.0))

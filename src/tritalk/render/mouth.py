@@ -105,8 +105,10 @@ def draw_mouth(frame: np.ndarray, lip_poly: np.ndarray, upper_ref: np.ndarray, l
     arch = np.sqrt(np.clip(1 - np.abs(s) ** 4, 0, 1))
     inside_arch = np.clip((1 - np.abs((xs - cx) / half)) * 6, 0, 1)
     rest_w = 2 * half
-    tooth_h_up = 0.14 * rest_w * arch
-    tooth_h_lo = 0.08 * rest_w * arch
+    # crown exposure below the rest upper lip / above the jaw's lower lip line (~6.5 mm and ~2.5 mm on a
+    # 5 cm mouth, as in real speech: a dark gap opens between the rows at a few mm of lip parting)
+    tooth_h_up = 0.13 * rest_w * arch
+    tooth_h_lo = 0.05 * rest_w * arch
     # the crowns continue behind the lips up to the gums (hidden at rest, shown when the upper lip
     # lifts in a smile or a sneer, or the lower lip is pulled down)
     gum_up, gum_lo = 0.16 * rest_w, 0.12 * rest_w
@@ -117,7 +119,7 @@ def draw_mouth(frame: np.ndarray, lip_poly: np.ndarray, upper_ref: np.ndarray, l
     # gaps between teeth: narrow dark lines, denser towards the corners (perspective)
     phase = np.arcsin(s) / np.pi * 7.0  # ~8 visible teeth per row
     gap = np.clip(np.abs(((phase + 0.5) % 1.0) - 0.5) * 20 - 0.2, 0, 1)
-    teeth_shade = (0.92 + 0.08 * gap) * (1.0 - 0.45 * s ** 2)  # the arch turns away from the light
+    teeth_shade = (0.9 + 0.1 * gap) * (1.0 - 0.5 * s ** 2)  # the arch turns away from the light
 
     open_h = np.clip(bottom - top, 1.0, None)
     depth = np.clip((ys - top) / open_h, 0, 1)  # 0 at the upper lip .. 1 at the lower lip
