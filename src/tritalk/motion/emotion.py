@@ -56,13 +56,14 @@ PROTOTYPES: dict[str, dict[str, float]] = {
     # AU1 + AU4 + AU15 + AU17: inner brows up and drawn together, corners down, chin raised, lids heavy
     "sad": {"browInnerUp": 1.0, "browDown": 0.8, "mouthFrown": 1.0, "mouthShrugLower": 0.4, "mouthPress": 0.3,
             "mouthRollLower": 0.2, "eyeSquint": 0.3, "eyeBlink": 0.15},
-    # AU4 + AU5 + AU7 + AU9 (+ AU10, AU25 while speaking): brows down and together, a glare (upper lids
+    # AU4 + AU5 + AU7 + AU9 (+ AU16/25 while speaking): brows down and together, a glare (upper lids
     # up, lids slightly tightened: more squint hides the blinks and unsettles face trackers), nose
-    # wrinkled; the upper lip bares the teeth only while speaking (``SPEAKING``). A snarl held at rest
-    # (AU10 + AU20 in the prototype) made the lips flicker open and shut between words, which moved
-    # face trackers' head pose (jitter 0.25-0.30 deg/frame vs 0.12 neutral) and read as a smile; the
-    # pressed-lips variant AU23/24 reads as neutral or sad.
-    "angry": {"browDown": 1.0, "eyeSquint": 0.2, "eyeWide": 0.3, "noseSneer": 1.0, "cheekSquint": 0.2},
+    # wrinkled; the lower lip drops off the teeth while speaking (``SPEAKING``). A snarl held at rest
+    # (AU10 + AU20 in the prototype) made the lips flicker open and shut between words and read as a
+    # smile; a full nose wrinkle doubles how much each jaw movement shifts a face tracker's head pitch
+    # (measured 0.8 -> 1.7 deg per 0.3 jawOpen): both showed as head jitter (0.25-0.30 deg/frame vs
+    # 0.12 neutral). The pressed-lips variant AU23/24 reads as neutral or sad.
+    "angry": {"browDown": 1.0, "eyeSquint": 0.2, "eyeWide": 0.3, "noseSneer": 0.8, "cheekSquint": 0.2},
     # AU1 + AU2 + AU5 + AU26: brows high, eyes wide, jaw dropped
     "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.15},
     # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
@@ -84,14 +85,14 @@ SPEAKING: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"mouthLowerDown": 0.55, "mouthUpperUp": 0.25},
     "sad": {},
-    "angry": {"mouthUpperUp": 0.3, "mouthLowerDown": 0.5},
+    "angry": {"mouthLowerDown": 0.4},
     "surprised": {"mouthLowerDown": 0.3, "jawOpen": 0.25},
     "fearful": {"mouthLowerDown": 0.8, "jawOpen": 0.15},
     "disgusted": {"mouthUpperUp": 0.6, "mouthLowerDown": 0.3},
     "contempt": {},
 }
 JAW_GAIN: dict[str, float] = {
-    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.2, "surprised": 2.5, "fearful": 2.6,
+    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.1, "surprised": 2.5, "fearful": 2.6,
     "disgusted": 1.1, "contempt": 1.0,
 }
 
@@ -120,7 +121,7 @@ class EmotionConfig:
     """... and from which it counts as fully voiced (the emotion's lip parting is all kept)."""
     silent_keep: float = 0.0
     """Share of the emotion's added lip parting kept in silence."""
-    voice_smooth_s: float = 0.04
+    voice_smooth_s: float = 0.08
     """Smoothing (Gaussian sigma, s) of the voiced/silent weight that relaxes the emotion's lip parting."""
 
     def __post_init__(self):
