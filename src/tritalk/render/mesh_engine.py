@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from scipy import sparse
 
 from tritalk.face.model import (EXPRESSION_GAIN, FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, RIGHT_EYE,
                                 expression_gain_vector, inner_lip_polygon)
@@ -46,6 +47,9 @@ class MeshEngineConfig:
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
     expression_gain: tuple[tuple[str, float], ...] = tuple(EXPRESSION_GAIN.items())
     """Per-shape amplitude (a name without Left/Right covers both sides); 1 = the face model's own."""
+    expression_shading: float = 1.0
+    """Strength of the shading change an expression makes (0 = off): the photo's light on the deformed
+    surface over its light on the rest surface (a ratio image, per vertex, Lambert + ambient)."""
 
 
 def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings: int) -> np.ndarray:
@@ -100,6 +104,10 @@ class MeshEngine:
                                                self.src_xy[self.lip_poly],
                                                (self.src_xy[list(LEFT_EYE)], self.src_xy[list(RIGHT_EYE)]))
         self.eyes = ((list(LEFT_EYE), IDX["eyeBlinkLeft"]), (list(RIGHT_EYE), IDX["eyeBlinkRight"]))
+        # (N_FACE, n_tris) incidence: sums the triangle normals around each vertex
+        n_tri = len(self.face_tris)
+        self.vertex_of_tri = sparse.csr_matrix(
+            (np.ones(3 * n_tri), (self.face_tris.T.ravel(), np.tile(np.arange(n_tri), 3))), shape=(N_FACE, n_tri))
         self.closed_eyes = self._closed_eye_texture()
 
     def _closed_eye_texture(self) -> np.ndarray:
@@ -190,6 +198,12 @@ class MeshEngine:
         faces, kept = self._front_facing(xy)
         tri_id, bary, depth = rasterize(xy, z, faces, size, size)
         src = interpolate(tri_id, bary, faces, self.src_all, fill=-1.0)
+        v0 = self.project(np.zeros_like(delta), head, camera) if np.any(delta) else v  # expression-free
+        shade = None
+        if self.config.expression_shading > 0 and np.any(delta):
+            attrs = np.ones(len(self.src_all), np.float32)
+            attrs[:N_FACE] = self._shading_ratio(v, v0)
+            shade = interpolate(tri_id, bary, faces, attrs[:, None], fill=1.0)[..., 0]
         if gaze is not None and np.any(gaze):
             self._shift_gaze(src, v, gaze)
         person = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
@@ -202,7 +216,6 @@ class MeshEngine:
         # brows lowered, stretches the sheet next to it without uncovering anything)
         xy_pose = xy
         if np.any(delta):
-            v0 = self.project(np.zeros_like(delta), head, camera)
             xy_pose = np.concatenate([v0[:N_FACE, :2], self._sheet(v0, head, camera)[:, :2]]).astype(np.float32)
         stretch = (edge_lengths(xy_pose, faces) / self.src_edges[kept]).max(1)  # anisotropic stretch counts too
         opened = np.clip((stretch - 1.25) / 0.5, 0.0, 1.0).astype(np.float32)
@@ -216,6 +229,8 @@ class MeshEngine:
             alpha = alpha * (1 - open_px) + open_px
         alpha[tri_id < 0] = 0.0
         alpha[(tri_id >= 0) & (tri_id < len(self.face_tris))] = 1.0
+        if shade is not None:
+            person = np.clip(person * shade[..., None], 0, 255).astype(np.uint8)
         background = self._background(camera)
         out = cv2.blendLinear(person, background, alpha, 1.0 - alpha)
         out = antialias(out, depth_edges(depth, jump=0.15 * size))
@@ -223,6 +238,24 @@ class MeshEngine:
         self._close_eyes(out, src, v, delta)
         self._draw_mouth(out, v, delta, head, camera)
         return out
+
+    def _vertex_normals(self, v: np.ndarray) -> np.ndarray:
+        """(N_FACE, 3) unit normals of the face mesh in the image frame, turned towards the viewer (-z)."""
+        t = v[self.face_tris].astype(np.float64)
+        acc = self.vertex_of_tri @ np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])  # area-weighted sums
+        acc *= -np.sign(np.sum(acc[:, 2]))  # orientation: the face looks at the viewer
+        return acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-9)
+
+    def _shading_ratio(self, v: np.ndarray, v_rest: np.ndarray) -> np.ndarray:
+        """(N_FACE,) light on the expression's surface over light on the rest surface, for a soft key
+        light above the camera (Lambert + ambient): a raised cheek catches more light, a lowered brow
+        shades the eye, a wrinkled nose darkens its sides. 1 where nothing moves."""
+        light = np.array([0.0, -0.5, -1.0])
+        light /= np.linalg.norm(light)
+        ambient = 0.45
+        lit = [ambient + (1 - ambient) * np.clip(self._vertex_normals(x) @ light, 0, 1) for x in (v, v_rest)]
+        ratio = 1.0 + self.config.expression_shading * (lit[0] / lit[1] - 1.0)
+        return np.clip(ratio, 0.6, 1.4).astype(np.float32)
 
     def _front_facing(self, xy: np.ndarray) -> np.ndarray:
         """All face triangles + the sheet triangles that still face the camera (a sheet triangle whose

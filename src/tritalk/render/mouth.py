@@ -37,8 +37,9 @@ class MouthPalette:
         sclera = _brightest(image, eye_polys, 0.95)
         if sclera is not None:
             # the sclera sits in the shade of the orbit; the front teeth catch more light and are warmer
-            # (measured on the smiling London photos: teeth ~1.1-1.3x the brightest sclera)
-            teeth = (np.clip(1.12 * sclera.mean(), 165, 235) * np.array([1.0, 0.97, 0.91])).astype(np.float32)
+            # (measured on the two smiling dev photos that show teeth: 1.21x and 1.32x the brightest
+            # sclera, 95th percentile, of the same photo)
+            teeth = (np.clip(1.25 * sclera.mean(), 165, 240) * np.array([1.0, 0.97, 0.91])).astype(np.float32)
         palette = cls(cavity=lip * 0.18 + np.array([8, 2, 2]), tongue=lip * 0.55 + np.array([20, 0, 0]),
                       teeth=teeth)
         if inner_poly is None:
