@@ -102,3 +102,27 @@ def test_teeth_follow_the_light_on_the_eye_whites_not_the_lips():
     assert bright.mean() > dim.mean() + 20  # the same light as the eyes
     for t in (bright, dim):
         assert np.ptp(t) < 0.15 * t.mean()  # white-ish, not lip-red (lips here: 170, 60, 70)
+
+
+def test_expression_shading_follows_the_deformed_surface(subject256):
+    """A lowered brow overhangs the eye and a smile raises the cheeks: the photo's own light on the new
+    surface shades them (darker under the brow, lighter on the cheek apples); the rest pose is untouched."""
+    import dataclasses
+
+    shaded = MeshEngine(subject256)
+    flat = MeshEngine(subject256, dataclasses.replace(shaded.config, expression_shading=0.0))
+    assert np.array_equal(shaded.render(expr(), ZERO_HEAD), flat.render(expr(), ZERO_HEAD))
+    lm = subject256.observation.landmarks[:, :2]
+
+    def region(frame: np.ndarray, idx: tuple[int, ...], grow: float = 1.0) -> float:
+        pts = lm[list(idx)]
+        c = pts.mean(0)
+        mask = np.zeros(frame.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(c + (pts - c) * grow).astype(np.int32)], 1)
+        return float(frame[mask.astype(bool)].astype(np.float32).mean())
+
+    upper_lids = (70, 63, 105, 66, 107, 133, 173, 157, 158, 159, 160, 161, 246, 33)  # brow to lid, right eye
+    angry = expr(browDown=1)
+    assert region(shaded.render(angry, ZERO_HEAD), upper_lids) < region(flat.render(angry, ZERO_HEAD), upper_lids) - 1.0
+    ratio = shaded._shading_ratio(shaded.project(angry, ZERO_HEAD), shaded.project(expr(), ZERO_HEAD))
+    assert 0.6 <= ratio.min() and ratio.max() <= 1.4 and np.abs(ratio - 1).max() > 0.05
