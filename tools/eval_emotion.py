@@ -17,7 +17,7 @@ A developer tool: it reads ../shared (portraits, speech, auditor) and is never i
 tritalk or its tests. The auditor runs in its own venv (``bash ../shared/tools/audit/setup.sh``).
 
     python tools/eval_emotion.py --out out/eval_emotion [--intensities 0.5,1.0] [--jobs 2]
-        [--portraits 003,005,006,021,025,042] [--seconds 4] [--json report.json]
+        [--portraits 003,005,006,021,025,042 | --images a.jpg,b.png] [--seconds 4] [--json report.json]
 
 Videos and audit JSON are kept in ``--out`` and reused on a second run (``--fresh`` redoes them).
 """
@@ -69,7 +69,7 @@ def run_one(args, portrait: str, emotion: str, intensity: float, audio: Path) ->
     out = Path(args.out)
     stem = f"{portrait}__{emotion}__{intensity:g}"
     video, report = out / f"{stem}.mp4", out / f"{stem}.json"
-    photo = SHARED / "data" / "dev" / "portraits" / f"london_{portrait}_neutral.jpg"
+    photo = args.photos[portrait]
     if args.fresh or not report.exists():
         tritalk = Path(sys.executable).parent / "tritalk"
         cmd = [str(tritalk), "generate", "--image", str(photo), "--audio", str(audio), "-o", str(video),
@@ -116,6 +116,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "out" / "eval_emotion"))
     ap.add_argument("--portraits", default=",".join(DEFAULT_PORTRAITS),
                     help="comma-separated london_<id>_neutral.jpg ids (prefixes such as 003 work)")
+    ap.add_argument("--images", default="",
+                    help="comma-separated photo paths to use instead of --portraits (any portrait photo)")
     ap.add_argument("--emotions", default=",".join(EMOTIONS))
     ap.add_argument("--intensities", default="0.5,1.0")
     ap.add_argument("--audio", default=str(SHARED / "data" / "dev" / "speech" / "librispeech_1995_1837_0001_en.wav"))
@@ -130,7 +132,12 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     known = sorted(p.name[len("london_"):-len("_neutral.jpg")] for p in (SHARED / "data" / "dev" / "portraits").glob("london_*_neutral.jpg"))
-    portraits = [next(k for k in known if k.startswith(q)) for q in args.portraits.split(",")]
+    if args.images:
+        args.photos = {Path(x).stem: Path(x) for x in args.images.split(",")}
+    else:
+        args.photos = {k: SHARED / "data" / "dev" / "portraits" / f"london_{k}_neutral.jpg"
+                       for k in (next(k for k in known if k.startswith(q)) for q in args.portraits.split(","))}
+    portraits = list(args.photos)
     emotions = args.emotions.split(",")
     if "neutral" not in emotions:
         emotions = ["neutral"] + emotions

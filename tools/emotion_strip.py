@@ -1,0 +1,44 @@
+"""docs/emotion_strip.jpg: one frame per emotion from tools/eval_emotion.py's videos, two portraits.
+
+    python tools/emotion_strip.py out/eval_emotion_held2 030_female_east_asian,092_male_white --frame 40
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "fearful", "disgusted")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("videos", help="folder of <portrait>__<emotion>__1.mp4 (tools/eval_emotion.py --out)")
+    ap.add_argument("portraits", help="comma-separated portrait ids")
+    ap.add_argument("--frame", type=int, default=40)
+    ap.add_argument("-o", "--output", default="docs/emotion_strip.jpg")
+    args = ap.parse_args(argv)
+    rows = []
+    for p in args.portraits.split(","):
+        tiles = []
+        for e in EMOTIONS:
+            cap = cv2.VideoCapture(str(Path(args.videos) / f"{p}__{e}__1.mp4"))
+            cap.set(cv2.CAP_PROP_POS_FRAMES, args.frame)
+            ok, f = cap.read()
+            if not ok:
+                raise SystemExit(f"no frame {args.frame} in {p}__{e}__1.mp4")
+            s = f.shape[0]
+            tile = cv2.resize(f[int(0.06 * s):int(0.92 * s), int(0.12 * s):int(0.88 * s)], (198, 220),
+                              interpolation=cv2.INTER_AREA)
+            cv2.putText(tile, e, (6, 212), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (20, 20, 20), 1, cv2.LINE_AA)
+            tiles.append(tile)
+        rows.append(np.hstack(tiles))
+    cv2.imwrite(args.output, np.vstack(rows), [cv2.IMWRITE_JPEG_QUALITY, 88])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
