@@ -26,17 +26,19 @@ def main(argv=None) -> int:
         tiles = []
         for e in EMOTIONS:
             cap = cv2.VideoCapture(str(Path(args.videos) / f"{p}__{e}__1.mp4"))
-            cap.set(cv2.CAP_PROP_POS_FRAMES, args.frame)
-            ok, f = cap.read()
+            for _ in range(args.frame + 1):  # read up to the frame (seeking is not exact for every codec)
+                ok, f = cap.read()
+            cap.release()
             if not ok:
                 raise SystemExit(f"no frame {args.frame} in {p}__{e}__1.mp4")
-            s = f.shape[0]
-            tile = cv2.resize(f[int(0.06 * s):int(0.92 * s), int(0.12 * s):int(0.88 * s)], (198, 220),
+            h, w = f.shape[:2]
+            tile = cv2.resize(f[int(0.06 * h):int(0.92 * h), int(0.12 * w):int(0.88 * w)], (198, 220),
                               interpolation=cv2.INTER_AREA)
             cv2.putText(tile, e, (6, 212), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (20, 20, 20), 1, cv2.LINE_AA)
             tiles.append(tile)
         rows.append(np.hstack(tiles))
-    cv2.imwrite(args.output, np.vstack(rows), [cv2.IMWRITE_JPEG_QUALITY, 88])
+    if not cv2.imwrite(args.output, np.vstack(rows), [cv2.IMWRITE_JPEG_QUALITY, 88]):
+        raise SystemExit(f"could not write {args.output}")
     return 0
 
 

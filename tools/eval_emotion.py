@@ -133,10 +133,17 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     known = sorted(p.name[len("london_"):-len("_neutral.jpg")] for p in (SHARED / "data" / "dev" / "portraits").glob("london_*_neutral.jpg"))
     if args.images:
-        args.photos = {Path(x).stem: Path(x) for x in args.images.split(",")}
+        paths = [Path(x) for x in args.images.split(",")]
+        args.photos = {p.stem: p for p in paths}
+        if len(args.photos) != len(paths):
+            ap.error("--images: two photos share a file name (results are stored by name)")
     else:
-        args.photos = {k: SHARED / "data" / "dev" / "portraits" / f"london_{k}_neutral.jpg"
-                       for k in (next(k for k in known if k.startswith(q)) for q in args.portraits.split(","))}
+        args.photos = {}
+        for q in args.portraits.split(","):
+            match = [k for k in known if k.startswith(q)]
+            if not match:
+                ap.error(f"--portraits: no london_{q}*_neutral.jpg in {SHARED / 'data' / 'dev' / 'portraits'}")
+            args.photos[match[0]] = SHARED / "data" / "dev" / "portraits" / f"london_{match[0]}_neutral.jpg"
     portraits = list(args.photos)
     emotions = args.emotions.split(",")
     if "neutral" not in emotions:

@@ -109,7 +109,7 @@ def test_angry_lowers_the_brows_narrows_the_eyes_and_bares_the_teeth(engine):
         assert a[b, 1] > n[b, 1] + 0.5
     assert a[BROW_INNER_L, 0] - a[BROW_INNER_R, 0] < n[BROW_INNER_L, 0] - n[BROW_INNER_R, 0] - 0.3  # drawn together
     assert (a[LID_LO_R, 1] - a[LID_UP_R, 1]) < (n[LID_LO_R, 1] - n[LID_UP_R, 1]) - 0.3  # lids tightened
-    assert inner_gap(a) > inner_gap(n) + 1.0  # a snarl: the upper lip lifts off the teeth
+    assert inner_gap(a) > inner_gap(n) + 1.0  # the nose wrinkle (AU9) lifts the upper lip off the teeth
 
 
 def test_surprised_raises_brows_widens_eyes_and_drops_the_jaw(engine):
@@ -269,3 +269,12 @@ def test_bad_statistics_file_is_a_weights_error(tmp_path):
         EmotionStats.load(bad)
     with pytest.raises(WeightsError):
         EmotionStats.load(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("kw", [dict(voice_smooth_s=float("nan")), dict(voice_smooth_s=-0.1), dict(silent_keep=1.5),
+                                dict(silent_db=-10.0, voiced_db=-20.0)])
+def test_bad_emotion_config_is_a_config_error(kw):
+    from tritalk.motion.emotion import EmotionConfig
+
+    with pytest.raises(ConfigError):
+        EmotionConfig(**kw)

@@ -15,12 +15,12 @@ What it does, per frame t:
        * ``opening`` (jaw, lip raise/lower): a small rest opening that the speech opening
          replaces (max, never a sum), plus "jaw tension" while speaking (``SPEAKING``,
          ``JAW_GAIN``): extra lip parting scaled by how much the mouth speaks (a happy speaker
-         shows the teeth, an angry one bares them) and a gain >= 1 on the speech jaw and its
+         shows the teeth, an angry one drops the lower lip off them) and a gain >= 1 on the speech jaw and its
          closures (a surprised speaker opens wider). In pauses the lips still meet, and the
          speech rhythm (which frames open, which close) is the speech model's.
        * where the voice is silent (the loudness track, between words and in pauses) the lip
-         parting the emotion adds relaxes back to the speech mouth with mouthClose: a snarl or a
-         dropped jaw shows while speaking, the lips close between words, brows and eyes stay.
+         parting the emotion adds relaxes back to the speech mouth with mouthClose: bared teeth or
+         a dropped jaw show while speaking, the lips close between words, brows and eyes stay.
 
 AU -> ARKit: AU1 browInnerUp, AU2 browOuterUp*, AU4 browDown*, AU5 eyeWide*, AU6 cheekSquint*,
 AU7 eyeSquint*, AU9 noseSneer*, AU10 mouthUpperUp*, AU12 mouthSmile*, AU14 mouthDimple*,
@@ -80,7 +80,7 @@ PROTOTYPES: dict[str, dict[str, float]] = {
 # "Jaw tension" while speaking, per emotion at intensity 1: extra lip parting that rides on the
 # speech (scaled by how much the mouth speaks, so the lips still meet in pauses and closures)
 # and a gain on the speech jaw. A happy speaker shows the teeth, a surprised or frightened one
-# opens wide, an angry or disgusted one bares the upper teeth.
+# opens wide, a disgusted one bares the upper teeth, an angry one the lower ones.
 SPEAKING: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"mouthLowerDown": 0.55, "mouthUpperUp": 0.25},
@@ -125,6 +125,8 @@ class EmotionConfig:
     """Smoothing (Gaussian sigma, s) of the voiced/silent weight that relaxes the emotion's lip parting."""
 
     def __post_init__(self):
+        if not (np.isfinite(self.voice_smooth_s) and self.voice_smooth_s >= 0):
+            raise ConfigError(f"voice_smooth_s must be a finite number >= 0, got {self.voice_smooth_s}")
         if not self.silent_db < self.voiced_db:
             raise ConfigError(f"silent_db ({self.silent_db}) must be below voiced_db ({self.voiced_db})")
         if not 0.0 <= self.silent_keep <= 1.0:

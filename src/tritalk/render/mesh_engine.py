@@ -12,6 +12,9 @@ How a frame is made:
     the photo is resampled there (``cv2.remap``) and composited over the background with the
     person's soft alpha; occlusion edges are anti-aliased; eyelids, gaze and the inner mouth
     (cavity, teeth) are synthesised.
+ 4. Expression shading: the face is multiplied by the ratio of a soft key light (above the viewer
+    camera) on this frame's surface over the same light on the surface with the photo's own
+    expression, so a lowered brow shades the lids and raised cheeks catch light.
 Camera conventions are in camera.py: ``Camera(yaw=30)`` is measured as a 30 degree yaw on the output.
 """
 
@@ -23,6 +26,7 @@ import cv2
 import numpy as np
 from scipy import sparse
 
+from tritalk.errors import ConfigError
 from tritalk.face.model import (EXPRESSION_GAIN, FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, RIGHT_EYE,
                                 expression_gain_vector, inner_lip_polygon)
 from tritalk.face.subject import Subject
@@ -48,8 +52,13 @@ class MeshEngineConfig:
     expression_gain: tuple[tuple[str, float], ...] = tuple(EXPRESSION_GAIN.items())
     """Per-shape amplitude (a name without Left/Right covers both sides); 1 = the face model's own."""
     expression_shading: float = 1.0
-    """Strength of the shading change an expression makes (0 = off): the photo's light on the deformed
-    surface over its light on the rest surface (a ratio image, per vertex, Lambert + ambient)."""
+    """Strength of the shading change an expression makes (0 = off): a soft key light above the viewer
+    camera on the deformed surface over the same light on the photo's surface (a ratio image, per
+    vertex, Lambert + ambient)."""
+
+    def __post_init__(self):
+        if not (np.isfinite(self.expression_shading) and self.expression_shading >= 0):
+            raise ConfigError(f"expression_shading must be a finite number >= 0, got {self.expression_shading}")
 
 
 def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings: int) -> np.ndarray:
@@ -108,6 +117,10 @@ class MeshEngine:
         n_tri = len(self.face_tris)
         self.vertex_of_tri = sparse.csr_matrix(
             (np.ones(3 * n_tri), (self.face_tris.T.ravel(), np.tile(np.arange(n_tri), 3))), shape=(N_FACE, n_tri))
+        self.normal_sign = 1.0
+        self.normal_sign = -float(np.sign(self._vertex_normals(rest)[:, 2].sum()) or 1.0)  # face the viewer
+        lip_ring = _rings_from(tris, np.array(sorted(lips)), n_vertices=len(self.src_xy), rings=2)
+        self.shading_weight = (inner * lip_ring)[:N_FACE]
         self.closed_eyes = self._closed_eye_texture()
 
     def _closed_eye_texture(self) -> np.ndarray:
@@ -198,12 +211,19 @@ class MeshEngine:
         faces, kept = self._front_facing(xy)
         tri_id, bary, depth = rasterize(xy, z, faces, size, size)
         src = interpolate(tri_id, bary, faces, self.src_all, fill=-1.0)
-        v0 = self.project(np.zeros_like(delta), head, camera) if np.any(delta) else v  # expression-free
+        v0 = self.project(np.zeros_like(delta), head, camera) if np.any(delta) else v  # the photo's expression
         shade = None
         if self.config.expression_shading > 0 and np.any(delta):
             attrs = np.ones(len(self.src_all), np.float32)
-            attrs[:N_FACE] = self._shading_ratio(v, v0)
-            shade = interpolate(tri_id, bary, faces, attrs[:, None], fill=1.0)[..., 0]
+            attrs[:N_FACE] = self._shading_ratio(v, v0, camera.zoom)
+            attrs[N_FACE:N_FACE + self.n_oval] = attrs[self.oval]  # the sheet's copy of the outline
+            # only inside the face's bounding box (everything else keeps ratio 1)
+            x0, y0 = np.clip(np.floor(v[:N_FACE, :2].min(0)).astype(int) - 1, 0, size)
+            x1, y1 = np.clip(np.ceil(v[:N_FACE, :2].max(0)).astype(int) + 2, 0, size)
+            if x1 > x0 and y1 > y0:
+                shade = (slice(y0, y1), slice(x0, x1)), interpolate(
+                    np.ascontiguousarray(tri_id[y0:y1, x0:x1]), np.ascontiguousarray(bary[y0:y1, x0:x1]),
+                    faces, attrs[:, None], fill=1.0)
         if gaze is not None and np.any(gaze):
             self._shift_gaze(src, v, gaze)
         person = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
@@ -230,31 +250,35 @@ class MeshEngine:
         alpha[tri_id < 0] = 0.0
         alpha[(tri_id >= 0) & (tri_id < len(self.face_tris))] = 1.0
         if shade is not None:
-            person = np.clip(person * shade[..., None], 0, 255).astype(np.uint8)
+            box, ratio = shade
+            person[box] = np.clip(person[box] * ratio + 0.5, 0, 255).astype(np.uint8)
         background = self._background(camera)
         out = cv2.blendLinear(person, background, alpha, 1.0 - alpha)
         out = antialias(out, depth_edges(depth, jump=0.15 * size))
         emotion_appearance(out, v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)
-        self._close_eyes(out, src, v, delta)
+        self._close_eyes(out, src, v, delta, shade)
         self._draw_mouth(out, v, delta, head, camera)
         return out
 
-    def _vertex_normals(self, v: np.ndarray) -> np.ndarray:
-        """(N_FACE, 3) unit normals of the face mesh in the image frame, turned towards the viewer (-z)."""
-        t = v[self.face_tris].astype(np.float64)
+    def _vertex_normals(self, v: np.ndarray, zoom: float = 1.0) -> np.ndarray:
+        """(N_FACE, 3) unit normals of the face mesh in the image frame (towards the viewer: -z). The
+        zoom (which scales x, y but not z) is taken out, so zooming does not flatten the surface."""
+        t = (v[self.face_tris] * np.array([1 / zoom, 1 / zoom, 1.0])).astype(np.float64)
         acc = self.vertex_of_tri @ np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])  # area-weighted sums
-        acc *= -np.sign(np.sum(acc[:, 2]))  # orientation: the face looks at the viewer
+        acc *= self.normal_sign  # the mesh's winding, fixed once (every transform keeps it)
         return acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-9)
 
-    def _shading_ratio(self, v: np.ndarray, v_rest: np.ndarray) -> np.ndarray:
-        """(N_FACE,) light on the expression's surface over light on the rest surface, for a soft key
-        light above the camera (Lambert + ambient): a raised cheek catches more light, a lowered brow
-        shades the eye, a wrinkled nose darkens its sides. 1 where nothing moves."""
+    def _shading_ratio(self, v: np.ndarray, v_rest: np.ndarray, zoom: float = 1.0) -> np.ndarray:
+        """(N_FACE,) light on this frame's surface over light on the photo's surface, for a soft key
+        light above the viewer camera (Lambert + ambient): a raised cheek catches more light, a lowered
+        brow shades the eye, a wrinkled nose darkens its sides. 1 where nothing moves; faded to 1 at the
+        face outline (the sheet continues it unshaded) and at the inner lips (their vertices have
+        triangles on one side only, so their normals swing with every syllable)."""
         light = np.array([0.0, -0.5, -1.0])
         light /= np.linalg.norm(light)
         ambient = 0.45
-        lit = [ambient + (1 - ambient) * np.clip(self._vertex_normals(x) @ light, 0, 1) for x in (v, v_rest)]
-        ratio = 1.0 + self.config.expression_shading * (lit[0] / lit[1] - 1.0)
+        lit = [ambient + (1 - ambient) * np.clip(self._vertex_normals(x, zoom) @ light, 0, 1) for x in (v, v_rest)]
+        ratio = 1.0 + self.config.expression_shading * self.shading_weight * (lit[0] / lit[1] - 1.0)
         return np.clip(ratio, 0.6, 1.4).astype(np.float32)
 
     def _front_facing(self, xy: np.ndarray) -> np.ndarray:
@@ -295,8 +319,10 @@ class MeshEngine:
             src[y0:y1, x0:x1, 0] -= dx * mask
             src[y0:y1, x0:x1, 1] -= dy * mask
 
-    def _close_eyes(self, out: np.ndarray, src: np.ndarray, v: np.ndarray, delta: np.ndarray) -> None:
-        """Blend in the closed-eye texture (same warp) as a blink or squint shuts each eye."""
+    def _close_eyes(self, out: np.ndarray, src: np.ndarray, v: np.ndarray, delta: np.ndarray,
+                    shade: tuple | None = None) -> None:
+        """Blend in the closed-eye texture (same warp, same expression shading) as a blink or squint
+        shuts each eye."""
         size = out.shape[0]
         for contour, blink_idx in self.eyes:
             shut = float(self.subject.ref_expr[blink_idx] + delta[blink_idx])
@@ -315,7 +341,12 @@ class MeshEngine:
             cv2.fillPoly(mask, [np.round((grown - [x0, y0]) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
             mask = cv2.GaussianBlur(mask, (0, 0), max(pad * 0.15, 1.0)) * w
             patch = cv2.remap(self.closed_eyes, src[y0:y1, x0:x1, 0], src[y0:y1, x0:x1, 1], cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REFLECT_101)
+                              borderMode=cv2.BORDER_REFLECT_101).astype(np.float32)
+            if shade is not None:
+                (sy, sx), ratio = shade
+                full = np.ones((size, size, 1), np.float32)
+                full[sy, sx] = ratio
+                patch *= full[y0:y1, x0:x1]
             region = out[y0:y1, x0:x1].astype(np.float32)
             out[y0:y1, x0:x1] = (region * (1 - mask[..., None]) + patch * mask[..., None]).astype(np.uint8)
 
