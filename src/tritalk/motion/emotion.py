@@ -92,7 +92,7 @@ SPEAKING: dict[str, dict[str, float]] = {
     "contempt": {},
 }
 JAW_GAIN: dict[str, float] = {
-    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.1, "surprised": 2.5, "fearful": 2.6,
+    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.1, "surprised": 2.5, "fearful": 2.0,
     "disgusted": 1.1, "contempt": 1.0,
 }
 

@@ -38,7 +38,7 @@ class HeadConfig:
     sway_hz: tuple[float, float] = (0.05, 0.35)
     nod_deg: float = 1.6
     """Pitch of a nod on a clearly stressed syllable (chin down), degrees."""
-    nod_s: float = 0.45
+    nod_s: float = 0.6
     """Duration of a nod (raised cosine): slow enough to be smooth at 25 fps."""
     stress_db: float = 3.0
     """A syllable peak this far above the phrase's median voiced level (dB) counts as stressed."""
