@@ -121,7 +121,8 @@ def test_expression_shading_follows_the_deformed_surface(subject256):
 
     upper_lid_r = (70, 63, 105, 66, 107, 133, 173, 157, 158, 159, 160, 161, 246, 33)  # brow down to the lid
     angry = expr(browDown=1)
-    assert region(shaded.render(angry, ZERO_HEAD), upper_lid_r) < region(flat.render(angry, ZERO_HEAD), upper_lid_r) - 1.0
+    darker = region(shaded.render(angry, ZERO_HEAD), upper_lid_r)
+    assert darker < region(flat.render(angry, ZERO_HEAD), upper_lid_r) - 1.0
     smile = expr(mouthSmile=1, cheekSquint=1)
     a, b = shaded.render(smile, ZERO_HEAD).astype(np.float32), flat.render(smile, ZERO_HEAD).astype(np.float32)
     where = shaded.project(shaded.frame_expr_delta(smile), ZERO_HEAD)[:, :2]  # the smiling face's landmarks
