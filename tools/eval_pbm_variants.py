@@ -27,20 +27,17 @@ from tritalk.training.dataset import load_real
 from tritalk.training.evaluate import VOWELS, evaluate_clip, lip_gap
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pbm_recall import OTHER  # noqa: E402  (the non-GRID recordings and their transcripts, one table)
+
 VARIANTS = {
     "energy-dip rule only (previous default)": dict(phone_closure=False),
     "phones + energy-dip rule, max (default)": dict(),
     "phones only": dict(closure=0.0),
     "no closure": dict(closure=0.0, phone_closure=False, head_closure=None),
 }
-OTHER = {
-    "fleurs_en_000": (ROOT / "tests" / "data" / "fleurs_en_000.wav",
-                      "however due to the slow communication channels styles in the west could lag behind by "
-                      "twenty five to thirty year"),
-    "jfk_speech": (ROOT / "src" / "tritalk" / "assets" / "examples" / "speech.wav",
-                   "and so my fellow americans ask not what your country can do for you ask what you can do "
-                   "for your country"),
-}
+
+
 def _to16k(clip) -> np.ndarray:
     from tritalk.audio.encoders import resample_to
 
