@@ -111,7 +111,7 @@ def test_expression_shading_follows_the_deformed_surface(subject256):
     import dataclasses
 
     shaded = MeshEngine(subject256)
-    flat = MeshEngine(subject256, dataclasses.replace(shaded.config, expression_shading=0.0))
+    flat = MeshEngine(subject256, dataclasses.replace(shaded.config, expression_shading=0.0, expression_specular=0.0))
     lm = subject256.observation.landmarks[:, :2]
 
     def region(frame: np.ndarray, idx: tuple[int, ...]) -> float:
@@ -139,10 +139,34 @@ def test_expression_shading_follows_the_deformed_surface(subject256):
     assert np.abs(a.astype(int) - b.astype(int))[mask.astype(bool)].max() <= 1
 
 
+def test_skin_highlight_is_added_so_dark_skin_shows_it_too(subject256):
+    """The diffuse shading scales with the skin's colour (a ratio), the highlight does not: on the same
+    face made three times darker, the smile's cheek apples gain the same grey levels from the highlight
+    and a third of them from the diffuse ratio."""
+    import dataclasses
+
+    dark = dataclasses.replace(subject256, image=(subject256.image.astype(np.float32) / 3).astype(np.uint8))
+    smile = expr(mouthSmile=1, cheekSquint=1)
+    gains = {}
+    for name, subject in (("light", subject256), ("dark", dark)):
+        base = MeshEngine(subject).config
+        engines = {kind: MeshEngine(subject, dataclasses.replace(base, expression_shading=sh, expression_specular=sp))
+                   for kind, sh, sp in (("flat", 0.0, 0.0), ("diffuse", 1.0, 0.0), ("highlight", 0.0, 80.0))}
+        frames = {k: e.render(smile, ZERO_HEAD).astype(np.float32) for k, e in engines.items()}
+        where = engines["flat"].project(engines["flat"].frame_expr_delta(smile), ZERO_HEAD)[:, :2]
+        for kind in ("diffuse", "highlight"):
+            gains[name, kind] = np.mean([(frames[kind] - frames["flat"])[y - 2:y + 3, x - 2:x + 3].mean()
+                                         for x, y in np.round(where[[50, 280]]).astype(int)])
+    assert gains["light", "highlight"] > 2.0 and gains["light", "diffuse"] > 2.0
+    assert abs(gains["dark", "highlight"] - gains["light", "highlight"]) < 0.2 * gains["light", "highlight"]
+    assert gains["dark", "diffuse"] < 0.5 * gains["light", "diffuse"]
+
+
+@pytest.mark.parametrize("field", ["expression_shading", "expression_specular"])
 @pytest.mark.parametrize("value", [-0.5, float("nan"), float("inf")])
-def test_bad_shading_strength_is_a_config_error(value):
+def test_bad_shading_strength_is_a_config_error(field, value):
     from tritalk.errors import ConfigError
     from tritalk.render.mesh_engine import MeshEngineConfig
 
-    with pytest.raises(ConfigError, match="expression_shading"):
-        MeshEngineConfig(expression_shading=value)
+    with pytest.raises(ConfigError, match=field):
+        MeshEngineConfig(**{field: value})

@@ -41,6 +41,7 @@ N_FACE = 468
 JAW_SHAPES = ("jawOpen", "jawLeft", "jawRight", "jawForward")
 FLIP = np.diag([1.0, -1.0, -1.0]).astype(np.float32)  # image frame (x, y down, z away) <-> model orientation
 EYEBALL_RADIUS_CM = 1.2
+SPECULAR_EXPONENT = 16.0  # Blinn-Phong: a broad highlight (oily skin, soft light)
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,16 @@ class MeshEngineConfig:
     """Strength of the shading change an expression makes (0 = off): a soft key light above the viewer
     camera on the deformed surface over the same light on the photo's surface (a ratio image, per
     vertex, Lambert + ambient)."""
+    expression_specular: float = 80.0
+    """Grey levels (of 255) a full skin highlight adds: the change of a Blinn-Phong highlight of the same
+    light between the deformed surface and the photo's, added (a highlight does not scale with the skin's
+    colour, so it also shows a dark skin's folds); 0 = off."""
 
     def __post_init__(self):
         if not (np.isfinite(self.expression_shading) and self.expression_shading >= 0):
             raise ConfigError(f"expression_shading must be a finite number >= 0, got {self.expression_shading}")
+        if not (np.isfinite(self.expression_specular) and self.expression_specular >= 0):
+            raise ConfigError(f"expression_specular must be a finite number >= 0, got {self.expression_specular}")
 
 
 def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings: int) -> np.ndarray:
@@ -121,6 +128,11 @@ class MeshEngine:
         self.normal_sign = -float(np.sign(self._vertex_normals(rest)[:, 2].sum()) or 1.0)  # face the viewer
         lip_ring = _rings_from(tris, np.array(sorted(lips)), n_vertices=len(self.src_xy), rings=2)
         self.shading_weight = (inner * lip_ring)[:N_FACE]
+        # the eye openings are holes in the mesh too: the highlight (sharper than the diffuse light)
+        # would brighten the lash line as the lids move and make the eyes read as half shut
+        eye_ring = _rings_from(tris, np.array(sorted(set(LEFT_EYE) | set(RIGHT_EYE))), n_vertices=len(self.src_xy),
+                               rings=2)
+        self.highlight_weight = self.shading_weight * eye_ring[:N_FACE]
         self.closed_eyes = self._closed_eye_texture()
 
     def _closed_eye_texture(self) -> np.ndarray:
@@ -213,9 +225,10 @@ class MeshEngine:
         src = interpolate(tri_id, bary, faces, self.src_all, fill=-1.0)
         v0 = self.project(np.zeros_like(delta), head, camera) if np.any(delta) else v  # the photo's expression
         shade = None
-        if self.config.expression_shading > 0 and np.any(delta):
-            attrs = np.ones(len(self.src_all), np.float32)
-            attrs[:N_FACE] = self._shading_ratio(v, v0, camera.zoom)
+        if (self.config.expression_shading > 0 or self.config.expression_specular > 0) and np.any(delta):
+            attrs = np.zeros((len(self.src_all), 2), np.float32)
+            attrs[:, 0] = 1.0
+            attrs[:N_FACE] = self._shading(v, v0, camera.zoom)
             attrs[N_FACE:N_FACE + self.n_oval] = attrs[self.oval]  # the sheet's copy of the outline
             # only inside the face's bounding box (everything else keeps ratio 1)
             x0, y0 = np.clip(np.floor(v[:N_FACE, :2].min(0)).astype(int) - 1, 0, size)
@@ -223,7 +236,7 @@ class MeshEngine:
             if x1 > x0 and y1 > y0:
                 shade = (slice(y0, y1), slice(x0, x1)), interpolate(
                     np.ascontiguousarray(tri_id[y0:y1, x0:x1]), np.ascontiguousarray(bary[y0:y1, x0:x1]),
-                    faces, attrs[:, None], fill=1.0)
+                    faces, attrs, fill=np.array([1.0, 0.0]))
         if gaze is not None and np.any(gaze):
             self._shift_gaze(src, v, gaze)
         person = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
@@ -250,8 +263,8 @@ class MeshEngine:
         alpha[tri_id < 0] = 0.0
         alpha[(tri_id >= 0) & (tri_id < len(self.face_tris))] = 1.0
         if shade is not None:
-            box, ratio = shade
-            person[box] = np.clip(person[box] * ratio + 0.5, 0, 255).astype(np.uint8)
+            box, sh = shade
+            person[box] = np.clip(person[box] * sh[..., :1] + sh[..., 1:] + 0.5, 0, 255).astype(np.uint8)
         background = self._background(camera)
         out = cv2.blendLinear(person, background, alpha, 1.0 - alpha)
         out = antialias(out, depth_edges(depth, jump=0.15 * size))
@@ -268,18 +281,28 @@ class MeshEngine:
         acc *= self.normal_sign  # the mesh's winding, fixed once (every transform keeps it)
         return acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-9)
 
-    def _shading_ratio(self, v: np.ndarray, v_rest: np.ndarray, zoom: float = 1.0) -> np.ndarray:
-        """(N_FACE,) light on this frame's surface over light on the photo's surface, for a soft key
-        light above the viewer camera (Lambert + ambient): a raised cheek catches more light, a lowered
-        brow shades the eye, a wrinkled nose darkens its sides. 1 where nothing moves; faded to 1 at the
-        face outline (the sheet continues it unshaded) and at the inner lips (their vertices have
-        triangles on one side only, so their normals swing with every syllable)."""
+    def _shading(self, v: np.ndarray, v_rest: np.ndarray, zoom: float = 1.0) -> np.ndarray:
+        """(N_FACE, 2): [0] light on this frame's surface over light on the photo's surface, for a soft
+        key light above the viewer camera (Lambert + ambient): a raised cheek catches more light, a
+        lowered brow shades the eye, a wrinkled nose darkens its sides; [1] the grey levels the skin
+        highlight of that light gains or loses (Blinn-Phong, added). 1 and 0 where nothing moves; faded
+        out at the face outline (the sheet continues it unshaded) and at the inner lips (their vertices
+        have triangles on one side only, so their normals swing with every syllable)."""
         light = np.array([0.0, -0.5, -1.0])
         light /= np.linalg.norm(light)
+        half = light + np.array([0.0, 0.0, -1.0])  # towards the viewer
+        half /= np.linalg.norm(half)
         ambient = 0.45
-        lit = [ambient + (1 - ambient) * np.clip(self._vertex_normals(x, zoom) @ light, 0, 1) for x in (v, v_rest)]
+        normals = [self._vertex_normals(x, zoom) for x in (v, v_rest)]
+        lit = [ambient + (1 - ambient) * np.clip(n @ light, 0, 1) for n in normals]
         ratio = 1.0 + self.config.expression_shading * self.shading_weight * (lit[0] / lit[1] - 1.0)
-        return np.clip(ratio, 0.6, 1.4).astype(np.float32)
+        out = np.empty((N_FACE, 2), np.float32)
+        out[:, 0] = np.clip(ratio, 0.6, 1.4)
+        out[:, 1] = 0.0
+        if self.config.expression_specular > 0:
+            spec = [np.clip(n @ half, 0, 1) ** SPECULAR_EXPONENT for n in normals]
+            out[:, 1] = self.config.expression_specular * self.highlight_weight * (spec[0] - spec[1])
+        return out
 
     def _front_facing(self, xy: np.ndarray) -> np.ndarray:
         """All face triangles + the sheet triangles that still face the camera (a sheet triangle whose
@@ -343,10 +366,11 @@ class MeshEngine:
             patch = cv2.remap(self.closed_eyes, src[y0:y1, x0:x1, 0], src[y0:y1, x0:x1, 1], cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REFLECT_101).astype(np.float32)
             if shade is not None:
-                (sy, sx), ratio = shade
-                full = np.ones((size, size, 1), np.float32)
-                full[sy, sx] = ratio
-                patch *= full[y0:y1, x0:x1]
+                (sy, sx), sh = shade
+                full = np.zeros((size, size, 2), np.float32)
+                full[..., 0] = 1.0
+                full[sy, sx] = sh
+                patch = np.clip(patch * full[y0:y1, x0:x1, :1] + full[y0:y1, x0:x1, 1:], 0, 255)
             region = out[y0:y1, x0:x1].astype(np.float32)
             out[y0:y1, x0:x1] = (region * (1 - mask[..., None]) + patch * mask[..., None]).astype(np.uint8)
 
