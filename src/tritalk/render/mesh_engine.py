@@ -27,11 +27,12 @@ import numpy as np
 from scipy import sparse
 
 from tritalk.errors import ConfigError
-from tritalk.face.model import (EXPRESSION_GAIN, FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, RIGHT_EYE,
-                                expression_gain_vector, inner_lip_polygon)
+from tritalk.face.model import (EXPRESSION_GAIN, FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
+                                RIGHT_EYE, RIGHT_IRIS, expression_gain_vector, inner_lip_polygon)
 from tritalk.face.subject import Subject
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
+from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
 from tritalk.render.mouth import MouthPalette, draw_mouth
 from tritalk.render.portrait_mesh import PortraitConfig, build_scene
 from tritalk.render.rasterizer import antialias, depth_edges, edge_lengths, interpolate, rasterize
@@ -60,6 +61,10 @@ class MeshEngineConfig:
     """Grey levels (of 255) a full skin highlight adds: the change of a Blinn-Phong highlight of the same
     light between the deformed surface and the photo's, added (a highlight does not scale with the skin's
     colour, so it also shows a dark skin's folds); 0 = off."""
+
+    rigid_eyes: bool = True
+    """The lids slide over a rigid eyeball (raised lids uncover the white above the iris) instead of
+    stretching it (``render/eyes.py``)."""
 
     def __post_init__(self):
         if not (np.isfinite(self.expression_shading) and self.expression_shading >= 0):
@@ -120,6 +125,8 @@ class MeshEngine:
                                                self.src_xy[self.lip_poly],
                                                (self.src_xy[list(LEFT_EYE)], self.src_xy[list(RIGHT_EYE)]))
         self.eyes = ((list(LEFT_EYE), IDX["eyeBlinkLeft"]), (list(RIGHT_EYE), IDX["eyeBlinkRight"]))
+        self.photo_eyes = tuple(PhotoEye.from_photo(subject.image, lm, contour, iris)
+                                for contour, iris in ((LEFT_EYE, LEFT_IRIS), (RIGHT_EYE, RIGHT_IRIS)))
         # (N_FACE, n_tris) incidence: sums the triangle normals around each vertex
         n_tri = len(self.face_tris)
         self.vertex_of_tri = sparse.csr_matrix(
@@ -237,10 +244,21 @@ class MeshEngine:
                 shade = (slice(y0, y1), slice(x0, x1)), interpolate(
                     np.ascontiguousarray(tri_id[y0:y1, x0:x1]), np.ascontiguousarray(bary[y0:y1, x0:x1]),
                     faces, attrs, fill=np.array([1.0, 0.0]))
-        if gaze is not None and np.any(gaze):
+        src_lids = src  # the closed-lid texture follows the lids (the warp), not the eyeball
+        whites = []
+        if self.config.rigid_eyes:
+            src_lids = src.copy()
+            shift = self._gaze_shift(gaze)
+            for eye in self.photo_eyes:
+                painted = resample_eye(src, v[list(eye.contour), :2], v0[list(eye.contour), :2], eye, shift)
+                if painted is not None:
+                    whites.append((eye, *painted))
+        elif gaze is not None and np.any(gaze):
             self._shift_gaze(src, v, gaze)
         person = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REFLECT_101)
+        for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
+            paint_sclera(person, box, weight, light, eye)
         alpha = cv2.remap(self.scene.alpha, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)  # the person continues past the frame
         # disocclusions: where the sheet is stretched (a gap opening as the view turns), show the
@@ -269,7 +287,7 @@ class MeshEngine:
         out = cv2.blendLinear(person, background, alpha, 1.0 - alpha)
         out = antialias(out, depth_edges(depth, jump=0.15 * size))
         emotion_appearance(out, v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)
-        self._close_eyes(out, src, v, delta, shade)
+        self._close_eyes(out, src_lids, v, delta, shade)
         self._draw_mouth(out, v, delta, head, camera)
         return out
 
@@ -323,11 +341,18 @@ class MeshEngine:
         return cv2.warpAffine(self.scene.background, m, (self.subject.size,) * 2, flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REFLECT_101)
 
-    def _shift_gaze(self, src: np.ndarray, v: np.ndarray, gaze: np.ndarray) -> None:
-        """Move the iris inside each eye opening by resampling the eye interior (src coords) with an offset."""
-        size = src.shape[0]
+    def _gaze_shift(self, gaze: np.ndarray | None) -> tuple[float, float]:
+        """(dx, dy) output px the iris moves for a gaze (2,) [rad] (> 0 = image right / up)."""
+        if gaze is None:
+            return 0.0, 0.0
         shift = EYEBALL_RADIUS_CM * self.subject.fit.scale * np.sin(np.clip(gaze, -0.5, 0.5))
-        dx, dy = float(shift[0]), float(-shift[1])  # gaze > 0 = image right / up
+        return float(shift[0]), float(-shift[1])
+
+    def _shift_gaze(self, src: np.ndarray, v: np.ndarray, gaze: np.ndarray) -> None:
+        """Move the iris inside each eye opening by resampling the eye interior (src coords) with an offset
+        (the lids' warp stretches the eyeball: ``MeshEngineConfig.rigid_eyes`` off)."""
+        size = src.shape[0]
+        dx, dy = self._gaze_shift(gaze)
         for contour, _ in self.eyes:
             poly = v[contour, :2]
             x0, y0 = np.maximum(np.floor(poly.min(0)).astype(int) - 2, 0)

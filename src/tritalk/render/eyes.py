@@ -1,0 +1,139 @@
+"""Eyeballs for the mesh engine: the lids slide over a rigid eye instead of stretching it.
+
+The photo shows each eye through its lid opening. A mesh warp stretches what is inside that opening
+with the lids, so raised upper lids (surprise, fear: AU5) magnified the iris instead of uncovering
+the white above it, and a squint squashed it. Here the inside of the opening is resampled rigidly:
+an affine map fitted to the eye contour in the photo's own expression, in the current head pose and
+view (the eyeball turns with the head, not with the lids). A band along the lid margins keeps the
+warp, so the lashes move with the lids. What the photo's lids covered is filled in: the iris from
+its other half mirrored about its centre (an iris is close to radially symmetric), the white of the
+eye in the photo's own sclera colour.
+
+Contract: ``PhotoEye.from_photo(image, landmarks, contour, iris)`` once per eye;
+``resample_eye(src, poly, poly_pose, eye, shift)`` per frame rewrites ``src`` (S, S, 2) inside the
+eye and returns what to paint after the remap (``paint_sclera``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+SHIFT = 4  # sub-pixel bits for cv2 polygon drawing
+SUPERSAMPLE = 4
+LID_BAND = 0.05  # width of the warped lid-margin band, as a share of the eye's width
+LID_SHADOW = 0.25  # how much darker the white is right under the upper lid
+UPPER_LID = [8, 9, 10, 11, 12, 13, 14, 15, 0]  # contour positions of the upper lid, corner to corner (both eyes)
+
+
+def _depth_inside(shape: tuple[int, int], poly: np.ndarray, x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
+    """(h, w) float32: how far each pixel lies inside the polygon (px; 0 outside), sub-pixel accurate
+    (distance transform of a 4x supersampled mask, averaged back down)."""
+    k = SUPERSAMPLE
+    m = np.zeros((shape[0] * k, shape[1] * k), np.uint8)
+    pts = ((poly - [x0, y0]) * k + (k - 1) / 2) * (1 << SHIFT)
+    cv2.fillPoly(m, [np.round(pts).astype(np.int32)], 1, cv2.LINE_8, shift=SHIFT)
+    d = cv2.distanceTransform(m, cv2.DIST_L2, 5) / k
+    return d.reshape(shape[0], k, shape[1], k).mean((1, 3)).astype(np.float32)
+
+
+def _band(width: float) -> float:
+    """Width of the lid-margin band (px) that keeps the warp, so the lashes move with the lids."""
+    return max(LID_BAND * width, 1.5)
+
+
+@dataclass(frozen=True)
+class PhotoEye:
+    contour: tuple[int, ...]  # landmark indices of the lid opening
+    photo_poly: np.ndarray  # (16, 2) the opening in the photo, px
+    visible: np.ndarray  # (S, S) float32: 1 where the photo shows the eyeball (lid-margin band excluded)
+    iris_centre: np.ndarray  # (2,) photo px
+    iris_radius: float  # photo px
+    sclera: np.ndarray  # (3,) float32 RGB of the white of the eye in the photo's light
+
+    @classmethod
+    def from_photo(cls, image: np.ndarray, landmarks: np.ndarray, contour: tuple[int, ...],
+                   iris: tuple[int, ...]) -> "PhotoEye":
+        """``landmarks`` (478, 2+) in image px; ``iris``: centre index first, then 4 points on the rim."""
+        poly = landmarks[list(contour), :2].astype(np.float32)
+        width = float(np.ptp(poly[:, 0]))
+        # the photo's lashes sit in the band along the contour: what lies deeper counts as visible,
+        # ramping up over the pixel before the frame's own band starts (at rest, every pixel that
+        # the frame resamples rigidly is visible in the photo)
+        band = _band(width)
+        visible = np.clip(_depth_inside(image.shape[:2], poly) - (band - 1.0), 0.0, 1.0)
+        centre = landmarks[iris[0], :2].astype(np.float32)
+        radius = float(np.mean(np.linalg.norm(landmarks[list(iris[1:]), :2] - centre, axis=1)))
+        radius = float(np.clip(radius, 0.15 * width, 0.35 * width))  # a detector glitch must not paint the eye
+        yy, xx = np.mgrid[: image.shape[0], : image.shape[1]]
+        white = (visible > 0.5) & (np.hypot(xx - centre[0], yy - centre[1]) > 1.15 * radius)
+        px = image[white].astype(np.float32)
+        if len(px) >= 6:
+            lum = px.mean(1)
+            sclera = np.median(px[lum >= np.quantile(lum, 0.3)], 0)
+        else:  # an eye too narrow to show its white: a light grey in the photo's own brightness
+            sclera = np.full(3, float(np.clip(image.mean() * 1.3, 120, 215)), np.float32)
+        return cls(tuple(contour), poly, visible, centre, radius, sclera.astype(np.float32))
+
+
+def resample_eye(src: np.ndarray, poly: np.ndarray, poly_pose: np.ndarray, eye: PhotoEye,
+                 shift: tuple[float, float] = (0.0, 0.0)) -> tuple[tuple[slice, slice], np.ndarray] | None:
+    """Rewrite ``src`` (S, S, 2: photo coordinates per output pixel) inside the eye opening ``poly``
+    (16, 2; output px) with the rigid map fitted from ``poly_pose`` (the same contour in the photo's
+    expression, output px) to the photo's contour; the iris moves by ``shift`` (output px, gaze).
+    Returns (box, weight (h, w), shade (h, w)): where to paint the photo's sclera colour after the
+    remap (the white the photo's lids covered) and how much light it gets, or None when the eye is
+    shut or off screen."""
+    size = src.shape[0]
+    width = float(np.ptp(poly[:, 0]))
+    x0, y0 = np.maximum(np.floor(poly.min(0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(poly.max(0)).astype(int) + 3, size)
+    if x1 <= x0 or y1 <= y0 or width < 2.0:
+        return None
+    box = (slice(y0, y1), slice(x0, x1))
+    depth = _depth_inside((y1 - y0, x1 - x0), poly, x0, y0)
+    if shift[0] or shift[1]:  # the gaze also moves what the lid-margin band shows (small eyes: all of it)
+        moved = cv2.GaussianBlur(np.clip(depth - 0.5, 0.0, 1.0), (0, 0), max(width * 0.06, 0.7))
+        src[box] -= np.array(shift, np.float32) * moved[..., None]
+    w = np.clip(depth - _band(width), 0.0, 1.0)
+    if w.max() <= 0:
+        return None
+    a, *_ = np.linalg.lstsq(np.c_[poly_pose, np.ones(len(poly_pose))].astype(np.float64),
+                            eye.photo_poly.astype(np.float64), rcond=None)  # (3, 2): output px -> photo px
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    rigid = np.stack([xx - shift[0], yy - shift[1], np.ones_like(xx)], -1) @ a.astype(np.float32)
+    # the iris the photo's lids covered: its other half, mirrored about the centre
+    c, r = eye.iris_centre, eye.iris_radius
+    vis = _sample(eye.visible, rigid)
+    in_iris = np.clip((r - np.hypot(rigid[..., 0] - c[0], rigid[..., 1] - c[1])) / 1.5 + 0.5, 0.0, 1.0)
+    mirrored = rigid.copy()
+    mirrored[..., 1] = 2 * c[1] - rigid[..., 1]
+    squeezed = rigid.copy()  # both halves hidden: the iris pulled towards its centre (pupil and inner iris)
+    squeezed[..., 1] = c[1] + 0.4 * (rigid[..., 1] - c[1])
+    m = _sample(eye.visible, mirrored)
+    iris = mirrored * m[..., None] + squeezed * (1.0 - m[..., None])
+    fix = (1.0 - vis) * in_iris
+    rigid = rigid + (iris - rigid) * fix[..., None]
+    src[box] = src[box] * (1.0 - w[..., None]) + rigid * w[..., None]
+    covered = (1.0 - vis) * (1.0 - in_iris) * w
+    # the upper lid shades the white under it (the lid and lashes overhang the eyeball)
+    upper = poly[UPPER_LID]
+    order = np.argsort(upper[:, 0])
+    lid_y = np.interp(xx[0], upper[order, 0], upper[order, 1])
+    shade = 1.0 - LID_SHADOW * np.exp(-np.clip(yy - lid_y[None, :], 0.0, None) / max(0.06 * width, 0.5))
+    return box, covered.astype(np.float32), shade.astype(np.float32)
+
+
+def _sample(mask: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    return cv2.remap(mask, np.ascontiguousarray(xy[..., 0]), np.ascontiguousarray(xy[..., 1]), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+
+def paint_sclera(image: np.ndarray, box: tuple[slice, slice], weight: np.ndarray, shade: np.ndarray,
+                 eye: PhotoEye) -> None:
+    """Blend the photo's sclera colour (times ``shade``) into ``image`` (in place) where ``weight`` > 0."""
+    region = image[box].astype(np.float32)
+    white = eye.sclera[None, None, :] * shade[..., None]
+    image[box] = np.clip(region + (white - region) * weight[..., None] + 0.5, 0, 255).astype(np.uint8)
