@@ -22,15 +22,15 @@ import cv2
 import numpy as np
 
 SHIFT = 4  # sub-pixel bits for cv2 polygon drawing
-SUPERSAMPLE = 4
+SUPERSAMPLE = 2
 LID_BAND = 0.05  # width of the warped lid-margin band, as a share of the eye's width
-LID_SHADOW = 0.25  # how much darker the white is right under the upper lid
+LID_SHADOW = 0.3  # how much darker the white is right under the upper lid
 UPPER_LID = [8, 9, 10, 11, 12, 13, 14, 15, 0]  # contour positions of the upper lid, corner to corner (both eyes)
 
 
 def _depth_inside(shape: tuple[int, int], poly: np.ndarray, x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
     """(h, w) float32: how far each pixel lies inside the polygon (px; 0 outside), sub-pixel accurate
-    (distance transform of a 4x supersampled mask, averaged back down)."""
+    (distance transform of a supersampled mask, averaged back down)."""
     k = SUPERSAMPLE
     m = np.zeros((shape[0] * k, shape[1] * k), np.uint8)
     pts = ((poly - [x0, y0]) * k + (k - 1) / 2) * (1 << SHIFT)
@@ -63,16 +63,23 @@ class PhotoEye:
         # ramping up over the pixel before the frame's own band starts (at rest, every pixel that
         # the frame resamples rigidly is visible in the photo)
         band = _band(width)
-        visible = np.clip(_depth_inside(image.shape[:2], poly) - (band - 1.0), 0.0, 1.0)
+        visible = np.zeros(image.shape[:2], np.float32)
+        x0, y0 = np.maximum(np.floor(poly.min(0)).astype(int) - 2, 0)
+        x1, y1 = np.minimum(np.ceil(poly.max(0)).astype(int) + 3, image.shape[1::-1])
+        if x1 > x0 and y1 > y0:
+            depth = _depth_inside((y1 - y0, x1 - x0), poly, x0, y0)
+            visible[y0:y1, x0:x1] = np.clip(depth - (band - 1.0), 0.0, 1.0)
         centre = landmarks[iris[0], :2].astype(np.float32)
         radius = float(np.mean(np.linalg.norm(landmarks[list(iris[1:]), :2] - centre, axis=1)))
         radius = float(np.clip(radius, 0.15 * width, 0.35 * width))  # a detector glitch must not paint the eye
         yy, xx = np.mgrid[: image.shape[0], : image.shape[1]]
-        white = (visible > 0.5) & (np.hypot(xx - centre[0], yy - centre[1]) > 1.15 * radius)
+        # the white beside the iris, level with it (not the pink inner corner, not the lid's shadow)
+        dx, dy = np.abs(xx - centre[0]), np.abs(yy - centre[1])
+        white = (visible > 0.9) & (dx > 1.15 * radius) & (dx < 2.2 * radius) & (dy < 0.6 * radius)
         px = image[white].astype(np.float32)
         if len(px) >= 6:
             lum = px.mean(1)
-            sclera = np.median(px[lum >= np.quantile(lum, 0.3)], 0)
+            sclera = np.median(px[lum >= np.quantile(lum, 0.5)], 0)
         else:  # an eye too narrow to show its white: a light grey in the photo's own brightness
             sclera = np.full(3, float(np.clip(image.mean() * 1.3, 120, 215)), np.float32)
         return cls(tuple(contour), poly, visible, centre, radius, sclera.astype(np.float32))
@@ -122,7 +129,7 @@ def resample_eye(src: np.ndarray, poly: np.ndarray, poly_pose: np.ndarray, eye: 
     upper = poly[UPPER_LID]
     order = np.argsort(upper[:, 0])
     lid_y = np.interp(xx[0], upper[order, 0], upper[order, 1])
-    shade = 1.0 - LID_SHADOW * np.exp(-np.clip(yy - lid_y[None, :], 0.0, None) / max(0.06 * width, 0.5))
+    shade = 1.0 - LID_SHADOW * np.exp(-np.clip(yy - lid_y[None, :], 0.0, None) / max(0.12 * width, 0.5))
     return box, covered.astype(np.float32), shade.astype(np.float32)
 
 
