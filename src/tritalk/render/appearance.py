@@ -97,15 +97,16 @@ def emotion_appearance(frame: np.ndarray, verts_xy: np.ndarray, expr: np.ndarray
     org = np.array([x0, y0], np.float32)
     dark = np.zeros((y1 - y0, x1 - x0), np.float32)  # crease depth (0 = none, 1 = full)
     light = np.zeros_like(dark)  # highlight next to creases / on raised cheeks
+    soft_dark = np.zeros_like(dark)  # wide, shallow folds (blurred more)
     width = max(1, int(round(0.025 * iod)))
     up = np.array([0.0, -0.03 * iod], np.float32)  # the light band sits above a crease
 
-    def crease(pts: np.ndarray, s: float, w: int | None = None) -> None:
+    def crease(pts: np.ndarray, s: float, w: int | None = None, soft: bool = False) -> None:
         if s <= 0.01:
             return
         w = width if w is None else w
         p = np.round((pts - org) * (1 << SHIFT)).astype(np.int32)
-        cv2.polylines(dark, [p], False, s, w, cv2.LINE_AA, SHIFT)
+        cv2.polylines(soft_dark if soft else dark, [p], False, s, w, cv2.LINE_AA, SHIFT)
         q = np.round((pts + up - org) * (1 << SHIFT)).astype(np.int32)
         cv2.polylines(light, [q], False, 0.5 * s, 2 * w, cv2.LINE_AA, SHIFT)
 
@@ -125,15 +126,20 @@ def emotion_appearance(frame: np.ndarray, verts_xy: np.ndarray, expr: np.ndarray
             line = lerp(line, line.mean(0), 0.15)  # shorter than the brows
             crease(line[1:-1], s * (0.55 - 0.1 * k), thin)
 
-    # AU4: two vertical furrows between the brows
+    # AU4: two short furrows between the brows, bowed outwards and converging towards the nose, with
+    # the bunched skin between them catching light (long straight lines up the forehead look drawn)
     s = _ramp(au["brow_lower"], 0.2, 0.9)
     if s > 0:
         mid = (v[BROW_INNER[0]] + v[BROW_INNER[1]]) / 2
+        up = v[GLABELLA] - v[NOSE_ROOT]
         for side in (0, 1):
             inner = v[BROW_INNER[side]]
-            a = lerp(inner, mid, 0.45) + (v[GLABELLA] - v[NOSE_ROOT]) * 0.9
-            b = lerp(inner, mid, 0.35) + (v[NOSE_ROOT] - v[GLABELLA]) * 0.3
-            crease(np.stack([a, b]), s)
+            a = lerp(inner, mid, 0.5) + up * 0.6
+            b = lerp(inner, mid, 0.42) + up * 0.15
+            c = lerp(inner, mid, 0.5) + -up * 0.25
+            crease(np.stack([a, b, c]), s, soft=True)
+        ridge = np.round((np.stack([mid + up * 0.35, mid - up * 0.1]) - org) * (1 << SHIFT)).astype(np.int32)
+        cv2.polylines(light, [ridge], False, 0.4 * s, max(1, int(round(0.05 * iod))), cv2.LINE_AA, SHIFT)
 
     # AU9: horizontal creases over the nose root and slanted ones on the nose sides
     s = _ramp(au["nose"], 0.2, 0.9)
@@ -184,9 +190,9 @@ def emotion_appearance(frame: np.ndarray, verts_xy: np.ndarray, expr: np.ndarray
 
     roi = frame[y0:y1, x0:x1]
     out = roi.astype(np.float32)
-    if dark.any() or light.any():
+    if dark.any() or light.any() or soft_dark.any():
         sigma = max(0.6, 0.013 * iod)
-        dark = cv2.GaussianBlur(dark, (0, 0), sigma)
+        dark = cv2.GaussianBlur(dark, (0, 0), sigma) + cv2.GaussianBlur(soft_dark, (0, 0), 2 * sigma)
         light = cv2.GaussianBlur(light, (0, 0), 2.5 * sigma)
         out *= (1.0 - 0.35 * np.clip(dark, 0, 1) + 0.08 * np.clip(light, 0, 1))[..., None]
 
