@@ -81,11 +81,13 @@ PROTOTYPES: dict[str, dict[str, float]] = {
 # "Jaw tension" while speaking, per emotion at intensity 1: extra lip parting that rides on the
 # speech (scaled by how much the mouth speaks, so the lips still meet in pauses and closures)
 # and a gain on the speech jaw. A happy speaker shows the teeth, a surprised or frightened one
-# opens wide, a disgusted one bares the upper teeth, an angry one the lower ones.
+# opens wide, a disgusted one bares the upper teeth, an angry one the lower ones. A sad one drops the
+# lower lip a little: the chin raise and pressed lips of the sad rest face otherwise shut small
+# syllables (mouth-loudness correlation 0.83x neutral without it, 0.98-1.03x with it).
 SPEAKING: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"mouthLowerDown": 0.55, "mouthUpperUp": 0.25},
-    "sad": {},
+    "sad": {"mouthLowerDown": 0.3},
     "angry": {"mouthLowerDown": 0.4},
     "surprised": {"mouthLowerDown": 0.3, "jawOpen": 0.25},
     "fearful": {"mouthLowerDown": 0.8, "jawOpen": 0.15},
