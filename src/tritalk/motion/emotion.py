@@ -68,7 +68,7 @@ PROTOTYPES: dict[str, dict[str, float]] = {
     "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.15},
     # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
     # and back (a little AU15: without it the stretched lips over the teeth read as a grin on some faces)
-    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.8, "browDown": 0.5, "eyeWide": 1.0, "mouthStretch": 1.0,
+    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.5, "browDown": 0.7, "eyeWide": 1.0, "mouthStretch": 0.6,
                 "mouthFrown": 0.3, "mouthLowerDown": 0.8, "jawOpen": 0.2},
     # AU9 + AU10 + AU15 + AU17 (+ AU18) with AU4 + AU6: nose wrinkled, upper lip raised, corners down,
     # chin raised, brows a little lowered, cheeks pushed up against the lower lids. A strong nose
