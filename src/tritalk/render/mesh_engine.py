@@ -11,10 +11,12 @@ How a frame is made:
  3. The rasterizer interpolates each vertex's photo coordinates per pixel (z-buffer, barycentrics);
     the photo is resampled there (``cv2.remap``) and composited over the background with the
     person's soft alpha; occlusion edges are anti-aliased; eyelids, gaze and the inner mouth
-    (cavity, teeth) are synthesised.
+    (cavity, teeth) are synthesised. Inside the lid openings the eyeball is resampled rigidly
+    (eyes.py): raised lids uncover the white instead of stretching the iris.
  4. Expression shading: the face is multiplied by the ratio of a soft key light (above the viewer
     camera) on this frame's surface over the same light on the surface with the photo's own
-    expression, so a lowered brow shades the lids and raised cheeks catch light.
+    expression, so a lowered brow shades the lids and raised cheeks catch light; the change of the
+    skin's highlight is added (it does not scale with the skin's colour, so dark skin shows it).
 Camera conventions are in camera.py: ``Camera(yaw=30)`` is measured as a 30 degree yaw on the output.
 """
 
