@@ -27,7 +27,7 @@ from tritalk.face.fit import check_head_pose
 from tritalk.face.subject import Subject, prepare_subject
 from tritalk.io.media import VideoWriter, check_output_path, load_audio, load_image
 from tritalk.motion.blink import apply_blinks
-from tritalk.motion.emotion import EmotionModel, emotion_track, parse_emotion
+from tritalk.motion.emotion import EmotionModel, emotion_track, parse_emotion, photo_smile_weight
 from tritalk.motion.gaze import gaze_track
 from tritalk.motion.head import head_track
 from tritalk.motion.generator import load_speech_generator
@@ -116,7 +116,8 @@ class TalkingHead:
         return subject
 
     def motion(self, audio: AudioClip, emotion: EmotionLike = EmotionSpec(), seed: int = 0) -> Motion:
-        """Speech mouth + emotion (per region, lips stay speech-driven) + head pose + gaze + blinks."""
+        """Speech mouth + emotion (per region, lips stay speech-driven) + head pose + gaze + blinks;
+        ``Motion.photo_smile``: emotions that cannot smile take a smiling portrait's smile back."""
         cfg = self.config
         n_frames = max(1, math.ceil(audio.duration * cfg.fps - 1e-6))
         feats = audio_features(audio, cfg.fps, n_frames)
@@ -127,7 +128,8 @@ class TalkingHead:
                                                         lip_closure=speech.lip_closure)
         head = head_track(n_frames, cfg.fps, feats, track, amount=cfg.head_motion, seed=seed)
         gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed)
-        motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, gaze, cfg.fps, lip_closure=speech.lip_closure)
+        motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, gaze, cfg.fps, lip_closure=speech.lip_closure,
+                        photo_smile=photo_smile_weight(track))
         return apply_blinks(motion, cfg.blink_rate, seed, emotion=track)
 
     def generate(self, image: str | Path | np.ndarray, audio: str | Path | AudioClip,

@@ -53,6 +53,9 @@ class Motion:
     fps: float
     lip_closure: np.ndarray | None = None
     """(T,) in [0, 1]: where the speech model shut the lips (/p b m/); later stages (emotion) keep them shut."""
+    photo_smile: np.ndarray | None = None
+    """(T,) in [0, 1]: how much of the portrait's own smile each frame takes back (``expr`` is an offset
+    from the photo's expression; an emotion that cannot smile undoes a smiling photo's smile)."""
 
     def __post_init__(self):  # fail at the boundary, not three stages later
         t = self.expr.shape[0]
@@ -66,6 +69,8 @@ class Motion:
             raise InputError(f"Motion.fps must be > 0, got {self.fps}")
         if self.lip_closure is not None and self.lip_closure.shape != (t,):
             raise InputError(f"Motion.lip_closure must be ({t},), got {self.lip_closure.shape}")
+        if self.photo_smile is not None and self.photo_smile.shape != (t,):
+            raise InputError(f"Motion.photo_smile must be ({t},), got {self.photo_smile.shape}")
 
     def __len__(self) -> int:
         return self.expr.shape[0]

@@ -17,6 +17,7 @@ from tritalk.motion.emotion import (
     fit_emotion_stats,
     parse_emotion,
     parse_timeline,
+    photo_smile_weight,
 )
 from tritalk.motion.speech import SpeechMotion
 from tritalk.render.mesh_engine import MeshEngine
@@ -208,6 +209,31 @@ def test_rest_only_lip_shapes_give_way_while_speaking(speech):
 
 
 # --- timelines ----------------------------------------------------------------------------------
+
+def test_emotions_that_cannot_smile_take_a_smiling_photos_smile_back(subject256):
+    """Motion is an offset from the photo's expression, so a smiling portrait would smile through
+    sadness or fear. Those emotions take the photo's smile back in proportion to their weight; neutral,
+    happy and contempt keep the photo as it is, and a neutral photo (its estimate near the floor) barely
+    changes."""
+    import dataclasses
+
+    track = emotion_track(parse_emotion("neutral:0-1,sad:1-2,happy:2-3,fearful:3-", 1.0), int(4 * FPS), FPS)
+    w = photo_smile_weight(track)
+    assert w[: int(0.6 * FPS)].max() == 0.0 and w[int(1.5 * FPS)] == pytest.approx(1.0)
+    assert w[int(2.5 * FPS)] == 0.0 and w[-1] == pytest.approx(1.0) and np.all(np.diff(w) < 0.2)  # cross-fades
+    assert photo_smile_weight(emotion_track(EmotionSpec("sad", 0.5), 3, FPS)) == pytest.approx(0.5)
+
+    ref = subject256.ref_expr.copy()
+    ref[[IDX["mouthSmileLeft"], IDX["mouthSmileRight"]]] = 0.8
+    smiling = MeshEngine(dataclasses.replace(subject256, fit=dataclasses.replace(subject256.fit, expr=ref)))
+    zero = np.zeros(N_EXPR, np.float32)
+    kept = smiling.project(smiling.frame_expr_delta(zero, 0.0), ZERO_HEAD)[:, :2]
+    undone = smiling.project(smiling.frame_expr_delta(zero, 1.0), ZERO_HEAD)[:, :2]
+    for corner in (CORNER_R, CORNER_L):
+        assert undone[corner, 1] > kept[corner, 1] + 1.0  # the mouth corners come down
+    plain = MeshEngine(subject256)  # the bundled photo does not smile: (almost) nothing to take back
+    assert np.abs(plain.frame_expr_delta(zero, 1.0)).max() < 0.1
+
 
 def test_timeline_parsing():
     tl = parse_timeline("neutral:0-2,happy:2-6,sad:6-", intensity=0.7)

@@ -172,4 +172,5 @@ def apply_blinks(motion: Motion, rate_per_min: float = 17.0, seed: int = 0,
     expr = motion.expr.copy()
     for name in ("eyeBlinkLeft", "eyeBlinkRight"):
         expr[:, IDX[name]] = np.maximum(expr[:, IDX[name]], track)
-    return Motion(expr, motion.head.copy(), motion.gaze.copy(), motion.fps, lip_closure=motion.lip_closure)
+    return Motion(expr, motion.head.copy(), motion.gaze.copy(), motion.fps, lip_closure=motion.lip_closure,
+                  photo_smile=motion.photo_smile)

@@ -102,6 +102,17 @@ JAW_GAIN: dict[str, float] = {
     "disgusted": 1.1, "contempt": 1.0,
 }
 
+# A photo that smiles (or shows its teeth in a smile) is the face every frame starts from: motion is an
+# offset from the photo's expression. Emotions that cannot smile take that smile back, in proportion
+# to their weight (happy, contempt and neutral keep the photo as it is). Only the part of each
+# coefficient above PHOTO_SMILE_FLOOR counts (a neutral photo's estimate carries a little noise).
+PHOTO_SMILE: tuple[str, ...] = (
+    "mouthSmileLeft", "mouthSmileRight", "cheekSquintLeft", "cheekSquintRight", "mouthUpperUpLeft",
+    "mouthUpperUpRight", "mouthDimpleLeft", "mouthDimpleRight",
+)
+PHOTO_SMILE_FLOOR = 0.15
+KEEPS_PHOTO_SMILE: tuple[str, ...] = ("neutral", "happy", "contempt")
+
 LIP_SHAPES: tuple[str, ...] = (
     "mouthClose", "mouthFunnel", "mouthPucker", "mouthRollLower", "mouthRollUpper", "mouthShrugLower",
     "mouthShrugUpper", "mouthPressLeft", "mouthPressRight",
@@ -421,6 +432,23 @@ class EmotionModel:
         close = IDX["mouthClose"]
         out[:, close] += np.clip(added, 0.0, None) * (1.0 - keep) / -w[close]
         return out
+
+
+def photo_smile_weight(track: np.ndarray) -> np.ndarray:
+    """(T,) in [0, 1]: how much of the portrait's own smile each frame of an emotion track (T, 8)
+    takes back: the weight of the emotions that cannot smile (all but ``KEEPS_PHOTO_SMILE``)."""
+    cannot = np.array([0.0 if e in KEEPS_PHOTO_SMILE else 1.0 for e in EMOTIONS])
+    return np.clip(np.asarray(track, np.float64) @ cannot, 0.0, 1.0).astype(np.float32)
+
+
+def photo_smile(photo_expr: np.ndarray) -> np.ndarray:
+    """(52,): the part of a portrait's coefficients that is its smile (``PHOTO_SMILE`` above
+    ``PHOTO_SMILE_FLOOR``), which ``Motion.photo_smile`` takes back."""
+    photo_expr = np.asarray(photo_expr, np.float32).reshape(-1)
+    smile = np.zeros(N_EXPR, np.float32)
+    idx = [IDX[n] for n in PHOTO_SMILE]
+    smile[idx] = np.clip(photo_expr[idx] - PHOTO_SMILE_FLOOR, 0.0, None)
+    return smile
 
 
 def emotion_offsets(spec: EmotionSpec | EmotionTimeline, speech_expr: np.ndarray, fps: float = 25.0,

@@ -131,14 +131,14 @@ def emotion_appearance(frame: np.ndarray, verts_xy: np.ndarray, expr: np.ndarray
     s = _ramp(au["brow_lower"], 0.2, 0.9)
     if s > 0:
         mid = (v[BROW_INNER[0]] + v[BROW_INNER[1]]) / 2
-        up = v[GLABELLA] - v[NOSE_ROOT]
+        rise = v[GLABELLA] - v[NOSE_ROOT]  # (not ``up``: crease() reads that for every later crease)
         for side in (0, 1):
             inner = v[BROW_INNER[side]]
-            a = lerp(inner, mid, 0.5) + up * 0.6
-            b = lerp(inner, mid, 0.42) + up * 0.15
-            c = lerp(inner, mid, 0.5) + -up * 0.25
+            a = lerp(inner, mid, 0.5) + rise * 0.6
+            b = lerp(inner, mid, 0.42) + rise * 0.15
+            c = lerp(inner, mid, 0.5) + -rise * 0.25
             crease(np.stack([a, b, c]), s, soft=True)
-        ridge = np.round((np.stack([mid + up * 0.35, mid - up * 0.1]) - org) * (1 << SHIFT)).astype(np.int32)
+        ridge = np.round((np.stack([mid + rise * 0.35, mid - rise * 0.1]) - org) * (1 << SHIFT)).astype(np.int32)
         cv2.polylines(light, [ridge], False, 0.4 * s, max(1, int(round(0.05 * iod))), cv2.LINE_AA, SHIFT)
 
     # AU9: horizontal creases over the nose root and slanted ones on the nose sides

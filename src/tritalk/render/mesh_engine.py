@@ -32,6 +32,7 @@ from tritalk.errors import ConfigError
 from tritalk.face.model import (EXPRESSION_GAIN, FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
                                 RIGHT_EYE, RIGHT_IRIS, expression_gain_vector, inner_lip_polygon)
 from tritalk.face.subject import Subject
+from tritalk.motion.emotion import photo_smile
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
@@ -127,6 +128,7 @@ class MeshEngine:
                                                self.src_xy[self.lip_poly],
                                                (self.src_xy[list(LEFT_EYE)], self.src_xy[list(RIGHT_EYE)]))
         self.eyes = ((list(LEFT_EYE), IDX["eyeBlinkLeft"]), (list(RIGHT_EYE), IDX["eyeBlinkRight"]))
+        self.photo_smile = photo_smile(subject.ref_expr)  # what an emotion that cannot smile takes back
         self.photo_eyes = tuple(PhotoEye.from_photo(subject.image, lm, contour, iris)
                                 for contour, iris in ((LEFT_EYE, LEFT_IRIS), (RIGHT_EYE, RIGHT_IRIS)))
         # (N_FACE, n_tris) incidence: sums the triangle normals around each vertex
@@ -213,17 +215,20 @@ class MeshEngine:
         sheet[: self.n_oval] = face_v[self.oval]  # the sheet meets the face exactly at its outline
         return sheet
 
-    def frame_expr_delta(self, expr: np.ndarray) -> np.ndarray:
-        """Motion coefficients are offsets from the photo's own expression, clipped to the valid range."""
+    def frame_expr_delta(self, expr: np.ndarray, unsmile: float = 0.0) -> np.ndarray:
+        """Motion coefficients are offsets from the photo's own expression, clipped to the valid range;
+        ``unsmile`` (0-1) of the photo's own smile is taken back first (``Motion.photo_smile``)."""
         ref = self.subject.ref_expr
-        return np.clip(ref + expr, 0.0, 1.0) - ref
+        base = ref - unsmile * self.photo_smile if unsmile > 0 else ref
+        return np.clip(base + expr, 0.0, 1.0) - ref
 
     # --- rendering ----------------------------------------------------------------------------
     def render(self, expr: np.ndarray, head: np.ndarray, camera: Camera = Camera(),
-               gaze: np.ndarray | None = None) -> np.ndarray:
-        """One RGB frame (S, S, 3) uint8 for expression (52,), head (6,), a viewer camera and gaze (2,) [rad]."""
+               gaze: np.ndarray | None = None, unsmile: float = 0.0) -> np.ndarray:
+        """One RGB frame (S, S, 3) uint8 for expression (52,), head (6,), a viewer camera, gaze (2,) [rad]
+        and the share of the photo's own smile to take back (``Motion.photo_smile``)."""
         size = self.subject.size
-        delta = self.frame_expr_delta(expr)
+        delta = self.frame_expr_delta(expr, unsmile)
         v = self.project(delta, head, camera)
         sheet = self._sheet(v, head, camera)
         xy = np.concatenate([v[:N_FACE, :2], sheet[:, :2]]).astype(np.float32)
@@ -418,4 +423,5 @@ class MeshEngine:
         """Yield frames start..stop of a Motion; ``camera`` is a Camera or a CameraPath."""
         for t in range(start, len(motion) if stop is None else stop):
             cam = camera.at(t / motion.fps) if hasattr(camera, "at") else camera
-            yield self.render(motion.expr[t], motion.head[t], cam, motion.gaze[t])
+            unsmile = float(motion.photo_smile[t]) if motion.photo_smile is not None else 0.0
+            yield self.render(motion.expr[t], motion.head[t], cam, motion.gaze[t], unsmile)
