@@ -52,13 +52,16 @@ class PhotoEye:
     iris_centre: np.ndarray  # (2,) photo px
     iris_radius: float  # photo px
     sclera: np.ndarray  # (3,) float32 RGB of the white of the eye in the photo's light
+    band: float  # px: the lid-margin band that keeps the warp (lashes)
+    fan_photo: np.ndarray  # (K, 3, 2) the opening's triangles in the photo
 
     @classmethod
     def from_photo(cls, image: np.ndarray, landmarks: np.ndarray, contour: tuple[int, ...],
-                   iris: tuple[int, ...]) -> "PhotoEye":
-        """``landmarks`` (478, 2+) in image px; ``iris``: centre index first, then 4 points on the rim."""
+                   iris: tuple[int, ...], fan: np.ndarray | None = None) -> "PhotoEye":
+        """``landmarks`` (478, 2+) in image px; ``iris``: centre index first, then 4 points on the rim;
+        ``fan`` (K, 3): the mesh triangles that fill the opening (landmark indices)."""
         poly = landmarks[list(contour), :2].astype(np.float32)
-        width = float(np.ptp(poly[:, 0]))
+        width = float(np.linalg.norm(poly[0] - poly[8]))  # corner to corner
         # the photo's lashes sit in the band along the contour: what lies deeper counts as visible,
         # ramping up over the pixel before the frame's own band starts (at rest, every pixel that
         # the frame resamples rigidly is visible in the photo)
@@ -82,35 +85,62 @@ class PhotoEye:
             sclera = np.median(px[lum >= np.quantile(lum, 0.5)], 0)
         else:  # an eye too narrow to show its white: a light grey in the photo's own brightness
             sclera = np.full(3, float(np.clip(image.mean() * 1.3, 120, 215)), np.float32)
-        return cls(tuple(contour), poly, visible, centre, radius, sclera.astype(np.float32))
+        fan_photo = (landmarks[np.asarray(fan), :2].astype(np.float32) if fan is not None and len(fan)
+                     else np.zeros((0, 3, 2), np.float32))
+        return cls(tuple(contour), poly, visible, centre, radius, sclera.astype(np.float32), band, fan_photo)
 
 
 def resample_eye(src: np.ndarray, poly: np.ndarray, poly_pose: np.ndarray, eye: PhotoEye,
-                 shift: tuple[float, float] = (0.0, 0.0)) -> tuple[tuple[slice, slice], np.ndarray] | None:
+                 shift: tuple[float, float] = (0.0, 0.0), fan_pose: np.ndarray | None = None,
+                 tri_id: np.ndarray | None = None,
+                 fan_ids: np.ndarray | None = None) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray] | None:
     """Rewrite ``src`` (S, S, 2: photo coordinates per output pixel) inside the eye opening ``poly``
-    (16, 2; output px) with the rigid map fitted from ``poly_pose`` (the same contour in the photo's
-    expression, output px) to the photo's contour; the iris moves by ``shift`` (output px, gaze).
+    (16, 2; output px) with the eyeball's own map: where ``poly_pose`` (the same contour in the photo's
+    expression, output px) showed the eye, the warp of that pose (``fan_pose`` (K, 3, 2): the opening's
+    triangles in output px, ``eye.fan_photo`` in the photo), so at rest nothing changes in any pose or
+    view; beyond it, an affine map fitted to the contour. The iris moves by ``shift`` (output px, gaze).
+    ``tri_id`` (S, S): the rasterizer's triangle per pixel and ``fan_ids`` the opening's triangles in it:
+    only where those are in front (not hidden behind the nose in a turned view) is the eye resampled.
     Returns (box, weight (h, w), shade (h, w)): where to paint the photo's sclera colour after the
     remap (the white the photo's lids covered) and how much light it gets, or None when the eye is
     shut or off screen."""
     size = src.shape[0]
-    width = float(np.ptp(poly[:, 0]))
+    width = float(np.linalg.norm(poly[0] - poly[8]))  # corner to corner (any roll)
     x0, y0 = np.maximum(np.floor(poly.min(0)).astype(int) - 2, 0)
     x1, y1 = np.minimum(np.ceil(poly.max(0)).astype(int) + 3, size)
     if x1 <= x0 or y1 <= y0 or width < 2.0:
         return None
     box = (slice(y0, y1), slice(x0, x1))
-    depth = _depth_inside((y1 - y0, x1 - x0), poly, x0, y0)
-    if shift[0] or shift[1]:  # the gaze also moves what the lid-margin band shows (small eyes: all of it)
-        moved = cv2.GaussianBlur(np.clip(depth - 0.5, 0.0, 1.0), (0, 0), max(width * 0.06, 0.7))
-        src[box] -= np.array(shift, np.float32) * moved[..., None]
-    w = np.clip(depth - _band(width), 0.0, 1.0)
-    if w.max() <= 0:
-        return None
+    h, w_ = y1 - y0, x1 - x0
     a, *_ = np.linalg.lstsq(np.c_[poly_pose, np.ones(len(poly_pose))].astype(np.float64),
                             eye.photo_poly.astype(np.float64), rcond=None)  # (3, 2): output px -> photo px
+    a = a.astype(np.float32)
+    depth = _depth_inside((h, w_), poly, x0, y0)
+    gaze = shift[0] * a[0] + shift[1] * a[1]  # the gaze shift in photo px
+    if shift[0] or shift[1]:  # the gaze also moves what the lid-margin band shows (small eyes: all of it)
+        moved = cv2.GaussianBlur(np.clip(depth - 0.5, 0.0, 1.0), (0, 0), max(width * 0.06, 0.7))
+        src[box] -= gaze * moved[..., None]
+    # the photo's band in output px (zoom; not the foreshortened width of a turned view): at rest the
+    # rigid pixels are the ones the photo shows past its band, so nothing changes in any pose or view
+    per_px = max(float(np.linalg.norm(a[1])), 1e-3)  # photo px per output px, vertically
+    w = np.clip(depth - eye.band / per_px, 0.0, 1.0)
+    if tri_id is not None and fan_ids is not None:
+        w *= np.isin(tri_id[box], fan_ids)
+    if w.max() <= 0:
+        return None
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    rigid = np.stack([xx - shift[0], yy - shift[1], np.ones_like(xx)], -1) @ a.astype(np.float32)
+    pts = np.stack([xx - shift[0], yy - shift[1], np.ones_like(xx)], -1)
+    rigid = pts @ a
+    if fan_pose is not None:  # inside the pose's opening: the pose's own piecewise map (perspective kept)
+        for tri_out, tri_photo in zip(fan_pose, eye.fan_photo):
+            m = np.zeros((h, w_), np.uint8)
+            cv2.fillConvexPoly(m, np.round((tri_out + np.array(shift) - [x0, y0]) * (1 << SHIFT)).astype(np.int32),
+                               1, cv2.LINE_8, SHIFT)
+            if not m.any():
+                continue
+            t = cv2.getAffineTransform(tri_out.astype(np.float32), tri_photo.astype(np.float32))  # (2, 3)
+            inside = m.astype(bool)
+            rigid[inside] = pts[inside] @ t.T.astype(np.float32)
     # the iris the photo's lids covered: its other half, mirrored about the centre
     c, r = eye.iris_centre, eye.iris_radius
     vis = _sample(eye.visible, rigid)

@@ -129,8 +129,12 @@ class MeshEngine:
                                                (self.src_xy[list(LEFT_EYE)], self.src_xy[list(RIGHT_EYE)]))
         self.eyes = ((list(LEFT_EYE), IDX["eyeBlinkLeft"]), (list(RIGHT_EYE), IDX["eyeBlinkRight"]))
         self.photo_smile = photo_smile(subject.ref_expr)  # what an emotion that cannot smile takes back
-        self.photo_eyes = tuple(PhotoEye.from_photo(subject.image, lm, contour, iris)
-                                for contour, iris in ((LEFT_EYE, LEFT_IRIS), (RIGHT_EYE, RIGHT_IRIS)))
+        # the triangles that fill each lid opening (rows of face_tris = the rasterizer's first ids)
+        self.eye_fans = tuple(np.flatnonzero(np.all(np.isin(self.face_tris, list(c)), axis=1))
+                              for c in (LEFT_EYE, RIGHT_EYE))
+        self.photo_eyes = tuple(PhotoEye.from_photo(subject.image, lm, contour, iris, self.face_tris[fan])
+                                for (contour, iris), fan in zip(((LEFT_EYE, LEFT_IRIS), (RIGHT_EYE, RIGHT_IRIS)),
+                                                                self.eye_fans))
         # (N_FACE, n_tris) incidence: sums the triangle normals around each vertex
         n_tri = len(self.face_tris)
         self.vertex_of_tri = sparse.csr_matrix(
@@ -143,7 +147,10 @@ class MeshEngine:
         # would brighten the lash line as the lids move and make the eyes read as half shut
         eye_ring = _rings_from(tris, np.array(sorted(set(LEFT_EYE) | set(RIGHT_EYE))), n_vertices=len(self.src_xy),
                                rings=2)
-        self.highlight_weight = self.shading_weight * eye_ring[:N_FACE]
+        # ... and the lips: a highlight on the lower lip pulsed with every syllable (the lip's normals
+        # swing with the jaw), so it fades over four rings there
+        lip_ring4 = _rings_from(tris, np.array(sorted(lips)), n_vertices=len(self.src_xy), rings=4)
+        self.highlight_weight = inner[:N_FACE] * eye_ring[:N_FACE] * lip_ring4[:N_FACE]
         self.closed_eyes = self._closed_eye_texture()
 
     def _closed_eye_texture(self) -> np.ndarray:
@@ -256,8 +263,9 @@ class MeshEngine:
         if self.config.rigid_eyes:
             src_lids = src.copy()
             shift = self._gaze_shift(gaze)
-            for eye in self.photo_eyes:
-                painted = resample_eye(src, v[list(eye.contour), :2], v0[list(eye.contour), :2], eye, shift)
+            for eye, fan in zip(self.photo_eyes, self.eye_fans):
+                painted = resample_eye(src, v[list(eye.contour), :2], v0[list(eye.contour), :2], eye, shift,
+                                       fan_pose=v0[self.face_tris[fan], :2], tri_id=tri_id, fan_ids=fan)
                 if painted is not None:
                     whites.append((eye, *painted))
         elif gaze is not None and np.any(gaze):
