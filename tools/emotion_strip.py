@@ -1,6 +1,6 @@
 """docs/emotion_strip.jpg: one frame per emotion from tools/eval_emotion.py's videos, two portraits.
 
-    python tools/emotion_strip.py out/eval_emotion_held5 030_female_east_asian,092_male_white --frame 40
+    python tools/emotion_strip.py out/eval_emotion_held6 030_female_east_asian,092_male_white --frame 40
 """
 
 from __future__ import annotations
