@@ -2,16 +2,17 @@
 
 The photo shows each eye through its lid opening. A mesh warp stretches what is inside that opening
 with the lids, so raised upper lids (surprise, fear: AU5) magnified the iris instead of uncovering
-the white above it, and a squint squashed it. Here the inside of the opening is resampled rigidly:
-an affine map fitted to the eye contour in the photo's own expression, in the current head pose and
-view (the eyeball turns with the head, not with the lids). A band along the lid margins keeps the
-warp, so the lashes move with the lids. What the photo's lids covered is filled in: the iris from
-its other half mirrored about its centre (an iris is close to radially symmetric), the white of the
-eye in the photo's own sclera colour.
+the white above it, and a squint squashed it. Here the inside of the opening is resampled with the
+eyeball's own map (the eyeball turns with the head, not with the lids): where the photo's own
+expression, in the current head pose and view, shows the eye, the mesh warp of that expression
+(so at rest nothing changes, in any view); beyond it, an affine map fitted to the eye contour. A band
+along the lid margins keeps the warp, so the lashes move with the lids. What the photo's lids covered
+is filled in: the iris from its other half mirrored about its centre (an iris is close to radially
+symmetric), the white of the eye in the photo's own sclera colour, darker under the upper lid.
 
-Contract: ``PhotoEye.from_photo(image, landmarks, contour, iris)`` once per eye;
-``resample_eye(src, poly, poly_pose, eye, shift)`` per frame rewrites ``src`` (S, S, 2) inside the
-eye and returns what to paint after the remap (``paint_sclera``).
+Contract: ``PhotoEye.from_photo(image, landmarks, contour, iris, fan)`` once per eye;
+``resample_eye(src, poly, poly_pose, eye, shift, fan_pose, tri_id, fan_ids)`` per frame rewrites
+``src`` (S, S, 2) inside the eye and returns what to paint after the remap (``paint_sclera``).
 """
 
 from __future__ import annotations
