@@ -21,7 +21,7 @@ def example_audio_path() -> Path:
 
 @pytest.fixture(scope="session")
 def example_rgb(example_image_path) -> np.ndarray:
-    from tritalk.io.media import load_image
+    from tritalk.io.image import load_image
 
     return load_image(example_image_path)
 
@@ -47,3 +47,8 @@ def mouth_open_ratio(landmarks: np.ndarray) -> float:
     pairs = [(13, 14), (82, 87), (312, 317)]
     gap = np.mean([np.linalg.norm(landmarks[a, :2] - landmarks[b, :2]) for a, b in pairs])
     return float(gap / np.linalg.norm(landmarks[33, :2] - landmarks[263, :2]))
+
+
+def photo_plus(engine, offsets: np.ndarray) -> np.ndarray:
+    """(52,) absolute expression: the engine's photo's own expression changed by ``offsets`` (clipped to [0, 1])."""
+    return np.clip(engine.subject.ref_expr + offsets, 0.0, 1.0).astype(np.float32)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tritalk.config import GenerateConfig
-from tritalk.io.media import load_audio
+from tritalk.config import TritalkConfig
+from tritalk.io.audio import load_audio
 from tritalk.pipeline import TalkingHead
 from tritalk.types import IDX, AudioClip
 
@@ -15,7 +15,7 @@ MOUTH = [i for n, i in IDX.items() if n.startswith(("jaw", "mouth"))]
 def test_same_seed_same_frames_other_seed_other_blinks(example_image_path, example_audio_path):
     clip = load_audio(example_audio_path)
     clip = AudioClip(clip.samples[: 6 * clip.sample_rate], clip.sample_rate)
-    with TalkingHead.load(config=GenerateConfig(size=128)) as head:
+    with TalkingHead.load(config=TritalkConfig(size=128)) as head:
         a = head.generate(example_image_path, clip, seed=3)
         b = head.generate(example_image_path, clip, seed=3)
         c = head.generate(example_image_path, clip, seed=4)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import mouth_open_ratio
-from tritalk.config import GenerateConfig
-from tritalk.io.media import load_audio, probe_video, read_video_frames
+from tritalk.config import TritalkConfig
+from tritalk.io.audio import load_audio
+from tritalk.io.video import probe_video, read_video_frames
 from tritalk.pipeline import TalkingHead
 from tritalk.types import AudioClip
 
@@ -23,7 +24,7 @@ def rendered(tmp_path_factory, example_image_path, example_audio_path, analyser)
     samples = np.concatenate([speech, np.zeros(int(SILENCE_S * clip.sample_rate), np.float32)])
     audio = AudioClip(samples, clip.sample_rate)
     out = tmp_path_factory.mktemp("e2e") / "talk.mp4"
-    with TalkingHead.load(config=GenerateConfig(size=256, fps=FPS)) as head:
+    with TalkingHead.load(config=TritalkConfig(size=256, fps=FPS)) as head:
         result = head.generate(example_image_path, audio, seed=0)
         result.save(out)
     faces, ratios = [], []

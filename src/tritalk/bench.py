@@ -16,8 +16,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from tritalk.config import GenerateConfig
-from tritalk.io.media import load_audio
+from tritalk.config import TritalkConfig
+from tritalk.io.audio import load_audio
 from tritalk.pipeline import TalkingHead
 
 
@@ -41,7 +41,7 @@ def run_bench(image: Path | None = None, audio: Path | None = None, size: int = 
               repeat: int = 1) -> dict:
     ex_image, ex_audio = example_paths()
     image, audio = image or ex_image, audio or ex_audio
-    config = GenerateConfig(size=size, fps=fps)
+    config = TritalkConfig(size=size, fps=fps)
     runs = []
     with TalkingHead.load(config=config) as head, tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.mp4"

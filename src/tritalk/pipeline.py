@@ -5,12 +5,20 @@
     result.save("talk.mp4")
 
 Stages hand each other objects: image -> Subject (face/), audio -> AudioFeatures (audio/) ->
-Motion (motion/), Subject + Motion + Camera -> frames (render/) -> VideoWriter (io/).
-Frames are produced lazily in chunks, so memory stays flat with the audio's length.
+Motion (motion/), Subject + Motion + CameraPath -> frame chunks (an Engine, engine.py) ->
+VideoWriter (io/). Frames are produced lazily in chunks, so memory stays flat with the audio's
+length. Only this file knows the order of the stages.
+
+One loaded TalkingHead serves ``generate`` calls from several threads at once: the MediaPipe
+graphs are locked (face/analyse.py), everything else it holds is read-only, and each call builds
+its own Subject and Engine. Same inputs and seed give the same frames, in any thread.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 import math
 from dataclasses import dataclass
@@ -19,36 +27,44 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+import tritalk
 from tritalk.audio.features import audio_features
-from tritalk.config import GenerateConfig
+from tritalk.config import TritalkConfig
+from tritalk.engine import Engine, engine_class
 from tritalk.errors import ConfigError
 from tritalk.face.analyse import FaceAnalyser, PortraitSegmenter
 from tritalk.face.fit import check_head_pose
 from tritalk.face.subject import Subject, prepare_subject
-from tritalk.io.media import VideoWriter, check_output_path, load_audio, load_image
-from tritalk.motion.blink import apply_blinks
-from tritalk.motion.emotion import EmotionModel, emotion_track, parse_emotion, photo_smile_weight
+from tritalk.io.audio import load_audio
+from tritalk.io.image import load_image
+from tritalk.io.video import VideoWriter, check_output_path
+from tritalk.motion.blink import blink_track
+from tritalk.motion.emotion import EmotionModel
+from tritalk.motion.emotion_timeline import emotion_track, parse_emotion
 from tritalk.motion.gaze import gaze_track
 from tritalk.motion.head import head_track
-from tritalk.motion.generator import load_speech_generator
-from tritalk.render.mesh_engine import MeshEngine
-from tritalk.types import AudioClip, Camera, CameraPath, EmotionSpec, EmotionTimeline, Motion
+from tritalk.motion.photo_expression import on_photo
+from tritalk.motion.registry import load_speech_generator
+from tritalk.types import IDX, AudioClip, Camera, CameraPath, EmotionSpec, EmotionTimeline, Motion
 
 logger = logging.getLogger(__name__)
 
-ENGINES = {"mesh": MeshEngine}
 Progress = Callable[[int, int], None]  # (frames done, frames total)
-EmotionLike = EmotionSpec | EmotionTimeline | str  # a str is read by motion.emotion.parse_emotion
+EmotionLike = EmotionSpec | EmotionTimeline | str  # a str is read by motion.emotion_timeline.parse_emotion
+ImageLike = str | Path | np.ndarray  # a path, or an RGB uint8 (H, W, 3) array
+GOOD_VIEW = (45.0, 25.0)  # |yaw|, |pitch| [deg] beyond which the unseen side of the head is synthesised
 
 
 @dataclass
 class Result:
+    """A generated clip: the Motion, the soundtrack and the engine that renders it, lazily."""
+
     subject: Subject
     motion: Motion
     audio: AudioClip
-    camera: Camera | CameraPath
-    engine: MeshEngine
-    chunk: int
+    path: CameraPath
+    engine: Engine
+    config: TritalkConfig
 
     @property
     def n_frames(self) -> int:
@@ -56,13 +72,13 @@ class Result:
 
     def frames(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
         """Chunks (B, S, S, 3) uint8 of the clip, in order."""
-        n = self.n_frames
-        for start in range(0, n, self.chunk):
-            stop = min(start + self.chunk, n)
-            chunk = np.stack(list(self.engine.render_motion(self.motion, self.camera, start, stop)))
+        n, chunk = self.n_frames, self.config.chunk
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            frames = self.engine.render(self.motion, self.path, start, stop)
             if progress:
                 progress(stop, n)
-            yield chunk
+            yield frames
 
     def save(self, path: str | Path, overwrite: bool = False, progress: Progress | None = None) -> Path:
         """Encode to an H.264 + AAC mp4, atomically (a temp file renamed at the end)."""
@@ -80,22 +96,26 @@ def check_output(path: str | Path, overwrite: bool = False) -> Path:
 
 
 class TalkingHead:
-    """Loaded models (face landmarker, motion generator, engine class), reused across calls."""
+    """Loaded models (face landmarker, segmenter, speech -> motion model, emotion model), reused across calls
+    and threads. Build with ``TalkingHead.load(engine=..., config=...)``; close (or use ``with``) when done."""
 
-    def __init__(self, engine: str = "mesh", config: GenerateConfig = GenerateConfig()):
-        if engine not in ENGINES:
-            raise ConfigError(f"unknown engine '{engine}'; choose one of: {', '.join(ENGINES)}")
-        self.engine_cls = ENGINES[engine]
+    def __init__(self, config: TritalkConfig = TritalkConfig()):
         self.config = config
+        self.engine_cls = engine_class(config.engine)
         # models that can fail on a user's path load first, before the MediaPipe graphs (which must be closed)
-        self.speech = load_speech_generator(config.motion_model)
-        self.emotion_model = EmotionModel.default()  # or EmotionModel.from_stats(path): learned prototypes
+        self.speech = load_speech_generator(config.motion.model, post=config.motion.post)
+        stats = config.motion.emotion_stats
+        emotion_model = EmotionModel.from_stats(stats) if stats else EmotionModel.default()
+        self.emotion_model = dataclasses.replace(emotion_model, config=config.motion.emotion)
         self.analyser = FaceAnalyser()
         self.segmenter = PortraitSegmenter()
 
     @classmethod
-    def load(cls, engine: str = "mesh", config: GenerateConfig = GenerateConfig()) -> "TalkingHead":
-        return cls(engine, config)
+    def load(cls, engine: str | None = None, config: TritalkConfig | None = None) -> "TalkingHead":
+        config = config or TritalkConfig()
+        if engine is not None and engine != config.engine:
+            config = dataclasses.replace(config, engine=engine)
+        return cls(config)
 
     def close(self) -> None:
         self.analyser.close()
@@ -107,58 +127,94 @@ class TalkingHead:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def subject(self, image: str | Path | np.ndarray, face: int | None = None, size: int | None = None) -> Subject:
+    def subject(self, image: ImageLike, face: int | None = None, size: int | None = None) -> Subject:
+        """Analyse and fit a portrait once (the slow part of a photo: ~0.3 s)."""
         name = f"'{image}'" if not isinstance(image, np.ndarray) else "the image"
         rgb = load_image(image) if not isinstance(image, np.ndarray) else image
         subject = prepare_subject(rgb, size or self.config.size, self.analyser, face=face, name=name,
-                                  segmenter=self.segmenter)
+                                  segmenter=self.segmenter, fit_config=self.config.fit)
         check_head_pose(subject.fit, name)  # a heavy profile: say the angle and the range that works
         return subject
 
-    def motion(self, audio: AudioClip, emotion: EmotionLike = EmotionSpec(), seed: int = 0) -> Motion:
-        """Speech mouth + emotion (per region, lips stay speech-driven) + head pose + gaze + blinks;
-        ``Motion.photo_smile``: emotions that cannot smile take a smiling portrait's smile back."""
-        cfg = self.config
+    def motion(self, audio: AudioClip, emotion: EmotionLike = EmotionSpec(), seed: int = 0,
+               base: np.ndarray | None = None) -> Motion:
+        """Speech mouth + emotion (per region; lips stay speech-driven) + head pose + gaze + blinks, for a
+        portrait whose own expression is ``base`` (52,) (default: a neutral face). The performance is made
+        as a change from the portrait, then put on it (``motion/photo_expression.py``): a smiling photo
+        keeps its smile, except where an emotion that cannot smile takes it back."""
+        cfg, mcfg = self.config, self.config.motion
         n_frames = max(1, math.ceil(audio.duration * cfg.fps - 1e-6))
-        feats = audio_features(audio, cfg.fps, n_frames)
+        feats = audio_features(audio, cfg.fps, n_frames, cfg.audio)
         speech = self.speech.generate(feats, seed=seed)
         emotion = parse_emotion(emotion) if isinstance(emotion, str) else emotion
         track = emotion_track(emotion, n_frames, cfg.fps)  # (T, 8)
-        expr = speech.expr + self.emotion_model.offsets(track, speech.expr, cfg.fps, feats.column("loudness"),
-                                                        lip_closure=speech.lip_closure)
-        head = head_track(n_frames, cfg.fps, feats, track, amount=cfg.head_motion, seed=seed)
-        gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed)
-        motion = Motion(np.clip(expr, 0, 1).astype(np.float32), head, gaze, cfg.fps, lip_closure=speech.lip_closure,
-                        photo_smile=photo_smile_weight(track))
-        return apply_blinks(motion, cfg.blink_rate, seed, emotion=track)
+        change = speech.expr + self.emotion_model.offsets(track, speech.expr, cfg.fps, feats.column("loudness"),
+                                                          lip_closure=speech.lip_closure)
+        change = np.clip(change, 0, 1).astype(np.float32)
+        blinks = blink_track(n_frames, cfg.fps, mcfg.blink_rate, seed, mcfg.blink, emotion=track)  # (T,)
+        for name in ("eyeBlinkLeft", "eyeBlinkRight"):
+            change[:, IDX[name]] = np.maximum(change[:, IDX[name]], blinks)
+        head = head_track(n_frames, cfg.fps, feats, track, amount=mcfg.head_motion, seed=seed, config=mcfg.head)
+        gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed, config=mcfg.gaze)
+        base = np.zeros(change.shape[1], np.float32) if base is None else np.asarray(base, np.float32)
+        return Motion(on_photo(change, base, track), head, gaze, cfg.fps, base=base, lip_closure=speech.lip_closure)
 
-    def generate(self, image: str | Path | np.ndarray, audio: str | Path | AudioClip,
-                 emotion: EmotionLike = EmotionSpec(), camera: Camera | CameraPath = Camera(), seed: int = 0,
-                 face: int | None = None, motion: Motion | None = None) -> Result:
+    def generate(self, image: ImageLike, audio: str | Path | AudioClip, emotion: EmotionLike = EmotionSpec(),
+                 camera: Camera | CameraPath = Camera(), seed: int = 0, face: int | None = None,
+                 motion: Motion | None = None) -> Result:
+        """Everything up to the frames, which the Result renders lazily (``frames()``, ``save()``).
+        ``motion`` renders a saved or edited Motion instead of making one from the audio."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ConfigError(f"seed {seed} is invalid; use a whole number >= 0")
+        path = CameraPath.of(camera)  # the one place a Camera becomes a path
         clip = audio if isinstance(audio, AudioClip) else load_audio(audio)
+        if motion is not None:
+            check_motion(motion, clip, self.config.fps)
         subject = self.subject(image, face=face)
         if motion is None:
-            motion = self.motion(clip, emotion, seed)
-        elif not math.isclose(motion.fps, self.config.fps):
-            raise ConfigError(f"motion is at {motion.fps} fps but the output is {self.config.fps} fps; "
-                              "use the same frame rate")
-        base = camera.base if isinstance(camera, CameraPath) else camera
-        if abs(base.yaw) > 45 or abs(base.pitch) > 25:
-            logger.warning("views beyond about 45 deg yaw / 25 deg pitch show the synthesised side of the head; "
-                           "expect stretching")
-        engine = self.engine_cls(subject, self.config.engine)
-        return Result(subject, motion, clip, camera, engine, self.config.chunk)
+            motion = self.motion(clip, emotion, seed, base=subject.ref_expr)
+        if abs(path.base.yaw) > GOOD_VIEW[0] or abs(path.base.pitch) > GOOD_VIEW[1]:
+            logger.warning("views beyond about %g deg yaw / %g deg pitch show the synthesised side of the head; "
+                           "expect stretching", *GOOD_VIEW)
+        engine = self.engine_cls(subject, self.config.engine_config())
+        return Result(subject, motion, clip, path, engine, self.config)
 
 
-def generate(image, audio, output, emotion: EmotionLike = EmotionSpec(), camera: Camera = Camera(),
-             seed: int = 0, config: GenerateConfig = GenerateConfig(), overwrite: bool = False,
-             face: int | None = None, progress: Progress | None = None) -> Result:
+def check_motion(motion: Motion, audio: AudioClip, fps: float) -> None:
+    """A given Motion must match the output's frame rate and the audio's length (within one frame)."""
+    if not math.isclose(motion.fps, fps):
+        raise ConfigError(f"the motion is at {motion.fps:g} fps but the output is {fps:g} fps; "
+                          f"use --fps {motion.fps:g}")
+    if abs(motion.duration - audio.duration) > 1.0 / fps + 1e-6:
+        raise ConfigError(f"the motion lasts {motion.duration:.2f} s but the audio {audio.duration:.2f} s; "
+                          "use the audio the motion was made from")
+
+
+def run_record(config: TritalkConfig, **inputs) -> dict:
+    """What reproduces a result: the version, the whole config tree and the inputs (files by name and
+    SHA-256; emotion and camera as dataclasses)."""
+    def describe(v):
+        if isinstance(v, (str, Path)) and Path(v).is_file():
+            return {"path": str(v), "sha256": hashlib.sha256(Path(v).read_bytes()).hexdigest()}
+        if dataclasses.is_dataclass(v):
+            return dataclasses.asdict(v)
+        return v if isinstance(v, (int, float, str, type(None))) else repr(v)
+
+    return {"tritalk": tritalk.__version__, "inputs": {k: describe(v) for k, v in inputs.items()},
+            "config": config.to_dict()}
+
+
+def save_run_record(path: str | Path, config: TritalkConfig, **inputs) -> None:
+    Path(path).write_text(json.dumps(run_record(config, **inputs), indent=2, default=str) + "\n")
+
+
+def generate(image: ImageLike, audio: str | Path | AudioClip, output: str | Path,
+             emotion: EmotionLike = EmotionSpec(), camera: Camera | CameraPath = Camera(), seed: int = 0,
+             config: TritalkConfig = TritalkConfig(), overwrite: bool = False, face: int | None = None,
+             motion: Motion | None = None, progress: Progress | None = None) -> Result:
     """One call: files in, mp4 out. Returns the Result (with its Motion)."""
     check_output(output, overwrite)
     with TalkingHead.load(config=config) as head:
-        result = head.generate(image, audio, emotion=emotion, camera=camera, seed=seed, face=face)
+        result = head.generate(image, audio, emotion=emotion, camera=camera, seed=seed, face=face, motion=motion)
         result.save(output, overwrite=overwrite, progress=progress)
     return result
-

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,21 +43,42 @@ EMOTIONS: tuple[str, ...] = (
 )
 
 
+MOTION_FORMAT = "tritalk.motion/2"  # written into .npz files; /1 (before 0.2) held offsets and no base
+
+
+def _float_array(d, key: str, path: Path) -> np.ndarray:
+    if key not in d:
+        raise InputError(f"motion file '{path}' has no '{key}' array; use a .npz written by "
+                         "Motion.save_npz or `tritalk generate --motion-out FILE.npz`")
+    return np.asarray(d[key], np.float32)
+
+
 @dataclass(frozen=True)
 class Motion:
-    """A clip of facial animation at a frame rate."""
+    """A clip of facial animation at a frame rate, in **absolute** ARKit coefficients.
 
-    expr: np.ndarray  # (T, 52) float32 in [0, 1], columns in BLENDSHAPES order
+    ``expr`` is what the face shows in each frame, as ARKit / Live Link Face would record it (a
+    neutral face is all zeros, a full smile has mouthSmileLeft/Right near 1), not a change from
+    the portrait. ``base`` is the portrait's own expression, the face the motion was made for at
+    rest (all zeros for a neutral face): the speech, emotion and blinks were added on top of it,
+    so ``expr - base`` is the performance. An engine renders ``expr`` against its subject's own
+    expression (``Subject.ref_expr``); rendered on the portrait it was made for, frames where
+    ``expr == base`` show the photo as it is. ``rebase`` carries a performance over to another
+    portrait's expression.
+    """
+
+    expr: np.ndarray  # (T, 52) float32 in [0, 1], absolute, columns in BLENDSHAPES order
     head: np.ndarray  # (T, 6) yaw, pitch, roll [rad]; tx, ty, tz [face-model units, cm]
     gaze: np.ndarray  # (T, 2) horizontal, vertical eye rotation [rad], > 0 = image right / up
     fps: float
+    base: np.ndarray | None = None
+    """(52,) float32 in [0, 1]: the portrait's own expression (None = a neutral face, all zeros)."""
     lip_closure: np.ndarray | None = None
     """(T,) in [0, 1]: where the speech model shut the lips (/p b m/); later stages (emotion) keep them shut."""
-    photo_smile: np.ndarray | None = None
-    """(T,) in [0, 1]: how much of the portrait's own smile each frame takes back (``expr`` is an offset
-    from the photo's expression; an emotion that cannot smile undoes a smiling photo's smile)."""
 
     def __post_init__(self):  # fail at the boundary, not three stages later
+        if self.base is None:
+            object.__setattr__(self, "base", np.zeros(N_EXPR, np.float32))
         t = self.expr.shape[0]
         if self.expr.ndim != 2 or self.expr.shape[1] != N_EXPR:
             raise InputError(f"Motion.expr must be (T, {N_EXPR}), got {self.expr.shape}")
@@ -65,12 +86,20 @@ class Motion:
             raise InputError(f"Motion.head must be ({t}, 6), got {self.head.shape}")
         if self.gaze.shape != (t, 2):
             raise InputError(f"Motion.gaze must be ({t}, 2), got {self.gaze.shape}")
-        if not self.fps > 0:
+        if not (np.isfinite(self.fps) and self.fps > 0):
             raise InputError(f"Motion.fps must be > 0, got {self.fps}")
+        if self.base.shape != (N_EXPR,):
+            raise InputError(f"Motion.base must be ({N_EXPR},), got {self.base.shape}")
         if self.lip_closure is not None and self.lip_closure.shape != (t,):
             raise InputError(f"Motion.lip_closure must be ({t},), got {self.lip_closure.shape}")
-        if self.photo_smile is not None and self.photo_smile.shape != (t,):
-            raise InputError(f"Motion.photo_smile must be ({t},), got {self.photo_smile.shape}")
+        for name in ("expr", "head", "gaze", "base"):
+            if not np.all(np.isfinite(getattr(self, name))):
+                raise InputError(f"Motion.{name} has NaN or infinite values")
+        for name in ("expr", "base"):
+            a = getattr(self, name)
+            if a.size and (a.min() < -1e-6 or a.max() > 1 + 1e-6):
+                raise InputError(f"Motion.{name} must hold ARKit coefficients in [0, 1], "
+                                 f"got values in [{a.min():.3f}, {a.max():.3f}]")
 
     def __len__(self) -> int:
         return self.expr.shape[0]
@@ -80,48 +109,88 @@ class Motion:
         return len(self) / self.fps
 
     @classmethod
-    def still(cls, n_frames: int, fps: float) -> "Motion":
-        """A motionless clip (neutral expression, frontal head)."""
-        return cls(np.zeros((n_frames, N_EXPR), np.float32), np.zeros((n_frames, 6), np.float32),
-                   np.zeros((n_frames, 2), np.float32), fps)
+    def still(cls, n_frames: int, fps: float, base: np.ndarray | None = None) -> "Motion":
+        """A motionless clip: the portrait's own expression ``base`` (default neutral), frontal head."""
+        base = np.zeros(N_EXPR, np.float32) if base is None else np.asarray(base, np.float32)
+        return cls(np.tile(base, (n_frames, 1)), np.zeros((n_frames, 6), np.float32),
+                   np.zeros((n_frames, 2), np.float32), fps, base=base)
 
-    def save_npz(self, path: Path) -> None:
-        np.savez(path, expr=self.expr, head=self.head, gaze=self.gaze, fps=self.fps,
-                 blendshapes=np.array(BLENDSHAPES))
+    def rebase(self, base: np.ndarray) -> "Motion":
+        """The same performance on a portrait whose own expression is ``base`` (52,): each frame's change
+        from this motion's base is added to the new one (clipped to [0, 1])."""
+        base = np.asarray(base, np.float32)
+        expr = np.clip(base + (self.expr - self.base), 0.0, 1.0).astype(np.float32)
+        return replace(self, expr=expr, base=base)
+
+    def save_npz(self, path: str | Path) -> None:
+        """Every field, exactly (float32): ``Motion.load_npz`` gives back an equal Motion."""
+        extra = {} if self.lip_closure is None else {"lip_closure": self.lip_closure}
+        with open(path, "wb") as f:  # np.savez would append .npz to a name without it
+            np.savez(f, format=np.array(MOTION_FORMAT), expr=self.expr, head=self.head, gaze=self.gaze,
+                     fps=np.array(self.fps, np.float64), base=self.base, blendshapes=np.array(BLENDSHAPES), **extra)
 
     @classmethod
-    def load_npz(cls, path: Path) -> "Motion":
-        d = np.load(path)
-        return cls(d["expr"].astype(np.float32), d["head"].astype(np.float32),
-                   d["gaze"].astype(np.float32), float(d["fps"]))
+    def load_npz(cls, path: str | Path) -> "Motion":
+        path = Path(path)
+        try:
+            d = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise InputError(f"motion file '{path}' does not exist; give the .npz that --motion-out wrote") from None
+        except (OSError, ValueError) as e:
+            raise InputError(f"motion file '{path}' is not a readable .npz ({e}); give the .npz that "
+                             "--motion-out wrote") from None
+        with d:
+            fmt = str(d["format"]) if "format" in d else "tritalk.motion/1"
+            if fmt != MOTION_FORMAT:
+                raise InputError(f"motion file '{path}' is in format {fmt}, which held offsets from the photo "
+                                 f"and not its expression; render it again and save it with this version")
+            names = tuple(str(n) for n in d["blendshapes"]) if "blendshapes" in d else BLENDSHAPES
+            if names != BLENDSHAPES:
+                raise InputError(f"motion file '{path}' has other blendshape columns than ARKit's 52; "
+                                 "save it with Motion.save_npz")
+            closure = np.asarray(d["lip_closure"], np.float32) if "lip_closure" in d else None
+            return cls(_float_array(d, "expr", path), _float_array(d, "head", path), _float_array(d, "gaze", path),
+                       float(d["fps"]), base=_float_array(d, "base", path), lip_closure=closure)
 
-    def save_arkit_csv(self, path: Path) -> None:
-        """Live Link Face style CSV: Timecode, BlendShapeCount, 52 shapes, head yaw/pitch/roll."""
+    def save_arkit_csv(self, path: str | Path) -> None:
+        """Live Link Face layout: Timecode, BlendShapeCount, the 52 shapes (absolute values, as recorded
+        on a phone), head yaw/pitch/roll [rad], then left and right eye yaw/pitch/roll [rad] (from gaze)."""
+        eye_cols = [f"{side}Eye{a}" for side in ("Left", "Right") for a in ("Yaw", "Pitch", "Roll")]
         with open(path, "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(["Timecode", "BlendShapeCount", *[n[0].upper() + n[1:] for n in BLENDSHAPES],
-                        "HeadYaw", "HeadPitch", "HeadRoll"])
+                        "HeadYaw", "HeadPitch", "HeadRoll", *eye_cols])
             for i in range(len(self)):
                 secs = i / self.fps
                 tc = f"{int(secs // 3600):02d}:{int(secs // 60) % 60:02d}:{int(secs) % 60:02d}:{i % max(1, round(self.fps)):02d}"
+                eye = [self.gaze[i, 0], self.gaze[i, 1], 0.0]
                 w.writerow([tc, N_EXPR, *[f"{v:.5f}" for v in self.expr[i]],
-                            *[f"{v:.5f}" for v in self.head[i, :3]]])
+                            *[f"{v:.5f}" for v in self.head[i, :3]], *[f"{v:.5f}" for v in eye + eye]])
 
 
 @dataclass(frozen=True)
 class Camera:
-    """Viewer camera relative to the portrait's original camera. Degrees.
+    """The viewer's camera, relative to the portrait's own camera. Angles in degrees.
 
     yaw > 0 moves the camera towards the subject's left (the face turns towards image right
-    on screen); pitch > 0 moves the camera up; roll > 0 rotates the image counter-clockwise.
+    on screen); pitch > 0 moves the camera up; roll > 0 rotates the image counter-clockwise;
+    zoom > 1 enlarges the picture about its centre.
+    ``distance`` [cm] is how far the viewer is from the head: it sets the perspective of a turned
+    view (35 cm, a webcam or phone selfie: a requested +-30 deg yaw is measured as 25-27 deg).
+    ``fov`` [deg] is the horizontal field of view at that distance: None keeps the portrait's own
+    framing (the head as large as in the photo's crop); a value frames the head as a camera with
+    that field of view at ``distance`` would (smaller = the head fills more of the frame).
     """
 
     yaw: float = 0.0
     pitch: float = 0.0
     roll: float = 0.0
     zoom: float = 1.0
+    distance: float = 35.0
+    fov: float | None = None
 
     def __post_init__(self):
+        # (a NaN fails every range check below)
         if not -90.0 <= self.yaw <= 90.0:
             raise ConfigError(f"yaw {self.yaw} is out of range; use a value in [-90, 90] degrees")
         if not -60.0 <= self.pitch <= 60.0:
@@ -130,6 +199,10 @@ class Camera:
             raise ConfigError(f"roll {self.roll} is out of range; use a value in [-180, 180] degrees")
         if not 0.25 <= self.zoom <= 4.0:
             raise ConfigError(f"zoom {self.zoom} is out of range; use a value in [0.25, 4]")
+        if not 15.0 <= self.distance <= 1000.0:
+            raise ConfigError(f"camera distance {self.distance} cm is out of range; use 15 to 1000 cm")
+        if self.fov is not None and not (np.isfinite(self.fov) and 5.0 <= self.fov <= 120.0):
+            raise ConfigError(f"field of view {self.fov} deg is out of range; use 5 to 120 degrees")
 
 
 @dataclass(frozen=True)
@@ -154,22 +227,35 @@ class CameraPath:
         if self.kind == "keyframes" and not self.keyframes:
             raise ConfigError("a keyframe camera path needs at least one keyframe")
 
+    @classmethod
+    def of(cls, camera: "Camera | CameraPath") -> "CameraPath":
+        """The pipeline's boundary: a Camera becomes a static path; a path stays as it is."""
+        if isinstance(camera, CameraPath):
+            return camera
+        if isinstance(camera, Camera):
+            return cls(camera)
+        raise ConfigError(f"camera must be a Camera or a CameraPath, got {type(camera).__name__}")
+
+    @property
+    def is_static(self) -> bool:
+        return self.kind == "static"
+
     def at(self, t: float) -> Camera:
+        """The camera at time ``t`` [s]; distance and field of view come from ``base``."""
         b = self.base
         phase = 2 * np.pi * t / self.period
         if self.kind == "orbit":
-            return Camera(float(np.clip(b.yaw + self.amplitude * np.sin(phase), -90, 90)), b.pitch, b.roll, b.zoom)
+            return replace(b, yaw=float(np.clip(b.yaw + self.amplitude * np.sin(phase), -90, 90)))
         if self.kind == "nod":
-            return Camera(b.yaw, float(np.clip(b.pitch + 0.5 * self.amplitude * np.sin(phase), -60, 60)), b.roll, b.zoom)
+            return replace(b, pitch=float(np.clip(b.pitch + 0.5 * self.amplitude * np.sin(phase), -60, 60)))
         if self.kind == "sway":
-            return Camera(float(np.clip(b.yaw + 0.3 * self.amplitude * np.sin(0.5 * phase), -90, 90)),
-                          float(np.clip(b.pitch + 0.15 * self.amplitude * np.sin(0.8 * phase + 1.0), -60, 60)),
-                          b.roll, b.zoom)
+            return replace(b, yaw=float(np.clip(b.yaw + 0.3 * self.amplitude * np.sin(0.5 * phase), -90, 90)),
+                           pitch=float(np.clip(b.pitch + 0.15 * self.amplitude * np.sin(0.8 * phase + 1.0), -60, 60)))
         if self.kind == "keyframes":
             times = np.array([k[0] for k in self.keyframes])
             vals = np.array([[k[1].yaw, k[1].pitch, k[1].roll, k[1].zoom] for k in self.keyframes])
             v = [float(np.interp(t, times, vals[:, i])) for i in range(4)]
-            return Camera(v[0] + b.yaw, v[1] + b.pitch, v[2] + b.roll, v[3] * b.zoom)
+            return replace(b, yaw=v[0] + b.yaw, pitch=v[1] + b.pitch, roll=v[2] + b.roll, zoom=v[3] * b.zoom)
         return b
 
     @classmethod

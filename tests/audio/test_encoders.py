@@ -1,5 +1,5 @@
-"""audio/encoders.py: the default acoustic encoder, phone/viseme maps, pocketsphinx, and the wav2vec2
-loader on a tiny random model saved to disk (no download)."""
+"""audio/encoders.py, phones.py, phone_recogniser.py: the default acoustic encoder, phone/viseme maps,
+pocketsphinx, and the wav2vec2 loader on a tiny random model saved to disk (no download)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tritalk.audio.encoders import (
-    VISEMES, AcousticEncoder, EncoderConfig, PhoneSpan, Wav2Vec2Encoder, arpabet_viseme, build_encoder,
-    ipa_viseme, recognise_phones, spans_to_frames, spans_to_tokens,
-)
+from tritalk.audio.encoders import AcousticEncoder, EncoderConfig, Wav2Vec2Encoder, build_encoder
 from tritalk.audio.features import audio_features
+from tritalk.audio.phone_recogniser import recognise_phones
+from tritalk.audio.phones import VISEMES, PhoneSpan, arpabet_viseme, ipa_viseme, spans_to_frames, spans_to_tokens
 from tritalk.errors import ConfigError, WeightsError
-from tritalk.io.media import load_audio
+from tritalk.io.audio import load_audio
 from tritalk.types import AudioClip
 
 DATA = Path(__file__).resolve().parents[1] / "data"

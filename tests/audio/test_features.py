@@ -11,7 +11,7 @@ from scipy import signal
 
 from tritalk.audio.features import FEATURE_NAMES, audio_features
 from tritalk.errors import AudioError, ConfigError
-from tritalk.io.media import load_audio
+from tritalk.io.audio import load_audio
 from tritalk.types import AudioClip
 
 DATA = Path(__file__).resolve().parents[1] / "data"

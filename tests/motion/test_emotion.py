@@ -1,24 +1,20 @@
-"""motion/emotion.py: prototypes act on the right regions, lips stay speech-driven, timelines, statistics."""
+"""motion/emotion*.py, photo_expression.py: prototypes act on the right regions, lips stay speech-driven,
+timelines, statistics, a smiling photo."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from conftest import photo_plus
 from tritalk.audio.features import audio_features
 from tritalk.errors import ConfigError, WeightsError
 from tritalk.face.model import INNER_LIP_LOWER, INNER_LIP_UPPER
-from tritalk.io.media import load_audio
-from tritalk.motion.emotion import (
-    EmotionModel,
-    EmotionStats,
-    emotion_offsets,
-    emotion_track,
-    fit_emotion_stats,
-    parse_emotion,
-    parse_timeline,
-    photo_smile_weight,
-)
+from tritalk.io.audio import load_audio
+from tritalk.motion.emotion import EmotionModel, emotion_offsets
+from tritalk.motion.emotion_stats import EmotionStats, fit_emotion_stats
+from tritalk.motion.emotion_timeline import emotion_track, parse_emotion, parse_timeline
+from tritalk.motion.photo_expression import on_photo, photo_smile_weight
 from tritalk.motion.speech import SpeechMotion
 from tritalk.render.mesh_engine import MeshEngine
 from tritalk.types import EMOTIONS, IDX, N_EXPR, EmotionSpec, EmotionTimeline
@@ -47,8 +43,8 @@ def engine(subject256):
 
 
 def verts(engine: MeshEngine, offset: np.ndarray) -> np.ndarray:
-    """(478, 2) image positions of the landmarks for a Motion-style expression offset."""
-    return engine.project(engine.frame_expr_delta(offset), ZERO_HEAD)[:, :2]
+    """(478, 2) image positions of the landmarks for an expression offset from the photo's own."""
+    return engine.project(engine.expr_delta(photo_plus(engine, offset)), ZERO_HEAD)[:, :2]
 
 
 def rest_offset(name: str, intensity: float = 1.0) -> np.ndarray:
@@ -73,9 +69,9 @@ def test_intensity_zero_motion_is_the_neutral_motion(example_audio_path):
 
     clip = load_audio(example_audio_path)
     head = TalkingHead.__new__(TalkingHead)  # the motion path only: no face landmarker needed
-    from tritalk.config import GenerateConfig
+    from tritalk.config import TritalkConfig
 
-    head.config, head.speech, head.emotion_model = GenerateConfig(), SpeechMotion(), EmotionModel.default()
+    head.config, head.speech, head.emotion_model = TritalkConfig(), SpeechMotion(), EmotionModel.default()
     neutral = head.motion(clip, EmotionSpec("neutral", 0.8), seed=3)
     for name in ("happy", "angry", "surprised"):
         m = head.motion(clip, EmotionSpec(name, 0.0), seed=3)
@@ -211,10 +207,10 @@ def test_rest_only_lip_shapes_give_way_while_speaking(speech):
 # --- timelines ----------------------------------------------------------------------------------
 
 def test_emotions_that_cannot_smile_take_a_smiling_photos_smile_back(subject256):
-    """Motion is an offset from the photo's expression, so a smiling portrait would smile through
-    sadness or fear. Those emotions take the photo's smile back in proportion to their weight; neutral,
-    happy and contempt keep the photo as it is, and a neutral photo (its estimate near the floor) barely
-    changes."""
+    """The performance is made as an offset from the photo's expression, so a smiling portrait would smile
+    through sadness or fear. Those emotions take the photo's smile back in proportion to their weight
+    (``on_photo``); neutral, happy and contempt keep the photo as it is, and a neutral photo (its estimate
+    near the floor) barely changes."""
     import dataclasses
 
     track = emotion_track(parse_emotion("neutral:0-1,sad:1-2,happy:2-3,fearful:3-", 1.0), int(4 * FPS), FPS)
@@ -226,13 +222,14 @@ def test_emotions_that_cannot_smile_take_a_smiling_photos_smile_back(subject256)
     ref = subject256.ref_expr.copy()
     ref[[IDX["mouthSmileLeft"], IDX["mouthSmileRight"]]] = 0.8
     smiling = MeshEngine(dataclasses.replace(subject256, fit=dataclasses.replace(subject256.fit, expr=ref)))
-    zero = np.zeros(N_EXPR, np.float32)
-    kept = smiling.project(smiling.frame_expr_delta(zero, 0.0), ZERO_HEAD)[:, :2]
-    undone = smiling.project(smiling.frame_expr_delta(zero, 1.0), ZERO_HEAD)[:, :2]
+    zero = np.zeros((1, N_EXPR), np.float32)
+    neutral, sad = (emotion_track(EmotionSpec(e, 1.0), 1, FPS) for e in ("neutral", "sad"))
+    kept = smiling.project(smiling.expr_delta(on_photo(zero, ref, neutral)[0]), ZERO_HEAD)[:, :2]
+    undone = smiling.project(smiling.expr_delta(on_photo(zero, ref, sad)[0]), ZERO_HEAD)[:, :2]
     for corner in (CORNER_R, CORNER_L):
         assert undone[corner, 1] > kept[corner, 1] + 1.0  # the mouth corners come down
-    plain = MeshEngine(subject256)  # the bundled photo does not smile: (almost) nothing to take back
-    assert np.abs(plain.frame_expr_delta(zero, 1.0)).max() < 0.1
+    plain = subject256.ref_expr  # the bundled photo does not smile: (almost) nothing to take back
+    assert np.abs(on_photo(zero, plain, sad)[0] - plain).max() < 0.1
 
 
 def test_timeline_parsing():

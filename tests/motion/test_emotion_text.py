@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tritalk.errors import ConfigError
-from tritalk.motion.emotion import parse_emotion
+from tritalk.motion.emotion_timeline import parse_emotion
 from tritalk.motion.emotion_text import ANCHORS, TextEmotionMapper, describe_emotion
 from tritalk.types import EMOTIONS
 

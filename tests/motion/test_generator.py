@@ -1,5 +1,6 @@
-"""motion/generator.py (G_m): shapes and fps for odd lengths, banded/chunked equivalence, causality,
-save/load round trip, the speech-generator interface, and the shipped checkpoint on real speech."""
+"""motion/generator.py (G_m), learned_speech.py, registry.py: shapes and fps for odd lengths, banded/chunked
+equivalence, causality, save/load round trip, the speech-generator interface, and the shipped checkpoint on
+real speech."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ import torch
 
 from tritalk.audio.features import audio_features
 from tritalk.errors import ConfigError, WeightsError
-from tritalk.io.media import load_audio
-from tritalk.motion.generator import (
-    LearnedSpeechMotion, MotionGenerator, MotionGeneratorConfig, default_checkpoint_dir, load_speech_generator,
-    resample_frames,
-)
-from tritalk.motion.speech import SpeechMotion, target_columns
+from tritalk.io.audio import load_audio
+from tritalk.arkit import shape_columns
+from tritalk.motion.generator import MotionGenerator, MotionGeneratorConfig
+from tritalk.motion.learned_speech import LearnedSpeechMotion, default_checkpoint_dir, resample_frames
+from tritalk.motion.registry import load_speech_generator
+from tritalk.motion.speech import SpeechMotion
 from tritalk.types import BLENDSHAPES, IDX, AudioClip
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -124,7 +125,7 @@ def test_generate_frames_and_fps_for_odd_lengths(speech, fps, seconds):
     others = [i for i in range(len(BLENDSHAPES)) if i not in MOUTH]
     assert np.all(m2.expr[:, others] == 0) and np.all(m2.head == 0) and np.all(m2.gaze == 0)
     for t in gen.model.config.targets:  # symmetric pairs written to both sides
-        cols = target_columns(t)
+        cols = shape_columns(t)
         assert np.array_equal(m2.expr[:, cols[0]], m2.expr[:, cols[-1]])
 
 
@@ -161,13 +162,13 @@ def test_shipped_checkpoint_moves_in_speech_and_rests_in_silence(speech):
     assert np.abs(zero.expr).max() < 0.05
 
 
-def test_generate_config_rejects_an_unknown_motion_model(tmp_path):
-    from tritalk.config import GenerateConfig
+def test_motion_config_rejects_an_unknown_motion_model(tmp_path):
+    from tritalk.config import MotionConfig
 
-    assert GenerateConfig().motion_model == "gm"
+    assert MotionConfig().model == "gm"
     with pytest.raises(ConfigError, match="unknown motion model"):
-        GenerateConfig(motion_model="nope")
+        MotionConfig(model="nope")
     with pytest.raises(ConfigError, match="unknown motion model"):
-        GenerateConfig(motion_model=str(tmp_path))  # a folder without a checkpoint
+        MotionConfig(model=str(tmp_path))  # a folder without a checkpoint
     tiny().save_pretrained(tmp_path / "m")
-    assert GenerateConfig(motion_model=str(tmp_path / "m")).motion_model == str(tmp_path / "m")
+    assert MotionConfig(model=str(tmp_path / "m")).model == str(tmp_path / "m")

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from tritalk.audio.encoders import N_TOKENS
-from tritalk.motion.generator import MotionGenerator, MotionGeneratorConfig, expansion_matrix
+from tritalk.arkit import expansion_matrix
+from tritalk.audio.phones import N_TOKENS
+from tritalk.motion.generator import MotionGenerator, MotionGeneratorConfig
 from tritalk.motion.lipreader import (
     LIP_IDS, LipReader, LipReaderConfig, MotionLossWeights, lipreader_losses, motion_losses,
 )

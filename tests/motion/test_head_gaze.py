@@ -7,7 +7,7 @@ import pytest
 
 from tritalk.audio.features import audio_features
 from tritalk.errors import ConfigError
-from tritalk.io.media import load_audio
+from tritalk.io.audio import load_audio
 from tritalk.motion.gaze import gaze_track
 from tritalk.motion.head import head_track, phrases, stressed_syllables
 from tritalk.types import EMOTIONS, AudioClip

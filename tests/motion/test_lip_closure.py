@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from tritalk.audio.encoders import PhoneSpan
+from tritalk.arkit import expansion_matrix
 from tritalk.audio.features import audio_features
-from tritalk.io.media import load_audio
-from tritalk.motion.generator import (
-    MotionGenerator, MotionGeneratorConfig, close_lips, expansion_matrix, lip_gap_weights, load_speech_generator,
-)
+from tritalk.audio.phones import PhoneSpan
+from tritalk.face.model import inner_lip_gap, inner_lip_gap_weights
+from tritalk.io.audio import load_audio
+from tritalk.motion.generator import MotionGenerator, MotionGeneratorConfig
+from tritalk.motion.lip_closure import close_lips, lip_gap_weights
+from tritalk.motion.registry import load_speech_generator
 from tritalk.motion.speech import MOUTH_TARGETS
-from tritalk.training.evaluate import lip_gap
 from tritalk.training.synth import bilabial_track
 from tritalk.types import IDX
 
@@ -25,8 +26,8 @@ FPS = 25.0
 
 
 def _gap(coeffs: np.ndarray) -> np.ndarray:
-    """Inner-lip gap [cm] of the face model, as the evaluation measures it (tools/eval_motion.py)."""
-    return lip_gap(coeffs @ expansion_matrix(MOUTH_TARGETS))
+    """Inner-lip gap [cm] of the face model as rendered, as the evaluation measures it (eval/motion_metrics.py)."""
+    return inner_lip_gap(coeffs @ expansion_matrix(MOUTH_TARGETS))
 
 
 def test_close_lips_shuts_the_face_model_lips_and_keeps_the_jaw_moving():
@@ -39,20 +40,13 @@ def test_close_lips_shuts_the_face_model_lips_and_keeps_the_jaw_moving():
 
     shut = close_lips(y, np.ones(50), MOUTH_TARGETS, jaw_drop=0.4)
     assert np.abs(_gap(shut)).max() < 1e-3  # lips exactly together, not through each other
-    assert (shut @ expansion_matrix(MOUTH_TARGETS) @ _raw_gap_vector() > -1e-3).all()
+    assert (shut @ expansion_matrix(MOUTH_TARGETS) @ inner_lip_gap_weights() > -1e-3).all()
     np.testing.assert_allclose(shut[:, 0], 0.6 * y[:, 0], rtol=1e-5)  # the jaw rises but still moves
     assert shut.min() >= 0.0 and shut.max() <= 1.0
 
     np.testing.assert_allclose(close_lips(y, np.zeros(50), MOUTH_TARGETS), y)  # no closure: unchanged
     half = close_lips(y, np.full(50, 0.5), MOUTH_TARGETS, jaw_drop=0.0)
     assert np.all(_gap(half) < 0.75 * open_gap)
-
-
-def _raw_gap_vector() -> np.ndarray:
-    from tritalk.face.model import FaceModel
-
-    fm = FaceModel.load()
-    return fm.expr_basis[:, 13, 1] - fm.expr_basis[:, 14, 1]
 
 
 def test_lip_gap_weights_follow_the_face_model():
@@ -79,7 +73,7 @@ def test_closure_head_gives_a_probability_and_chunks_exactly():
     assert "closure" not in MotionGenerator(MotionGeneratorConfig()).predict(x[:, :56])
 
 
-# Forced alignment (pocketsphinx, `tritalk.audio.encoders.align_phones`) of the vendored FLEURS clip with
+# Forced alignment (pocketsphinx, `tritalk.audio.phone_recogniser.align_phones`) of the vendored FLEURS clip with
 # its transcript "... could lag behind by twenty five to thirty year": /b/ of "by" and the open vowels
 # around it; the clip ends in 1.9 s of silence (8.64 s on).
 FLEURS_B_BY = (6.97, 7.16)
@@ -89,7 +83,7 @@ FLEURS_VOWELS = ((1.07, 1.24), (3.51, 3.61), (4.48, 4.70), (6.11, 6.25), (6.58, 
 def test_shipped_model_shuts_the_lips_on_a_real_bilabial_and_in_silence():
     clip = load_audio(DATA / "fleurs_en_000.wav")
     expr = load_speech_generator("gm").generate(audio_features(clip, FPS)).expr
-    gap = lip_gap(expr)
+    gap = inner_lip_gap(expr)
     vowel = np.mean([gap[int((a + b) / 2 * FPS)] for a, b in FLEURS_VOWELS])
     assert vowel > 0.2  # cm: the mouth opens on the vowels
     a, b = FLEURS_B_BY

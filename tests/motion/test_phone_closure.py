@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tritalk.audio.encoders import PhoneSpan
 from tritalk.audio.features import AudioFeatures, audio_features
-from tritalk.io.media import load_audio
-from tritalk.motion import generator as gen_mod
-from tritalk.motion.generator import SpeechMotionPost, load_speech_generator, phone_closure_track
-from tritalk.training.evaluate import lip_gap
+from tritalk.audio.phones import PhoneSpan
+from tritalk.face.model import inner_lip_gap as lip_gap
+from tritalk.io.audio import load_audio
+from tritalk.motion import lip_closure
+from tritalk.motion.lip_closure import SpeechMotionPost, phone_closure_track
+from tritalk.motion.registry import load_speech_generator
 from tritalk.types import IDX
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -51,7 +52,7 @@ def test_phone_closure_track_shuts_the_middle_of_bilabials_and_ramps():
 
 
 def test_every_recognised_bilabial_is_shut_on_real_speech(fleurs):
-    spans = gen_mod.recognised_bilabials(fleurs)
+    spans = lip_closure.recognised_bilabials(fleurs)
     assert spans is not None and len(spans) >= 3  # 6 on this clip (3 forced-aligned: "coMmunication", "Behind", "By")
     feats = audio_features(fleurs, FPS)  # what the pipeline passes: features that keep their waveform
     assert feats.clip is fleurs
@@ -78,9 +79,9 @@ def test_audio_clip_and_features_paths_agree(fleurs):
 
 def test_generation_works_without_the_recogniser(fleurs, monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "pocketsphinx", None)  # `import pocketsphinx` raises ImportError
-    monkeypatch.setattr(gen_mod, "_PHONE_WARNED", set())
+    monkeypatch.setattr(lip_closure, "_PHONE_WARNED", set())
     feats = audio_features(fleurs, FPS)
-    with caplog.at_level(logging.WARNING, logger="tritalk.motion.generator"):
+    with caplog.at_level(logging.WARNING, logger="tritalk.motion.lip_closure"):
         first = _gm().generate(feats)
         second = _gm().generate(feats)
     warnings = [r for r in caplog.records if "phone recogniser is unavailable" in r.getMessage()]
@@ -103,7 +104,7 @@ def test_features_without_a_waveform_fall_back_quietly(fleurs, caplog):
 def test_recogniser_covers_long_audio_to_the_end(fleurs, example_audio_path):
     """The allphone search must not die part-way (a narrow beam returned the last 16 s of this 21.6 s
     clip as one phone): phones to the end, none absurdly long, bilabials in both halves."""
-    from tritalk.audio.encoders import recognise_phones
+    from tritalk.audio.phone_recogniser import recognise_phones
     from tritalk.types import AudioClip
 
     a = load_audio(example_audio_path)
@@ -123,7 +124,7 @@ def test_overlong_bilabial_spans_are_ignored():
 
 
 def test_tiny_clips_do_not_break_the_recogniser():
-    from tritalk.audio.encoders import recognise_phones
+    from tritalk.audio.phone_recogniser import recognise_phones
     from tritalk.types import AudioClip
 
     assert recognise_phones(AudioClip(np.zeros(320, np.float32), 16000)) == []

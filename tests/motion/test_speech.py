@@ -10,10 +10,11 @@ import pytest
 from scipy import signal
 from scipy.ndimage import gaussian_filter1d
 
+from tritalk.arkit import shape_columns
 from tritalk.audio.features import audio_features
 from tritalk.errors import WeightsError
-from tritalk.motion.speech import MOUTH_TARGETS, SpeechMotion, SpeechWeights, default_weights_path, target_columns
-from tritalk.io.media import load_audio
+from tritalk.motion.speech import MOUTH_TARGETS, SpeechMotion, SpeechWeights, default_weights_path
+from tritalk.io.audio import load_audio
 from tritalk.types import BLENDSHAPES, IDX, AudioClip
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -86,7 +87,7 @@ def test_only_mouth_channels_are_written(run25):
     assert np.all(motion.expr[:, others] == 0.0)
     assert np.all(motion.head == 0.0) and np.all(motion.gaze == 0.0)
     for target in MOUTH_TARGETS:  # symmetric pairs are written to both sides
-        cols = target_columns(target)
+        cols = shape_columns(target)
         assert np.array_equal(motion.expr[:, cols[0]], motion.expr[:, cols[-1]])
 
 

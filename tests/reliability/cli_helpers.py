@@ -17,7 +17,7 @@ import av
 import numpy as np
 import pytest
 
-from tritalk.io.media import load_audio
+from tritalk.io.audio import load_audio
 
 CLI = [sys.executable, "-m", "tritalk.cli.main"]
 

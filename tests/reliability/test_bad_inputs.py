@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tritalk.io.media import VideoWriter
+from tritalk.io.video import VideoWriter
 from tritalk.types import AudioClip
 
 from cli_helpers import assert_clean_failure, encode_audio, resample, run_many, write_wav

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tritalk.errors import OutputError
-from tritalk.io.media import VideoWriter
+from tritalk.io.video import VideoWriter
 
 
 class _FailingContainer:

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from tritalk.io.media import read_video_frames
+from tritalk.io.video import read_video_frames
 
 from cli_helpers import CLI, error_lines, run_many, write_wav
 from cli_helpers import short_wav, speech16k  # noqa: F401  (fixtures)

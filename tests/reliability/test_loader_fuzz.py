@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tritalk.errors import AudioError, ImageError
-from tritalk.io.media import VideoWriter, load_audio, load_image
+from tritalk.io.audio import load_audio
+from tritalk.io.image import load_image
+from tritalk.io.video import VideoWriter
 from tritalk.types import AudioClip
 
 from cli_helpers import encode_audio, resample, write_wav

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tritalk.face.analyse import FaceAnalyser
-from tritalk.io.media import VideoWriter, probe_video, read_video_frames
+from tritalk.io.video import VideoWriter, probe_video, read_video_frames
 from tritalk.types import AudioClip
 
 from cli_helpers import encode_audio, error_lines, resample, run_many, write_wav

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import photo_plus
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.mesh_engine import MeshEngine
 from tritalk.types import IDX
@@ -69,10 +70,10 @@ def test_sadness_reddens_the_eyes(engine, subject256):
 
 
 def test_render_shows_the_creases(engine, subject256):
-    rest = engine.render(np.zeros(52, np.float32), ZERO_HEAD)
+    rest = engine.render_frame(photo_plus(engine, np.zeros(52, np.float32)), ZERO_HEAD)
     e = np.zeros(52, np.float32)
     e[IDX["browDownLeft"]] = e[IDX["browDownRight"]] = 1.0
-    frowning = engine.render(e, ZERO_HEAD)
-    v = engine.project(engine.frame_expr_delta(e), ZERO_HEAD)[:, :2]
+    frowning = engine.render_frame(photo_plus(engine, e), ZERO_HEAD)
+    v = engine.project(engine.expr_delta(photo_plus(engine, e)), ZERO_HEAD)[:, :2]
     between = box(v, (55, 285, 9, 168), pad=0)
     assert frowning[between].astype(float).mean() < rest[between].astype(float).mean() - 1.0

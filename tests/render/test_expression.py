@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import photo_plus
 from tritalk.face.model import FACE_OVAL, inner_lip_polygon
 from tritalk.render.mesh_engine import MeshEngine
 from tritalk.types import IDX
@@ -39,10 +40,10 @@ def measure(analyser, frame) -> tuple[float, float]:
 
 
 def test_raised_and_lowered_brows_and_wide_eyes_are_measured(engine, analyser):
-    brow0, lids0 = measure(analyser, engine.render(expr(), ZERO_HEAD))
-    brow_up, _ = measure(analyser, engine.render(expr(browInnerUp=1, browOuterUp=1), ZERO_HEAD))
-    brow_down, _ = measure(analyser, engine.render(expr(browDown=1), ZERO_HEAD))
-    _, lids_wide = measure(analyser, engine.render(expr(eyeWide=1), ZERO_HEAD))
+    brow0, lids0 = measure(analyser, engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD))
+    brow_up, _ = measure(analyser, engine.render_frame(photo_plus(engine, expr(browInnerUp=1, browOuterUp=1)), ZERO_HEAD))
+    brow_down, _ = measure(analyser, engine.render_frame(photo_plus(engine, expr(browDown=1)), ZERO_HEAD))
+    _, lids_wide = measure(analyser, engine.render_frame(photo_plus(engine, expr(eyeWide=1)), ZERO_HEAD))
     # real faces: brows rise ~10-15 mm in surprise (~0.12-0.17 IOD), lower ~3-6 mm in anger; the lids
     # open ~2-4 mm wider. ICT's own shapes (without the engine's gain) give about half of this.
     assert brow_up > brow0 + 0.09
@@ -52,8 +53,8 @@ def test_raised_and_lowered_brows_and_wide_eyes_are_measured(engine, analyser):
 
 def test_tightened_lids_stay_open(engine, analyser):
     """An angry squint narrows the eyes; it must not shut them (that is a blink)."""
-    _, lids0 = measure(analyser, engine.render(expr(), ZERO_HEAD))
-    _, lids = measure(analyser, engine.render(expr(browDown=1, eyeSquint=0.6, cheekSquint=0.7, noseSneer=1),
+    _, lids0 = measure(analyser, engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD))
+    _, lids = measure(analyser, engine.render_frame(photo_plus(engine, expr(browDown=1, eyeSquint=0.6, cheekSquint=0.7, noseSneer=1)),
                                               ZERO_HEAD))
     assert 0.25 * lids0 < lids < 0.95 * lids0
 
@@ -62,8 +63,8 @@ def test_tightened_lids_stay_open(engine, analyser):
 def test_expressions_leave_hair_and_background_alone(engine, subject256, shapes):
     """The amplified features move inside the face; the outline, the sheet glued to it (forehead, hair)
     and the background stay put, without torn or filled-in patches."""
-    rest = engine.render(expr(), ZERO_HEAD).astype(np.float32)
-    frame = engine.render(expr(**shapes), ZERO_HEAD).astype(np.float32)
+    rest = engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD).astype(np.float32)
+    frame = engine.render_frame(photo_plus(engine, expr(**shapes)), ZERO_HEAD).astype(np.float32)
     face = np.zeros(rest.shape[:2], np.uint8)
     cv2.fillPoly(face, [np.round(subject256.observation.landmarks[list(FACE_OVAL), :2]).astype(np.int32)], 1)
     outside = cv2.dilate(face, np.ones((9, 9), np.uint8)) == 0
@@ -73,7 +74,7 @@ def test_expressions_leave_hair_and_background_alone(engine, subject256, shapes)
 
 
 def test_lifted_upper_lip_shows_teeth_and_gums_not_a_hole(engine, analyser):
-    frame = engine.render(expr(mouthUpperUp=1.0), ZERO_HEAD)
+    frame = engine.render_frame(photo_plus(engine, expr(mouthUpperUp=1.0)), ZERO_HEAD)
     lm = analyser.detect_all(frame)[0].landmarks
     mask = np.zeros(frame.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(lm[list(inner_lip_polygon()), :2]).astype(np.int32)], 1)
@@ -121,11 +122,11 @@ def test_expression_shading_follows_the_deformed_surface(subject256):
 
     upper_lid_r = (70, 63, 105, 66, 107, 133, 173, 157, 158, 159, 160, 161, 246, 33)  # brow down to the lid
     angry = expr(browDown=1)
-    darker = region(shaded.render(angry, ZERO_HEAD), upper_lid_r)
-    assert darker < region(flat.render(angry, ZERO_HEAD), upper_lid_r) - 1.0
+    darker = region(shaded.render_frame(photo_plus(shaded, angry), ZERO_HEAD), upper_lid_r)
+    assert darker < region(flat.render_frame(photo_plus(flat, angry), ZERO_HEAD), upper_lid_r) - 1.0
     smile = expr(mouthSmile=1, cheekSquint=1)
-    a, b = shaded.render(smile, ZERO_HEAD).astype(np.float32), flat.render(smile, ZERO_HEAD).astype(np.float32)
-    where = shaded.project(shaded.frame_expr_delta(smile), ZERO_HEAD)[:, :2]  # the smiling face's landmarks
+    a, b = shaded.render_frame(photo_plus(shaded, smile), ZERO_HEAD).astype(np.float32), flat.render_frame(photo_plus(flat, smile), ZERO_HEAD).astype(np.float32)
+    where = shaded.project(shaded.expr_delta(photo_plus(shaded, smile)), ZERO_HEAD)[:, :2]  # the smiling face's landmarks
     for apple in (50, 280):  # the apples of the cheeks, raised by the smile
         x, y = np.round(where[apple]).astype(int)
         assert a[y - 2:y + 3, x - 2:x + 3].mean() > b[y - 2:y + 3, x - 2:x + 3].mean() + 1.0
@@ -133,7 +134,7 @@ def test_expression_shading_follows_the_deformed_surface(subject256):
     # no rounding loss)
     forehead = (67, 109, 10, 338, 297, 299, 337, 151, 108, 69)
     jaw = expr(jawOpen=0.4)
-    a, b = shaded.render(jaw, ZERO_HEAD), flat.render(jaw, ZERO_HEAD)
+    a, b = shaded.render_frame(photo_plus(shaded, jaw), ZERO_HEAD), flat.render_frame(photo_plus(flat, jaw), ZERO_HEAD)
     mask = np.zeros(a.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(lm[list(forehead)]).astype(np.int32)], 1)
     assert np.abs(a.astype(int) - b.astype(int))[mask.astype(bool)].max() <= 1
@@ -152,8 +153,8 @@ def test_skin_highlight_is_added_so_dark_skin_shows_it_too(subject256):
         base = MeshEngine(subject).config
         engines = {kind: MeshEngine(subject, dataclasses.replace(base, expression_shading=sh, expression_specular=sp))
                    for kind, sh, sp in (("flat", 0.0, 0.0), ("diffuse", 1.0, 0.0), ("highlight", 0.0, 80.0))}
-        frames = {k: e.render(smile, ZERO_HEAD).astype(np.float32) for k, e in engines.items()}
-        where = engines["flat"].project(engines["flat"].frame_expr_delta(smile), ZERO_HEAD)[:, :2]
+        frames = {k: e.render_frame(photo_plus(e, smile), ZERO_HEAD).astype(np.float32) for k, e in engines.items()}
+        where = engines["flat"].project(engines["flat"].expr_delta(photo_plus(engines["flat"], smile)), ZERO_HEAD)[:, :2]
         for kind in ("diffuse", "highlight"):
             gains[name, kind] = np.mean([(frames[kind] - frames["flat"])[y - 2:y + 3, x - 2:x + 3].mean()
                                          for x, y in np.round(where[[50, 280]]).astype(int)])

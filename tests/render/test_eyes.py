@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import photo_plus
 from tritalk.face.model import LEFT_EYE, LEFT_IRIS, RIGHT_EYE, RIGHT_IRIS
 from tritalk.render.eyes import PhotoEye
 from tritalk.render.mesh_engine import MeshEngine
@@ -37,7 +38,7 @@ def dark_and_white(engine: MeshEngine, frame: np.ndarray, e: np.ndarray) -> list
     threshold sits halfway between the photo's iris and white in that eye."""
     gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
     photo = cv2.cvtColor(engine.subject.image, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    v = engine.project(engine.frame_expr_delta(e), ZERO_HEAD)
+    v = engine.project(engine.expr_delta(photo_plus(engine, e)), ZERO_HEAD)
     out = []
     for eye in (LEFT_EYE, RIGHT_EYE):
         def inside(points: np.ndarray) -> np.ndarray:
@@ -54,9 +55,9 @@ def dark_and_white(engine: MeshEngine, frame: np.ndarray, e: np.ndarray) -> list
 def test_raised_lids_uncover_the_white_and_the_iris_keeps_its_size(engines):
     rigid, stretched = engines
     zero = np.zeros(52, np.float32)
-    rest = dark_and_white(rigid, rigid.render(zero, ZERO_HEAD), zero)
-    opened = dark_and_white(rigid, rigid.render(wide(), ZERO_HEAD), wide())
-    grown = dark_and_white(stretched, stretched.render(wide(), ZERO_HEAD), wide())  # the lids' warp alone
+    rest = dark_and_white(rigid, rigid.render_frame(photo_plus(rigid, zero), ZERO_HEAD), zero)
+    opened = dark_and_white(rigid, rigid.render_frame(photo_plus(rigid, wide()), ZERO_HEAD), wide())
+    grown = dark_and_white(stretched, stretched.render_frame(photo_plus(stretched, wide()), ZERO_HEAD), wide())  # the lids' warp alone
     for (area0, _, white0), (area, dark, white), (_, dark_s, white_s) in zip(rest, opened, grown):
         assert area > 1.3 * area0  # the lids opened
         assert dark < 0.9 * dark_s  # ... the iris did not grow with them as the warp grows it (measured 0.85)
@@ -71,16 +72,16 @@ def test_eyes_at_rest_are_the_photos(engines):
 
     rigid, stretched = engines
     zero = np.zeros(52, np.float32)
-    a = rigid.render(zero, ZERO_HEAD).astype(np.float32)
-    b = stretched.render(zero, ZERO_HEAD).astype(np.float32)
+    a = rigid.render_frame(photo_plus(rigid, zero), ZERO_HEAD).astype(np.float32)
+    b = stretched.render_frame(photo_plus(stretched, zero), ZERO_HEAD).astype(np.float32)
     lm = rigid.subject.observation.landmarks
     for eye in (LEFT_EYE, RIGHT_EYE):
         m = np.zeros(a.shape[:2], np.uint8)
         cv2.fillPoly(m, [np.round(lm[list(eye), :2]).astype(np.int32)], 1)
         assert np.abs(a - b)[m.astype(bool)].max() <= 1.0
     for camera in (Camera(yaw=30), Camera(yaw=60), Camera(pitch=20), Camera(zoom=2.0)):
-        a = rigid.render(zero, ZERO_HEAD, camera).astype(np.int16)
-        b = stretched.render(zero, ZERO_HEAD, camera).astype(np.int16)
+        a = rigid.render_frame(photo_plus(rigid, zero), ZERO_HEAD, camera).astype(np.int16)
+        b = stretched.render_frame(photo_plus(stretched, zero), ZERO_HEAD, camera).astype(np.int16)
         assert (np.abs(a - b).max(2) > 20).sum() <= 10, camera  # (measured 0-1 px; the affine fit alone: ~100)
 
 

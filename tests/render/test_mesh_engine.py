@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import mouth_open_ratio
+from conftest import mouth_open_ratio, photo_plus
 from tritalk.face.model import inner_lip_polygon
 from tritalk.render.mesh_engine import MeshEngine
 from tritalk.types import IDX, Camera
@@ -31,14 +31,14 @@ def engine(subject256):
 
 
 def test_rest_pose_reproduces_the_photo(engine, subject256):
-    frame = engine.render(expr(), ZERO_HEAD)
+    frame = engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD)
     diff = np.abs(frame.astype(np.int16) - subject256.image.astype(np.int16))
     assert diff.mean() < 2.0  # no seams, no shift: the rest pose is the photo
 
 
 def test_jaw_opens_mouth_and_shows_teeth(engine, analyser, subject256):
-    rest = analyser.detect_all(engine.render(expr(), ZERO_HEAD))[0]
-    frame = engine.render(expr(jawOpen=0.6), ZERO_HEAD)
+    rest = analyser.detect_all(engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD))[0]
+    frame = engine.render_frame(photo_plus(engine, expr(jawOpen=0.6)), ZERO_HEAD)
     opened = analyser.detect_all(frame)[0]
     assert mouth_open_ratio(opened.landmarks) > mouth_open_ratio(rest.landmarks) + 0.08
     # teeth: bright, low-saturation pixels inside the inner-lip contour of the rendered face
@@ -54,8 +54,8 @@ def test_jaw_opens_mouth_and_shows_teeth(engine, analyser, subject256):
 
 
 def test_blink_closes_eyes(engine, analyser):
-    open_ = analyser.detect_all(engine.render(expr(), ZERO_HEAD))[0]
-    shut = analyser.detect_all(engine.render(expr(eyeBlinkLeft=1.0, eyeBlinkRight=1.0), ZERO_HEAD))[0]
+    open_ = analyser.detect_all(engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD))[0]
+    shut = analyser.detect_all(engine.render_frame(photo_plus(engine, expr(eyeBlinkLeft=1.0, eyeBlinkRight=1.0)), ZERO_HEAD))[0]
     # MediaPipe reads our shut eyes at 0.41-0.55 (real blinks: 0.4-0.8)
     assert shut.blendshapes[IDX["eyeBlinkLeft"]] > open_.blendshapes[IDX["eyeBlinkLeft"]] + 0.2
 
@@ -63,8 +63,8 @@ def test_blink_closes_eyes(engine, analyser):
 @pytest.mark.parametrize("yaw,pitch", [(-30.0, 0.0), (30.0, 0.0), (0.0, -15.0), (0.0, 15.0)])
 def test_requested_view_is_measured_by_mediapipe(engine, analyser, yaw, pitch):
     """An independent landmarker (MediaPipe's pose matrix) measures the requested angle within 5 degrees."""
-    base_yaw, base_pitch = measured_yaw_pitch(analyser.detect_all(engine.render(expr(), ZERO_HEAD))[0])
-    turned = analyser.detect_all(engine.render(expr(), ZERO_HEAD, Camera(yaw=yaw, pitch=pitch)))
+    base_yaw, base_pitch = measured_yaw_pitch(analyser.detect_all(engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD))[0])
+    turned = analyser.detect_all(engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD, Camera(yaw=yaw, pitch=pitch)))
     assert len(turned) == 1
     got_yaw, got_pitch = measured_yaw_pitch(turned[0])
     assert got_yaw - base_yaw == pytest.approx(yaw, abs=5.0)
@@ -86,7 +86,7 @@ def test_no_background_shows_inside_the_head(engine, yaw, pitch):
     engine.scene = replace(original, background=magenta)
     try:
         cam = Camera(yaw=yaw, pitch=pitch)
-        frame = engine.render(expr(), ZERO_HEAD, cam)
+        frame = engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD, cam)
         oval = engine.project(np.zeros(52, np.float32), ZERO_HEAD, cam)[list(FACE_OVAL), :2]
     finally:
         engine.scene = original
@@ -108,6 +108,6 @@ def test_gaze_moves_the_irises(engine, analyser):
         left = lm[473, 0] - (lm[362, 0] + lm[263, 0]) / 2
         return np.array([right, left]) / width
 
-    still = iris_offsets(engine.render(expr(), ZERO_HEAD))
-    looking = iris_offsets(engine.render(expr(), ZERO_HEAD, gaze=np.array([0.35, 0.0], np.float32)))
+    still = iris_offsets(engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD))
+    looking = iris_offsets(engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD, gaze=np.array([0.35, 0.0], np.float32)))
     assert (looking - still > 0.01).all()

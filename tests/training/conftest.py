@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tritalk.io.media import load_audio
+from tritalk.io.audio import load_audio
 from tritalk.types import IDX, N_EXPR
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tritalk.audio.encoders import PhoneSpan
+from tritalk.audio.phones import PhoneSpan
+from tritalk.face.track import head_pose_from_matrix
 from tritalk.motion.speech import MOUTH_TARGETS
 from tritalk.training import augment
-from tritalk.training.data import find_videos, grid_sentence, head_pose_from_matrix, prepare
+from tritalk.training.data import find_videos, grid_sentence, prepare
 from tritalk.training.synth import VISEME_IDX, VisemeTable, calibrate, coarticulate
 
 SHARED_GRID = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev" / "videos" / \
@@ -70,7 +71,7 @@ def test_prepare_measures_a_real_grid_clip(tmp_path):
 
 
 def _spans(seq, dur=0.12, t0=0.3):
-    from tritalk.audio.encoders import VISEMES
+    from tritalk.audio.phones import VISEMES
 
     return [PhoneSpan(v, v, t0 + i * dur, t0 + (i + 1) * dur) for i, v in enumerate(seq) if v in VISEMES]
 
@@ -98,7 +99,7 @@ def test_calibration_recovers_per_viseme_shapes(tmp_path):
     truth[VISEME_IDX["PBM"], 1] = 0.3
     track = coarticulate(spans, truth, fps, n, 0.04, 0.03)
     expr = np.full((n, 52), 0.0, np.float32)
-    from tritalk.motion.speech import target_columns
+    from tritalk.arkit import shape_columns as target_columns
 
     for k, t in enumerate(MOUTH_TARGETS):
         expr[:, target_columns(t)] = track[:, [k]]

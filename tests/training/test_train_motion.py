@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+from tritalk.arkit import expansion_matrix
 from tritalk.audio.encoders import AcousticEncoder
-from tritalk.motion.generator import LearnedSpeechMotion, MotionGenerator, MotionGeneratorConfig, expansion_matrix
+from tritalk.motion.generator import MotionGenerator, MotionGeneratorConfig
+from tritalk.motion.learned_speech import LearnedSpeechMotion
 from tritalk.motion.lipreader import LipReader, LipReaderConfig
 from tritalk.motion.speech import MOUTH_TARGETS
 from tritalk.training.dataset import CropDataset, build_examples, collate, load_real, load_synthetic
@@ -111,7 +113,7 @@ def test_all_clips_held_out_is_an_input_error(prepared, tmp_path):
 def test_closed_bilabial_targets_and_closure_head_loss(prepared, synthetic):
     """--close-bilabials: synthetic targets have the lips together on /b m p/; the closure head gets a BCE term."""
     from tritalk.motion.lipreader import MotionLossWeights
-    from tritalk.training.evaluate import lip_gap
+    from tritalk.face.model import inner_lip_gap as lip_gap
     from tritalk.training.synth import bilabial_track
 
     real = load_real(prepared)

@@ -19,134 +19,23 @@ Implementations (``EncoderConfig.kind``):
                           (``config.json`` + weights, as ``save_pretrained`` writes them); hidden states
                           of ``layer`` interpolated to the frame times. Nothing is downloaded: a
                           missing directory raises ``WeightsError`` naming the path and the flag.
-
-Phone sets: pocketsphinx gives CMU ARPAbet, espeak-ng gives IPA; both map onto ``VISEMES`` (14
-mouth-shape classes), which are also the lip reader's CTC tokens (id = index + 1; 0 = blank).
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import os
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
-from scipy import signal
 
-from tritalk.audio.features import AudioFeatures, audio_features
+from tritalk.audio.features import AudioFeatures, audio_features, resample_to
+from tritalk.audio.phone_recogniser import recognise_phones
+from tritalk.audio.phones import VISEMES, spans_to_frames
 from tritalk.errors import ConfigError, WeightsError
 from tritalk.types import AudioClip
-
-logger = logging.getLogger(__name__)
-
-# Mouth-shape classes; index 0 is silence. CTC token id = index + 1 (0 is the CTC blank).
-VISEMES: tuple[str, ...] = (
-    "sil",   # pause, breath
-    "PBM",   # bilabial closure: p b m
-    "FV",    # lower lip to upper teeth: f v
-    "TH",    # tongue between teeth: th dh
-    "TDNL",  # alveolar: t d n l
-    "SZ",    # sibilant, teeth close: s z
-    "SH",    # post-alveolar, lips forward: sh zh ch jh
-    "KG",    # velar / glottal, mouth follows the vowel: k g ng h
-    "R",     # r, er: lips slightly rounded
-    "W_UW",  # rounded close: w uw uh (and y, yu in other languages)
-    "AA",    # open: aa ae ah(ʌ) ay aw
-    "EH",    # mid unrounded: eh ey ə ɜ
-    "IY",    # close front spread: iy ih y
-    "OW",    # rounded mid: ow ao oy ɔ ø œ
-)
-VISEME_IDX: dict[str, int] = {v: i for i, v in enumerate(VISEMES)}
-N_TOKENS = len(VISEMES) + 1  # + CTC blank
-
-ARPABET_TO_VISEME: dict[str, str] = {
-    "SIL": "sil", "+NSN+": "sil", "+SPN+": "sil", "+BREATH+": "sil", "+NOISE+": "sil", "+COUGH+": "sil",
-    "+SMACK+": "sil", "+UH+": "sil", "+UM+": "sil",
-    "P": "PBM", "B": "PBM", "M": "PBM", "F": "FV", "V": "FV", "TH": "TH", "DH": "TH",
-    "T": "TDNL", "D": "TDNL", "N": "TDNL", "L": "TDNL", "S": "SZ", "Z": "SZ",
-    "SH": "SH", "ZH": "SH", "CH": "SH", "JH": "SH", "K": "KG", "G": "KG", "NG": "KG", "HH": "KG",
-    "R": "R", "ER": "R", "W": "W_UW", "UW": "W_UW", "UH": "W_UW",
-    "AA": "AA", "AE": "AA", "AY": "AA", "AW": "AA", "AH": "EH", "EH": "EH", "EY": "EH",
-    "IH": "IY", "IY": "IY", "Y": "IY", "OW": "OW", "AO": "OW", "OY": "OW",
-}
-
-# IPA (espeak-ng phoneme events), by the first sound of the phoneme string.
-_IPA_MULTI = {"tʃ": "SH", "dʒ": "SH", "ts": "SZ", "dz": "SZ", "tɕ": "SH", "dʑ": "SH", "pf": "PBM"}
-_IPA_FIRST: dict[str, str] = {}
-for _chars, _v in (("pbmɱɓ", "PBM"), ("fvʋɸβ", "FV"), ("θð", "TH"), ("tdnlɾɫɗɬɭɳɖʈ", "TDNL"),
-                   ("szʂʐ", "SZ"), ("ʃʒçʝɕʑɲ", "SH"), ("kgɡŋhxɣχqʔɦʁɢcɟ", "KG"), ("rɹɻʀɚɝ", "R"),
-                   ("wʍɥuʊɯyʏ", "W_UW"), ("aɑæʌɐɶ", "AA"), ("eɛəɜɘɤ", "EH"), ("iɪjɨʎ", "IY"),
-                   ("oɔɒøœɵ", "OW")):
-    for _c in _chars:
-        _IPA_FIRST[_c] = _v
-
-
-def arpabet_viseme(phone: str) -> str:
-    """CMU ARPAbet phone (stress digits allowed) -> viseme class; unknown fillers -> 'sil'."""
-    p = phone.upper().rstrip("012")
-    return ARPABET_TO_VISEME.get(p, "sil")
-
-
-def ipa_viseme(phoneme: str) -> str:
-    """IPA phoneme string (stress/length marks allowed) -> viseme class; pauses ('_', '') -> 'sil'."""
-    marks = "ˈˌːˑ'`,.%=_-|#:;!?0123456789 "
-    s = "".join(c for c in unicodedata.normalize("NFC", phoneme) if c not in marks)
-    if not s:
-        return "sil"
-    for k, v in _IPA_MULTI.items():
-        if s.startswith(k):
-            return v
-    if s[0] in _IPA_FIRST:
-        return _IPA_FIRST[s[0]]
-    base = unicodedata.normalize("NFD", s[0])[0]  # ç -> c, ã -> a
-    return _IPA_FIRST.get(base, "EH" if base.isalpha() else "sil")
-
-
-@dataclass(frozen=True)
-class PhoneSpan:
-    phone: str     # as the recogniser / synthesiser names it
-    viseme: str    # one of VISEMES
-    start: float   # seconds
-    end: float     # seconds
-
-
-def spans_to_frames(spans: Sequence[PhoneSpan], fps: float, n_frames: int) -> np.ndarray:
-    """(T, len(VISEMES)): the share of each frame's interval covered by each viseme (silence fills gaps)."""
-    out = np.zeros((n_frames, len(VISEMES)), np.float32)
-    for s in spans:
-        a, b = s.start * fps, s.end * fps
-        if b <= a:
-            continue
-        k = VISEME_IDX[s.viseme]
-        for t in range(max(0, int(math.floor(a))), min(n_frames, int(math.ceil(b)))):
-            out[t, k] += max(0.0, min(b, t + 1) - max(a, t))
-    out[:, 0] += np.clip(1.0 - out.sum(axis=1), 0.0, None)
-    return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-6)
-
-
-def spans_to_tokens(spans: Sequence[PhoneSpan], min_dur: float = 0.0) -> np.ndarray:
-    """CTC label sequence (ids 1..len(VISEMES)) with repeats of the same viseme merged, silence dropped."""
-    ids: list[int] = []
-    for s in spans:
-        if s.viseme == "sil" or s.end - s.start < min_dur:
-            continue
-        i = VISEME_IDX[s.viseme] + 1
-        if not ids or ids[-1] != i:
-            ids.append(i)
-    return np.array(ids, np.int64)
-
-
-def resample_to(clip: AudioClip, rate: int) -> np.ndarray:
-    """Mono float64 samples at ``rate``."""
-    x = np.asarray(clip.samples, np.float64)
-    if clip.sample_rate == rate:
-        return x
-    g = math.gcd(int(clip.sample_rate), int(rate))
-    return signal.resample_poly(x, rate // g, int(clip.sample_rate) // g)
 
 
 def _n_frames(clip: AudioClip, fps: float, n_frames: int | None) -> int:
@@ -155,74 +44,6 @@ def _n_frames(clip: AudioClip, fps: float, n_frames: int | None) -> int:
     return math.ceil(round(clip.duration * fps, 6)) if n_frames is None else int(n_frames)
 
 
-def _pcm16(clip: AudioClip) -> bytes:
-    y = resample_to(clip, 16000)
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    if peak > 0:  # the recogniser's front end is level-sensitive; a quiet clip is brought to -3 dBFS
-        y = y * (0.7 / peak)
-    return (np.clip(y, -1, 1) * 32767).astype(np.int16).tobytes()
-
-
-def _ps_model_dir() -> Path:
-    try:
-        from pocketsphinx import get_model_path
-    except ImportError:
-        raise ConfigError("the phone recogniser needs pocketsphinx (a core dependency of tritalk); install it "
-                          "with pip install pocketsphinx==5.1.1") from None
-    return Path(get_model_path()) / "en-us"
-
-
-def recognise_phones(clip: AudioClip, beam: float = 1e-20) -> list[PhoneSpan]:
-    """Phone spans from pocketsphinx allphone decoding (CMU en-us model, 10 ms frames). The beam is wide:
-    at 1e-10 the search can die part-way through longer audio and return the rest as one phone."""
-    from pocketsphinx import Decoder
-
-    m = _ps_model_dir()
-    dec = Decoder(hmm=str(m / "en-us"), allphone=str(m / "en-us-phone.lm.bin"), lm=None, lw=2.0,
-                  beam=beam, pbeam=beam, loglevel="FATAL")
-    dec.start_utt()
-    dec.process_raw(_pcm16(clip), full_utt=True)
-    dec.end_utt()
-    return [PhoneSpan(s.word, arpabet_viseme(s.word), s.start_frame / 100.0, (s.end_frame + 1) / 100.0)
-            for s in (dec.seg() or [])]  # None for clips of a few frames
-
-
-def align_phones(clip: AudioClip, text: str) -> list[PhoneSpan]:
-    """Forced alignment of a known English transcript (pocketsphinx + CMU dict) -> phone spans.
-
-    Returns [] (with a warning) when the decoder cannot align the text to the audio.
-    """
-    for beams in ({}, dict(beam=1e-80, wbeam=1e-60, pbeam=1e-80)):  # default first; wider on failure
-        try:
-            return _align(clip, text, beams)
-        except RuntimeError as e:
-            err = e
-    logger.warning("forced alignment of '%s' failed (%s); no aligned phones", text, err)
-    return []
-
-
-def _align(clip: AudioClip, text: str, beams: dict) -> list[PhoneSpan]:
-    from pocketsphinx import Decoder
-
-    m = _ps_model_dir()
-    dec = Decoder(hmm=str(m / "en-us"), dict=str(m / "cmudict-en-us.dict"), loglevel="FATAL", **beams)
-    pcm = _pcm16(clip)
-    dec.set_align_text(text.lower())
-    dec.start_utt()
-    dec.process_raw(pcm, full_utt=True)
-    dec.end_utt()
-    dec.set_alignment()
-    dec.start_utt()
-    dec.process_raw(pcm, full_utt=True)
-    dec.end_utt()
-    spans = []
-    for word in dec.get_alignment():
-        for p in word:
-            spans.append(PhoneSpan(p.name, arpabet_viseme(p.name), p.start / 100.0, (p.start + p.duration) / 100.0))
-    return spans
-
-
-# ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EncoderConfig:
     kind: str = "acoustic"
@@ -372,4 +193,3 @@ def build_encoder(config: EncoderConfig) -> AudioEncoder:
     if config.kind == "wav2vec2":
         return Wav2Vec2Encoder(config)
     raise ConfigError(f"unknown audio encoder '{config.kind}'")
-

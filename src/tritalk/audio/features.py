@@ -121,6 +121,11 @@ def _resample(x: np.ndarray, sr: int, target: int) -> np.ndarray:
     return signal.resample_poly(x, target // g, int(sr) // g)
 
 
+def resample_to(clip: AudioClip, rate: int) -> np.ndarray:
+    """Mono float64 samples of ``clip`` at ``rate``."""
+    return _resample(np.asarray(clip.samples, np.float64), clip.sample_rate, rate)
+
+
 def _mel_filterbank(cfg: FeatureConfig, n_fft: int) -> np.ndarray:
     """(n_mels, n_fft//2 + 1) triangular filters, HTK mel scale, unit peak."""
     def hz2mel(f):

@@ -26,6 +26,7 @@ import typer
 from tritalk.errors import ConfigError, TritalkError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,  # help texts are plain: 'tritalk[text]' must print its brackets
                   help="tritalk: one portrait photo + speech -> a talking-head video (CPU, offline).")
 
 
@@ -56,9 +57,10 @@ def _setup_logging(verbose: bool) -> None:
 
 @app.command(epilog=EXIT_CODES)
 def generate(
+    ctx: typer.Context,
     image: Path = typer.Option(..., "--image", "-i", help="Portrait photo (JPEG, PNG, WebP, ...; any size, EXIF rotation honoured)."),
     audio: Path = typer.Option(..., "--audio", "-a", help="Speech (WAV, MP3, FLAC, OGG, M4A, or a video file's audio track; any rate)."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output .mp4 (H.264 + AAC); written atomically."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output .mp4 (H.264 + AAC 48 kHz); written atomically."),
     emotion: str = typer.Option("neutral", help="One of: neutral, angry, contempt, disgusted, fearful, happy, sad, surprised; "
                                 "or a timeline in seconds, 'neutral:0-2,happy:2-6,sad:6-' (NAME@0.8:2-6 sets a segment's intensity); "
                                 "or a description, 'quietly furious' (needs pip install 'tritalk[text]')."),
@@ -70,9 +72,15 @@ def generate(
     pitch: float = typer.Option(0.0, help="View pitch in degrees, -60..60; > 0 lifts the chin (camera moves down). Best within +-20."),
     roll: float = typer.Option(0.0, help="View roll in degrees; > 0 turns the head counter-clockwise on screen."),
     zoom: float = typer.Option(1.0, help="Zoom on the face, 0.25..4 (1 = the default framing)."),
+    distance: float = typer.Option(35.0, help="Viewer distance from the head in cm, 15..1000: sets the perspective of turned views "
+                                   "(35 = a webcam or phone selfie; larger = flatter)."),
+    fov: Optional[float] = typer.Option(None, help="Horizontal field of view in degrees, 5..120, at --distance (default: the "
+                                        "photo's own framing; smaller = the head fills more of the frame)."),
     camera_path: Optional[str] = typer.Option(None, "--camera", help="Camera motion over time, added to --yaw/--pitch/--roll/--zoom: "
                                               "orbit (yaw sweeps +-30 deg), nod (pitch +-15), sway (slow drift), or a "
                                               'PATH.json of keyframes [{"t": 0, "yaw": -30}, {"t": 4, "yaw": 30, "zoom": 1.2}].'),
+    engine: str = typer.Option("mesh", help="Renderer: mesh (explicit 3D mesh from the photo; CPU, real time). "
+                               "An unknown name lists the registered engines."),
     size: int = typer.Option(512, help="Output width and height in pixels (even, 128..2048)."),
     fps: float = typer.Option(25.0, help="Output frame rate, 5..60."),
     seed: int = typer.Option(0, help="Random seed for blinks and head sway; same inputs + seed = same video."),
@@ -82,44 +90,101 @@ def generate(
     head_motion: float = typer.Option(1.0, help="Head motion amount, 0 (still) to 1 (natural: nods on stressed syllables, "
                                       "turns between phrases, idle sway; energy follows the emotion)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output file if it exists."),
-    motion_out: Optional[Path] = typer.Option(None, help="Also save the animation as .npz or ARKit-style .csv."),
+    motion_out: Optional[Path] = typer.Option(None, help="Also save the animation: .npz (every field, exact: --motion-in renders "
+                                              "it again) or .csv (Live Link Face layout, absolute ARKit values)."),
+    motion_in: Optional[Path] = typer.Option(None, help="Render this saved animation (.npz from --motion-out) instead of making one "
+                                             "from the audio; the audio is still the soundtrack. Same photo + same .npz = same frames."),
     motion_model: str = typer.Option("gm", help="Speech -> mouth model: gm (transformer G_m, default), v1 (linear baseline), or a checkpoint folder."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config tree (.json written beside an "
+                                               "earlier output, or by TritalkConfig.save); flags given here override it."),
+    record: bool = typer.Option(True, "--record/--no-record", help="Write NAME.tritalk.json beside NAME.mp4: the version, "
+                                "the whole config tree and the inputs (with SHA-256), to reproduce it (--config NAME.tritalk.json)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each stage."),
 ) -> None:
     """Render a talking-head video of IMAGE speaking AUDIO."""
     _setup_logging(verbose)
+    from dataclasses import replace
+
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from tritalk.config import GenerateConfig
-    from tritalk.io.media import check_output_path
-    from tritalk.pipeline import TalkingHead, check_output
-    from tritalk.types import Camera, CameraPath, EmotionSpec
-
-    from tritalk.motion.emotion import EmotionModel, parse_emotion
+    from tritalk.cli.quiet import quiet_native_stderr
+    from tritalk.config import TritalkConfig
+    from tritalk.io.video import check_output_path
+    from tritalk.motion.emotion_timeline import parse_emotion
+    from tritalk.pipeline import TalkingHead, check_output, save_run_record
+    from tritalk.types import Camera, CameraPath, EmotionSpec, Motion
 
     if not 0.0 <= intensity <= 1.0:
         raise ConfigError(f"intensity {intensity} is out of range; use a value in [0, 1]")
     spec = parse_emotion(emotion, intensity)
     if not isinstance(spec, EmotionSpec) or spec.mixture:  # a timeline or a description: say what was understood
         typer.echo(f"emotion: {spec.describe()}", err=True)
-    camera = CameraPath.parse(camera_path, Camera(yaw=yaw, pitch=pitch, roll=roll, zoom=zoom))
-    config = GenerateConfig(size=size, fps=fps, blink_rate=blink_rate, head_motion=head_motion,
-                            motion_model=motion_model)
+    camera = CameraPath.parse(camera_path, Camera(yaw=yaw, pitch=pitch, roll=roll, zoom=zoom, distance=distance, fov=fov))
+    config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
+                                size=size, fps=fps, engine=engine, blink_rate=blink_rate, head_motion=head_motion,
+                                motion_model=motion_model,
+                                emotion_stats=None if emotion_stats is None else str(emotion_stats))
     check_output(output, overwrite)
     if motion_out is not None:
         check_output_path(motion_out, overwrite, suffixes=(".npz", ".csv"), what="--motion-out")
-    with TalkingHead.load(config=config) as head:
-        if emotion_stats is not None:
-            head.emotion_model = EmotionModel.from_stats(emotion_stats)
-        result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face)
+    motion = Motion.load_npz(motion_in) if motion_in is not None else None
+    import torch
+
+    torch.set_num_threads(1)  # G_m is small: one thread is fastest and leaves the other cores to the renderer
+    with quiet_native_stderr():  # MediaPipe's start-up lines (absl / TFLite) go to fd 2
+        head = TalkingHead.load(config=config)
+    with head:
+        result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face, motion=motion)
         columns = (TextColumn("[bold]rendering"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
                    TimeRemainingColumn())
-        with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-            task = bar.add_task("render", total=result.n_frames)
-            result.save(output, overwrite=overwrite, progress=lambda done, total: bar.update(task, completed=done))
+        before = _file_id(output)
+        try:
+            with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+                task = bar.add_task("render", total=result.n_frames)
+                result.save(output, overwrite=overwrite, progress=lambda done, total: bar.update(task, completed=done))
+        except KeyboardInterrupt:
+            if _file_id(output) != before:  # Ctrl-C just after the atomic rename: the new file is complete
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                _fail(f"interrupted after '{output}' was written; the file is complete", EXIT_INTERRUPTED)
+            raise
     if motion_out is not None:
         (result.motion.save_npz if motion_out.suffix.lower() == ".npz" else result.motion.save_arkit_csv)(motion_out)
+    if record:
+        save_run_record(output.with_name(output.stem + ".tritalk.json"), config, image=image, audio=audio, emotion=spec,
+                        camera=camera, seed=seed, face=face, motion_in=motion_in)
     typer.echo(f"wrote {output} ({result.n_frames} frames, {result.audio.duration:.2f} s)")
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+# flag -> where it lives in the config tree
+_FLAG_FIELDS = {"size": ("size",), "fps": ("fps",), "engine": ("engine",), "blink_rate": ("motion", "blink_rate"),
+                "head_motion": ("motion", "head_motion"), "motion_model": ("motion", "model"),
+                "emotion_stats": ("motion", "emotion_stats")}
+
+
+def _config_from_flags(ctx: typer.Context, config, replace, **flags):
+    """The config tree with each flag written in: every flag over the defaults, or, over a --config file,
+    only the flags given on the command line."""
+    import click
+
+    from_file = ctx.params.get("config_file") is not None
+    for name, value in flags.items():
+        if from_file and ctx.get_parameter_source(name) != click.core.ParameterSource.COMMANDLINE:
+            continue
+        *parents, leaf = _FLAG_FIELDS[name]
+        if not parents:
+            config = replace(config, **{leaf: value})
+        else:
+            sub = getattr(config, parents[0])
+            config = replace(config, **{parents[0]: replace(sub, **{leaf: value})})
+    return config
 
 
 @app.command()

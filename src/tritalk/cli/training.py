@@ -1,7 +1,7 @@
 """`tritalk prepare | train | eval`: the motion generator's data, training and held-out evaluation.
 
     tritalk prepare VIDEOS_DIR OUT                     # MediaPipe coefficients + head pose + phones per clip
-    tritalk train motion --data OUT [--synthetic SYN] --holdout ID,... -o CKPT [--steps N]
+    tritalk train motion --data OUT [--synthetic SYN] --holdout ID,... -o CKPT [--steps N] [--real-share F]
     accelerate launch $(which tritalk) train motion ...   # the same on several GPUs / nodes
     tritalk eval motion --data OUT --clips ID,... [--motion-model CKPT]
 
@@ -44,7 +44,7 @@ def prepare(
 def train_motion_cmd(
     data: list[Path] = typer.Option(..., "--data", help="Prepared real folder(s) (tritalk prepare); repeatable."),
     output: Path = typer.Option(..., "--output", "-o", help="Checkpoint folder (config.json + model.safetensors)."),
-    synthetic: Optional[Path] = typer.Option(None, help="Synthetic espeak-ng folder (tools/make_synthetic.py)."),
+    synthetic: Optional[Path] = typer.Option(None, help="Synthetic espeak-ng folder (scripts/make_synthetic.py)."),
     holdout: str = typer.Option("", help="Comma-separated clip ids or speakers never used for training."),
     steps: int = typer.Option(3000, help="G_m training steps."),
     lipreader_steps: int = typer.Option(1000, help="Lip-reader pre-training steps."),
@@ -54,6 +54,9 @@ def train_motion_cmd(
     lambda_ctc: float = typer.Option(0.1, help="λ_ctc of eq. (1)."),
     lambda_mse: float = typer.Option(10.0, help="λ_MSE of eq. (1)."),
     causal: bool = typer.Option(False, help="Streaming model (no look-ahead)."),
+    real_share: float = typer.Option(0.25, min=0.0, max=0.95,
+                                     help="Share of examples drawn from real clips (repeated to reach it)."),
+    threads: int = typer.Option(0, min=0, help="torch CPU threads (0 = torch's default; 1 on a small busy CPU)."),
     seed: int = typer.Option(0),
 ) -> None:
     """Train the motion generator G_m with the lip-reading loss (eq. 1); accelerate handles devices."""
@@ -66,6 +69,10 @@ def train_motion_cmd(
     from tritalk.training.motion import MotionTrainConfig, train_motion
 
     logging.getLogger("tritalk").setLevel(logging.INFO)
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
     enc = EncoderConfig(kind=audio_encoder, path=str(audio_encoder_path) if audio_encoder_path else None)
     cfg = MotionTrainConfig(
         data=tuple(str(d) for d in data), synthetic=str(synthetic) if synthetic else None, out=str(output),
@@ -74,7 +81,7 @@ def train_motion_cmd(
         lipreader_train=TrainConfig(steps=lipreader_steps, batch_size=batch_size, seed=seed,
                                     log_every=max(1, min(100, lipreader_steps))),
         motion_train=TrainConfig(steps=steps, batch_size=batch_size, seed=seed, log_every=max(1, min(100, steps))),
-        seed=seed)
+        real_share=real_share, seed=seed)
 
     def log(rec: dict) -> None:
         typer.echo(json.dumps({k: (round(v, 5) if isinstance(v, float) else v) for k, v in rec.items()}), err=True)
@@ -91,7 +98,7 @@ def eval_motion_cmd(
     motion_model: str = typer.Option("gm", help="gm | v1 | a checkpoint folder."),
 ) -> None:
     """Per-clip correlation of predicted vs measured jawOpen / mouthClose, lag, closures; JSON on stdout."""
-    from tritalk.training.evaluate import evaluate_motion
+    from tritalk.eval.motion_metrics import evaluate_motion
 
     typer.echo(json.dumps(evaluate_motion(data, motion_model, _split(clips)), indent=1))
 

@@ -6,14 +6,16 @@ pixel (row i, col j) at (j, i), z = MediaPipe's relative depth scaled by the ima
 (same unit as x; smaller = nearer the camera). With several faces the largest is used unless
 ``face`` picks another (0 = largest, 1 = next, ...). The model bundle
 ``assets/models/face_landmarker.task`` (Apache-2.0) ships inside the package.
+
+Threads: a MediaPipe graph is not re-entrant, so each analyser and segmenter serialises its own
+calls with a lock; one instance can serve several threads. Nothing here touches process-wide
+state (MediaPipe's native start-up chatter on stderr is the CLI's to silence: cli/quiet.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
+import threading
 from dataclasses import dataclass
 from importlib import resources
 
@@ -26,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 MIN_FACE_PX = 48  # landmark-box width below which the landmark net is unreliable
 # Widest head turn tritalk animates (face/fit.py check_head_pose), measured on renders of the ICT
-# head turned by known angles (tools/measure_pose_range.py) and on videos rendered from them: the
+# head turned by known angles (scripts/measure_pose_range.py) and on videos rendered from them: the
 # fitted yaw is within ~5 deg of the truth up to 60 deg; beyond, the far side's landmarks are
 # guesses (mean error > 6 % of the eye distance), the mouth turns out of view (an independent
 # landmarker loses the face in 25-40 % of the output frames at 65 deg), and past ~67 deg
@@ -36,26 +38,6 @@ MAX_YAW_DEG = 60.0
 # refused (a chin or cheek cut off at 12 %; a forehead trimmed by a tight crop is ~5 %).
 MAX_OUTSIDE = 0.10
 N_LANDMARKS = 478
-
-
-@contextlib.contextmanager
-def quiet_native_stderr():
-    """Silence MediaPipe's C++ start-up chatter (absl/TFLite INFO and W lines) on file descriptor 2."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, ValueError, OSError):  # stderr replaced (pytest capture, notebooks)
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    try:
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
 
 
 def task_path() -> str:
@@ -95,9 +77,9 @@ class FaceAnalyser:
             min_face_detection_confidence=0.4,
             min_face_presence_confidence=0.4,
         )
-        with quiet_native_stderr():
-            self._landmarker = vision.FaceLandmarker.create_from_options(options)
-            self._warm = False
+        self._lock = threading.Lock()
+        self._landmarker = vision.FaceLandmarker.create_from_options(options)
+        self.detect_all(np.zeros((64, 64, 3), np.uint8))  # the first call starts the delegate: do it while loading
 
     def __enter__(self) -> "FaceAnalyser":
         return self
@@ -106,9 +88,10 @@ class FaceAnalyser:
         self.close()
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        with self._lock:
+            if self._landmarker is not None:
+                self._landmarker.close()
+                self._landmarker = None
 
     def detect_all(self, rgb: np.ndarray) -> list[FaceObservation]:
         """Every face found, largest first."""
@@ -116,12 +99,10 @@ class FaceAnalyser:
 
         h, w = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._warm:
+        with self._lock:
+            if self._landmarker is None:
+                raise RuntimeError("FaceAnalyser used after close()")
             result = self._landmarker.detect(image)
-        else:  # the first call prints the delegate's start-up lines
-            with quiet_native_stderr():
-                result = self._landmarker.detect(image)
-            self._warm = True
         faces = []
         for k, lms in enumerate(result.face_landmarks):
             pts = np.array([[p.x * w, p.y * h, p.z * w] for p in lms], np.float32)
@@ -193,8 +174,8 @@ class PortraitSegmenter:
         path = str(resources.files("tritalk") / "assets" / "models" / "selfie_segmentation.tflite")
         options = vision.ImageSegmenterOptions(base_options=BaseOptions(model_asset_path=path),
                                                output_confidence_masks=True, output_category_mask=False)
-        with quiet_native_stderr():
-            self._segmenter = vision.ImageSegmenter.create_from_options(options)
+        self._lock = threading.Lock()
+        self._segmenter = vision.ImageSegmenter.create_from_options(options)
 
     def __enter__(self) -> "PortraitSegmenter":
         return self
@@ -203,13 +184,17 @@ class PortraitSegmenter:
         self.close()
 
     def close(self) -> None:
-        if self._segmenter is not None:
-            self._segmenter.close()
-            self._segmenter = None
+        with self._lock:
+            if self._segmenter is not None:
+                self._segmenter.close()
+                self._segmenter = None
 
     def segment(self, rgb: np.ndarray) -> np.ndarray:
         import mediapipe as mp
 
-        result = self._segmenter.segment(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
-        mask = result.confidence_masks[0].numpy_view()
-        return np.array(mask, np.float32).reshape(rgb.shape[:2])
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        with self._lock:
+            if self._segmenter is None:
+                raise RuntimeError("PortraitSegmenter used after close()")
+            mask = self._segmenter.segment(image).confidence_masks[0].numpy_view()
+            return np.array(mask, np.float32).reshape(rgb.shape[:2])

@@ -3,7 +3,7 @@
     X(id, e) = neutral + sum_k id_k * I_k + sum_j e_j * B_j          (478, 3) cm
 
 ``e`` are ARKit coefficients (BLENDSHAPES order); the names were mapped from ICT's once, when the
-asset was built (tools/build_facemodel.py). Model frame: +x = subject's left, +y up, +z to the viewer.
+asset was built (scripts/build_facemodel.py). Model frame: +x = subject's left, +y up, +z to the viewer.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from importlib import resources
 
 import numpy as np
 
-from tritalk.errors import ConfigError
+from tritalk.arkit import shape_vector
 from tritalk.types import BLENDSHAPES
 
 # MediaPipe landmark index groups (topology facts of the 478-point mesh)
@@ -29,7 +29,7 @@ RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 
 LEFT_IRIS = (473, 474, 475, 476, 477)  # centre first
 RIGHT_IRIS = (468, 469, 470, 471, 472)
 EYE_CORNERS = (33, 263)  # outer corners, for the inter-ocular distance
-LIP_GAP_PAIRS = ((13, 14), (82, 87), (312, 317))  # upper / lower inner-lip points: middle, either side
+INNER_LIP_MIDDLE = (13, 14)  # upper / lower inner lip at the middle: where the lips part most and meet last
 
 # Amplitude of the upper-face and mouth-corner shapes relative to ICT-FaceKit's. ICT's scans are
 # moderate expressions (brows rise 6-8 mm, upper lids 3 mm, lip corners drop 6 mm at 1.0) while
@@ -44,17 +44,8 @@ EXPRESSION_GAIN: dict[str, float] = {
 
 
 def expression_gain_vector(gain: dict[str, float] | tuple[tuple[str, float], ...] = EXPRESSION_GAIN) -> np.ndarray:
-    """(52,) per-coefficient gains; a name without Left/Right covers both sides."""
-    items = gain.items() if isinstance(gain, dict) else gain
-    g = np.ones(len(BLENDSHAPES), np.float32)
-    index = {n: i for i, n in enumerate(BLENDSHAPES)}
-    for name, v in items:
-        hits = [n for n in (name, name + "Left", name + "Right") if n in index]
-        if not hits:
-            raise ConfigError(f"unknown ARKit shape '{name}' in the expression gain")
-        for n in hits:
-            g[index[n]] = v
-    return g
+    """(52,) per-coefficient gains (1 where none is given); a name without Left/Right covers both sides."""
+    return shape_vector(gain, fill=1.0)
 
 
 @dataclass(frozen=True)
@@ -98,9 +89,15 @@ def inner_lip_polygon() -> tuple[int, ...]:
 
 
 def inner_lip_gap_weights() -> np.ndarray:
-    """(52,) inner-lip gap [cm] per unit of each coefficient as rendered (gains included): the height of
-    the upper minus the lower inner lip, mean over the middle and either side (``LIP_GAP_PAIRS``).
-    > 0 parts the lips (jawOpen), < 0 closes them (mouthClose)."""
+    """(52,) inner-lip gap [cm] per unit of each coefficient as rendered (default expression gains
+    included): the height of the upper minus the lower inner lip at the middle (``INNER_LIP_MIDDLE``).
+    > 0 parts the lips (jawOpen +3.3), < 0 brings them together (mouthClose -3.9)."""
     m = FaceModel.load()
-    d = np.mean([m.expr_basis[:, a, 1] - m.expr_basis[:, b, 1] for a, b in LIP_GAP_PAIRS], axis=0)
+    upper, lower = INNER_LIP_MIDDLE
+    d = m.expr_basis[:, upper, 1] - m.expr_basis[:, lower, 1]
     return (d * expression_gain_vector()).astype(np.float32)
+
+
+def inner_lip_gap(expr: np.ndarray) -> np.ndarray:
+    """(T,) inner-lip gap [cm] as rendered for (T, 52) coefficients above rest; 0 where the lips touch."""
+    return np.clip(np.asarray(expr) @ inner_lip_gap_weights(), 0.0, None)

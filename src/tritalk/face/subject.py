@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from tritalk.face.analyse import FaceAnalyser, FaceObservation, PortraitSegmenter
-from tritalk.face.fit import FaceFit, fit_face
+from tritalk.face.fit import FaceFit, FitConfig, fit_face
 from tritalk.face.model import FaceModel
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def crop_square(image: np.ndarray, cx: float, cy: float, side: float, size: int)
 
 def prepare_subject(image: np.ndarray, size: int, analyser: FaceAnalyser, face: int | None = None,
                     name: str = "the image", model: FaceModel | None = None,
-                    segmenter: PortraitSegmenter | None = None) -> Subject:
+                    segmenter: PortraitSegmenter | None = None, fit_config: FitConfig = FitConfig()) -> Subject:
     model = model or FaceModel.load()
     first = analyser.analyse(image, face=face, name=name)
     cx, cy, side = crop_box(first, *image.shape[:2])
@@ -91,7 +91,7 @@ def prepare_subject(image: np.ndarray, size: int, analyser: FaceAnalyser, face: 
         lm[:, 1] = (lm[:, 1] - cy) * s + size / 2
         lm[:, 2] *= s
         obs = FaceObservation(lm, first.blendshapes, first.transform, first.n_faces, first.index)
-    fit = fit_face(obs, model)
+    fit = fit_face(obs, model, fit_config)
     personal = fit.to_model(obs.landmarks.astype(np.float32)).astype(np.float32)
     logger.info("face fit: rms %.2f px, yaw/pitch/roll %s", fit.rms_px, np.round(fit.yaw_pitch_roll, 1))
     if segmenter is None:

@@ -14,7 +14,7 @@ Timing (spontaneous blinking at rest / while talking):
     (slower), both with eased (half-cosine) velocity; the peak (1.0) is put on a frame, so a
     rendered frame shows the closed eye even at 25 fps.
   * Double blinks: ~10 % of blinks are followed, after 50-150 ms of open eyes, by a second one.
-  * Emotion (optional ``emotion`` track (T, 8), EMOTIONS order, from ``motion.emotion.emotion_track``):
+  * Emotion (optional ``emotion`` track (T, 8), EMOTIONS order, from ``motion.emotion_timeline.emotion_track``):
     the rate, duration and double-blink share are scaled per frame by the weighted emotion
     factors in ``BlinkConfig`` (arousal and anxiety raise the rate, e.g. fear x1.2 and anger
     x1.2; attention lowers it, surprise x0.65; sadness slows the rate and lengthens each
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -172,5 +172,4 @@ def apply_blinks(motion: Motion, rate_per_min: float = 17.0, seed: int = 0,
     expr = motion.expr.copy()
     for name in ("eyeBlinkLeft", "eyeBlinkRight"):
         expr[:, IDX[name]] = np.maximum(expr[:, IDX[name]], track)
-    return Motion(expr, motion.head.copy(), motion.gaze.copy(), motion.fps, lip_closure=motion.lip_closure,
-                  photo_smile=motion.photo_smile)
+    return replace(motion, expr=expr)

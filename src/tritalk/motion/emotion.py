@@ -1,14 +1,10 @@
-"""Emotion (v2): the 8 MEAD emotions as whole-face FACS prototypes on ARKit shapes, over time.
+"""Emotion (v2): an emotion track blended into the speech motion, per face region, so the lips stay
+speech-driven.
 
-What it does, per frame t:
-  1. An emotion track ``W (T, 8)``: the weight of each MEAD emotion (intensity x mixture
-     weight), from one ``EmotionSpec`` (constant) or an ``EmotionTimeline`` (segments joined by
-     raised-cosine cross-fades of ``transition_s``: no step, no kink).
-  2. The emotional expression ``E = W @ P``, ``P (8, 52)`` one prototype per emotion at
-     intensity 1: hand-tuned FACS prototypes (Ekman & Friesen's EMFACS, e.g. happy = AU6 cheek
-     raiser + AU12 lip-corner puller + AU25 lips part), or per-emotion means learned from
-     emotional video (``EmotionStats``, e.g. a MEAD-layout dataset; see ``fit_emotion_stats``).
-  3. Blending with the speech mouth, per region (``REGION``), so the lips stay speech-driven:
+Per frame t, with the emotion track ``W (T, 8)`` (motion/emotion_timeline.py) and the intensity-1
+prototypes ``P (8, 52)`` (hand-tuned, motion/emotion_prototypes.py, or learned, motion/emotion_stats.py):
+  1. The emotional expression ``E = W @ P``.
+  2. Blending with the speech mouth, per region (``REGION``):
        * ``free`` (brows, lids, cheeks, nose, mouth corners): added as they are;
        * ``lips`` (lip closure, pressing, rolling, rounding, chin raise): emotion only at rest,
          fading out while the mouth speaks (a pressed angry mouth still opens for each syllable);
@@ -21,97 +17,23 @@ What it does, per frame t:
        * where the voice is silent (the loudness track, between words and in pauses) the lip
          parting the emotion adds relaxes back to the speech mouth with mouthClose: bared teeth or
          a dropped jaw show while speaking, the lips close between words, brows and eyes stay.
-
-AU -> ARKit: AU1 browInnerUp, AU2 browOuterUp*, AU4 browDown*, AU5 eyeWide*, AU6 cheekSquint*,
-AU7 eyeSquint*, AU9 noseSneer*, AU10 mouthUpperUp*, AU12 mouthSmile*, AU14 mouthDimple*,
-AU15 mouthFrown*, AU16 mouthLowerDown*, AU17 mouthShrugLower, AU20 mouthStretch*,
-AU23/24 mouthPress*, AU25/26 jawOpen (+ lips part), AU43 (lid droop) eyeBlink* below closure.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from tritalk.errors import ConfigError, WeightsError
+from tritalk.arkit import shape_vector
+from tritalk.errors import ConfigError
 from tritalk.face.model import inner_lip_gap_weights
+from tritalk.motion.emotion_prototypes import JAW_GAIN, SPEAKING, prototype
+from tritalk.motion.emotion_stats import EmotionStats
+from tritalk.motion.emotion_timeline import TRANSITION_S, emotion_track
 from tritalk.types import BLENDSHAPES, EMOTIONS, IDX, N_EXPR, EmotionSpec, EmotionTimeline
-
-logger = logging.getLogger(__name__)
-
-# Intensity-1 prototypes. A name without Left/Right that is not itself an ARKit name stands for
-# both sides. Strong on purpose: the mesh engine warps a photo, so an emotion must move the
-# whole face (brows, lids, cheeks, nose, mouth corners) to read as that emotion.
-PROTOTYPES: dict[str, dict[str, float]] = {
-    "neutral": {},
-    # AU6 + AU12 (+ AU25): cheeks raised, lip corners pulled up, lips apart over the teeth
-    "happy": {"mouthSmile": 1.0, "cheekSquint": 1.0, "eyeSquint": 0.35, "mouthDimple": 0.3,
-              "browOuterUp": 0.1},
-    # AU1 + AU4 + AU15 + AU17: inner brows up and drawn together, corners down, chin raised, lids heavy
-    "sad": {"browInnerUp": 1.0, "browDown": 0.8, "mouthFrown": 1.0, "mouthShrugLower": 0.4, "mouthPress": 0.3,
-            "mouthRollLower": 0.2, "eyeSquint": 0.3, "eyeBlink": 0.15},
-    # AU4 + AU5 + AU7 + AU9 (+ AU16/25 while speaking): brows down and together, a glare (upper lids
-    # up, lids slightly tightened: more squint hides the blinks and unsettles face trackers), nose
-    # wrinkled; the lower lip drops off the teeth while speaking (``SPEAKING``). A snarl held at rest
-    # (AU10 + AU20 in the prototype) made the lips flicker open and shut between words and read as a
-    # smile; a full nose wrinkle doubles how much each jaw movement shifts a face tracker's head pitch
-    # (measured 0.8 -> 1.7 deg per 0.3 jawOpen): both showed as head jitter (0.25-0.30 deg/frame vs
-    # 0.12 neutral). The pressed-lips variant AU23/24 reads as neutral or sad.
-    "angry": {"browDown": 1.0, "eyeSquint": 0.2, "eyeWide": 0.3, "noseSneer": 0.8, "cheekSquint": 0.2},
-    # AU1 + AU2 + AU5 + AU26: brows high, eyes wide, jaw dropped
-    "surprised": {"browInnerUp": 1.0, "browOuterUp": 1.0, "eyeWide": 1.0, "jawOpen": 0.22, "mouthFunnel": 0.15},
-    # AU1 + AU2 + AU4 + AU5 + AU20 + AU25: brows up and drawn together, eyes wide, lips stretched apart
-    # and back (a little AU15: without it the stretched lips over the teeth read as a grin on some faces)
-    "fearful": {"browInnerUp": 1.0, "browOuterUp": 0.5, "browDown": 0.7, "eyeWide": 1.0, "mouthStretch": 0.6,
-                "mouthFrown": 0.3, "mouthLowerDown": 0.8, "jawOpen": 0.2},
-    # AU9 + AU10 + AU15 + AU17 (+ AU18) with AU4 + AU6: nose wrinkled, upper lip raised, corners down,
-    # chin raised, brows a little lowered, cheeks pushed up against the lower lids. A strong nose
-    # wrinkle alone reads as anger; the raised cheeks and weaker wrinkle read as disgust (fer on the
-    # tuning portraits' stills: P(disgust) 0.22 -> 0.42, over a 64-combination search)
-    "disgusted": {"noseSneer": 0.3, "mouthUpperUp": 0.7, "eyeSquint": 0.2, "mouthFrown": 1.0, "mouthShrugLower": 1.0,
-                  "mouthRollLower": 0.6, "mouthPucker": 0.4, "browDown": 0.4, "cheekSquint": 0.6},
-    # unilateral AU12 + AU14 (the subject's left lip corner), a slight squint
-    "contempt": {"mouthSmileLeft": 0.8, "mouthDimpleLeft": 0.9, "mouthLeft": 0.3, "eyeSquint": 0.25,
-                 "browOuterUpLeft": 0.3, "noseSneerLeft": 0.2, "mouthPressRight": 0.3},
-}
-
-# "Jaw tension" while speaking, per emotion at intensity 1: extra lip parting that rides on the
-# speech (scaled by how much the mouth speaks, so the lips still meet in pauses and closures)
-# and a gain on the speech jaw. A happy speaker shows the teeth, a surprised or frightened one
-# opens wide, a disgusted one bares the upper teeth, an angry one the lower ones. A sad one drops the
-# lower lip a little: the chin raise and pressed lips of the sad rest face otherwise shut small
-# syllables (mouth-loudness correlation 0.83x neutral without it, 0.98-1.03x with it).
-SPEAKING: dict[str, dict[str, float]] = {
-    "neutral": {},
-    "happy": {"mouthLowerDown": 0.55, "mouthUpperUp": 0.25},
-    "sad": {"mouthLowerDown": 0.3},
-    "angry": {"mouthLowerDown": 0.4},
-    "surprised": {"mouthLowerDown": 0.3, "jawOpen": 0.25},
-    "fearful": {"mouthLowerDown": 0.8, "jawOpen": 0.15},
-    "disgusted": {"mouthUpperUp": 0.6, "mouthLowerDown": 0.3},
-    "contempt": {},
-}
-JAW_GAIN: dict[str, float] = {
-    "neutral": 1.0, "happy": 1.15, "sad": 1.0, "angry": 1.1, "surprised": 2.5, "fearful": 2.0,
-    "disgusted": 1.1, "contempt": 1.0,
-}
-
-# A photo that smiles (or shows its teeth in a smile) is the face every frame starts from: motion is an
-# offset from the photo's expression. Emotions that cannot smile take that smile back, in proportion
-# to their weight (happy, contempt and neutral keep the photo as it is). Only the part of each
-# coefficient above PHOTO_SMILE_FLOOR counts (a neutral photo's estimate carries a little noise).
-PHOTO_SMILE: tuple[str, ...] = (
-    "mouthSmileLeft", "mouthSmileRight", "cheekSquintLeft", "cheekSquintRight", "mouthUpperUpLeft",
-    "mouthUpperUpRight", "mouthDimpleLeft", "mouthDimpleRight",
-)
-PHOTO_SMILE_FLOOR = 0.15
-KEEPS_PHOTO_SMILE: tuple[str, ...] = ("neutral", "happy", "contempt")
 
 LIP_SHAPES: tuple[str, ...] = (
     "mouthClose", "mouthFunnel", "mouthPucker", "mouthRollLower", "mouthRollUpper", "mouthShrugLower",
@@ -130,7 +52,7 @@ class EmotionConfig:
     """Speech jawOpen at which the mouth counts as fully speaking (rest-only lip shapes are gone)."""
     speaking_smooth_s: float = 0.06
     """Smoothing of the speaking weight, so rest-only shapes fade in and out between syllables."""
-    transition_s: float = 0.6
+    transition_s: float = TRANSITION_S
     """Default cross-fade between timeline segments (raised cosine)."""
     silent_db: float = -30.0
     """Loudness [dB re the clip's loud frames] at and below which the voice counts as silent."""
@@ -149,184 +71,6 @@ class EmotionConfig:
         if not 0.0 <= self.silent_keep <= 1.0:
             raise ConfigError(f"silent_keep must be in [0, 1], got {self.silent_keep}")
 
-
-def _vector(shapes: dict[str, float]) -> np.ndarray:
-    v = np.zeros(N_EXPR, np.float32)
-    for shape, w in shapes.items():
-        if shape in IDX:
-            v[IDX[shape]] = w
-        elif shape + "Left" in IDX:
-            v[IDX[shape + "Left"]] = v[IDX[shape + "Right"]] = w
-        else:
-            raise KeyError(f"unknown ARKit shape '{shape}'")
-    return v
-
-
-def prototype(name: str) -> np.ndarray:
-    """(52,) ARKit offsets of a hand-tuned emotion prototype at intensity 1."""
-    if name not in EMOTIONS:
-        raise KeyError(name)
-    return _vector(PROTOTYPES[name])
-
-
-# --- learned statistics -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class EmotionStats:
-    """Per-emotion expression statistics measured on emotional video (e.g. MEAD via ``tritalk prepare``).
-
-    ``mean[e]`` is the mean ARKit expression of emotion ``e`` minus the same speaker's neutral
-    mean (so identity and the speech mouth cancel), averaged over speakers; ``std[e]`` its
-    frame spread; ``count[e]`` the frames behind it. Saved as ``.npz`` with these arrays plus
-    ``emotions`` and ``blendshapes`` name lists (checked on load).
-    """
-
-    mean: np.ndarray  # (8, 52) float32, EMOTIONS x BLENDSHAPES
-    std: np.ndarray  # (8, 52) float32
-    count: np.ndarray  # (8,) int64
-
-    def save(self, path: str | Path) -> None:
-        np.savez(path, mean=self.mean, std=self.std, count=self.count, emotions=np.array(EMOTIONS),
-                 blendshapes=np.array(BLENDSHAPES))
-
-    @classmethod
-    def load(cls, path: str | Path) -> "EmotionStats":
-        path = Path(path)
-        try:
-            d = np.load(path)
-            mean, std, count = d["mean"], d["std"], d["count"]
-            emotions, names = tuple(str(x) for x in d["emotions"]), tuple(str(x) for x in d["blendshapes"])
-        except (OSError, ValueError, KeyError) as e:
-            raise WeightsError(f"emotion statistics '{path}' cannot be read ({e}); "
-                               "give an .npz written by EmotionStats.save") from None
-        if names != BLENDSHAPES or emotions != EMOTIONS or mean.shape != (len(EMOTIONS), N_EXPR):
-            raise WeightsError(f"emotion statistics '{path}' are for another coefficient or emotion order; "
-                               "recompute them with this version of tritalk")
-        return cls(mean.astype(np.float32), std.astype(np.float32), count.astype(np.int64))
-
-
-def fit_emotion_stats(clips: list[tuple[str, str, np.ndarray]]) -> EmotionStats:
-    """Statistics from ``(speaker, emotion, expr (T, 52))`` clips, e.g. MediaPipe blendshapes of MEAD.
-
-    Each speaker's neutral mean is subtracted from their emotional clips (identity and the
-    average speech mouth cancel); the per-speaker emotion means are then averaged, so a speaker
-    with many clips does not dominate. Emotions without data get a zero mean and count 0.
-    """
-    by: dict[tuple[str, str], list[np.ndarray]] = {}
-    for speaker, emotion, expr in clips:
-        if emotion not in EMOTIONS:
-            raise ConfigError(f"unknown emotion '{emotion}' in the dataset; use one of: {', '.join(EMOTIONS)}")
-        expr = np.asarray(expr, np.float64)
-        if expr.ndim != 2 or expr.shape[1] != N_EXPR:
-            raise ConfigError(f"clip of {speaker}/{emotion} must be (T, {N_EXPR}), got {expr.shape}")
-        by.setdefault((speaker, emotion), []).append(expr)
-    mean = np.zeros((len(EMOTIONS), N_EXPR))
-    std = np.zeros((len(EMOTIONS), N_EXPR))
-    count = np.zeros(len(EMOTIONS), np.int64)
-    speakers = sorted({s for s, _ in by})
-    for k, emotion in enumerate(EMOTIONS):
-        offsets, spreads = [], []
-        for s in speakers:
-            if (s, emotion) not in by or (s, "neutral") not in by:
-                continue
-            frames = np.concatenate(by[(s, emotion)])
-            base = np.concatenate(by[(s, "neutral")]).mean(0)
-            offsets.append(frames.mean(0) - base)
-            spreads.append(frames.std(0))
-            count[k] += len(frames)
-        if offsets:
-            mean[k] = np.mean(offsets, 0)
-            std[k] = np.mean(spreads, 0)
-    return EmotionStats(mean.astype(np.float32), std.astype(np.float32), count)
-
-
-# --- timelines and text -------------------------------------------------------------------------
-
-_SEGMENT = re.compile(r"^\s*([a-z]+)\s*(?:@\s*([0-9.]+)\s*)?:\s*([0-9.]*)\s*-\s*([0-9.]*)\s*$")
-
-
-def parse_timeline(text: str, intensity: float = 0.5, transition_s: float | None = None) -> EmotionTimeline:
-    """``"neutral:0-2,happy:2-6,sad:6-"`` (seconds; an open end runs to the clip's end) -> EmotionTimeline.
-
-    A segment may carry its own intensity: ``"happy@0.9:2-6"``. Gaps between segments are neutral.
-    """
-    segments = []
-    for part in text.split(","):
-        m = _SEGMENT.match(part.lower())
-        if not m:
-            raise ConfigError(f"cannot read emotion segment '{part.strip()}'; write NAME:START-END in seconds, "
-                              "e.g. 'neutral:0-2,happy:2-6,sad:6-'")
-        name, level, start, end = m.groups()
-        if name not in EMOTIONS:
-            raise ConfigError(f"unknown emotion '{name}' in the timeline; choose one of: {', '.join(EMOTIONS)}")
-        try:
-            start_s = float(start) if start else 0.0
-            end_s = float(end) if end else math.inf
-            level_v = float(level) if level else intensity
-        except ValueError:
-            raise ConfigError(f"cannot read the numbers in emotion segment '{part.strip()}'; "
-                              "write NAME:START-END in seconds, e.g. 'happy:2-6'") from None
-        if not end_s > start_s:
-            raise ConfigError(f"emotion segment '{part.strip()}' ends before it starts; write START < END")
-        segments.append((EmotionSpec(name, level_v), start_s, end_s))
-    segments.sort(key=lambda s: s[1])
-    for (_, _, end_a), (spec_b, start_b, _) in zip(segments, segments[1:]):
-        if start_b < end_a - 1e-9:
-            raise ConfigError(f"emotion segments overlap at {start_b:g} s; give each second one emotion")
-    return EmotionTimeline(tuple(segments), EmotionConfig().transition_s if transition_s is None else transition_s)
-
-
-def parse_emotion(text: str, intensity: float = 0.5) -> EmotionSpec | EmotionTimeline:
-    """The CLI's ``--emotion``: a MEAD name, a timeline (``name:start-end,...``) or free text.
-
-    Free text ("quietly furious") needs the optional text model (``pip install 'tritalk[text]'``).
-    """
-    key = text.strip().lower()
-    if key in EMOTIONS:
-        return EmotionSpec(key, intensity)
-    if ":" in key and re.match(r"^[a-z]+\s*(@\s*[0-9.]+\s*)?:", key):
-        return parse_timeline(key, intensity)
-    if not key:
-        raise ConfigError(f"empty emotion; choose one of: {', '.join(EMOTIONS)}, a timeline or a description")
-    from tritalk.motion.emotion_text import describe_emotion
-
-    return describe_emotion(text, intensity)
-
-
-def emotion_track(emotion: EmotionSpec | EmotionTimeline, n_frames: int, fps: float) -> np.ndarray:
-    """(T, 8) float32 weight of each emotion (EMOTIONS order) per frame: intensity x mixture weight.
-
-    The neutral column holds what is left (1 - the others), so rows sum to 1.
-    """
-    if isinstance(emotion, EmotionSpec):
-        w = np.repeat(emotion.weights()[None], n_frames, 0)
-    else:
-        t = (np.arange(n_frames) + 0.5) / fps  # (T,) frame centres [s]
-        w = np.zeros((n_frames, len(EMOTIONS)))
-        w[:, 0] = 1.0  # gaps are neutral
-        for spec, start, end in emotion.segments:
-            inside = ((t >= start) & (t < end)).astype(np.float64)
-            w[inside > 0] = spec.weights()
-        half = emotion.transition_s * fps / 2.0
-        if half > 0.5 and n_frames > 1:
-            w = _raised_cosine_blur(w, half)
-    rest = 1.0 - w[:, 1:].sum(1)
-    w[:, 0] = np.clip(rest, 0, 1)
-    return w.astype(np.float32)
-
-
-def _raised_cosine_blur(w: np.ndarray, half: float) -> np.ndarray:
-    """Moving average with a raised-cosine (Hann) kernel of total width 2 * half frames: a step
-    becomes an S-curve over that width, with bounded slope and curvature."""
-    k = int(math.ceil(half))
-    x = np.arange(-k, k + 1) / max(half, 1e-9)
-    kernel = np.where(np.abs(x) <= 1, 0.5 + 0.5 * np.cos(np.pi * x), 0.0)
-    kernel /= kernel.sum()
-    pad = np.pad(w, ((k, k), (0, 0)), mode="edge")
-    return np.stack([np.convolve(pad[:, j], kernel, mode="valid") for j in range(w.shape[1])], 1)
-
-
-# --- the model ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class EmotionModel:
@@ -349,7 +93,7 @@ class EmotionModel:
 
     @classmethod
     def default(cls) -> "EmotionModel":
-        return cls(np.stack([prototype(e) for e in EMOTIONS]), np.stack([_vector(SPEAKING[e]) for e in EMOTIONS]),
+        return cls(np.stack([prototype(e) for e in EMOTIONS]), np.stack([shape_vector(SPEAKING[e]) for e in EMOTIONS]),
                    np.array([JAW_GAIN[e] for e in EMOTIONS], np.float32))
 
     @classmethod
@@ -432,23 +176,6 @@ class EmotionModel:
         close = IDX["mouthClose"]
         out[:, close] += np.clip(added, 0.0, None) * (1.0 - keep) / -w[close]
         return out
-
-
-def photo_smile_weight(track: np.ndarray) -> np.ndarray:
-    """(T,) in [0, 1]: how much of the portrait's own smile each frame of an emotion track (T, 8)
-    takes back: the weight of the emotions that cannot smile (all but ``KEEPS_PHOTO_SMILE``)."""
-    cannot = np.array([0.0 if e in KEEPS_PHOTO_SMILE else 1.0 for e in EMOTIONS])
-    return np.clip(np.asarray(track, np.float64) @ cannot, 0.0, 1.0).astype(np.float32)
-
-
-def photo_smile(photo_expr: np.ndarray) -> np.ndarray:
-    """(52,): the part of a portrait's coefficients that is its smile (``PHOTO_SMILE`` above
-    ``PHOTO_SMILE_FLOOR``), which ``Motion.photo_smile`` takes back."""
-    photo_expr = np.asarray(photo_expr, np.float32).reshape(-1)
-    smile = np.zeros(N_EXPR, np.float32)
-    idx = [IDX[n] for n in PHOTO_SMILE]
-    smile[idx] = np.clip(photo_expr[idx] - PHOTO_SMILE_FLOOR, 0.0, None)
-    return smile
 
 
 def emotion_offsets(spec: EmotionSpec | EmotionTimeline, speech_expr: np.ndarray, fps: float = 25.0,

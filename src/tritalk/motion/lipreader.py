@@ -10,7 +10,7 @@ Losses (eq. 1): L = L_lat + λ_ctc L_ctc + λ_MSE L_MSE with λ_ctc = 0.1, λ_MS
   L_lat  MSE between the lip reader's latent and the audio latent (the encoder's own features,
          normalised; for wav2vec2 its hidden states, as in the paper);
   L_ctc  CTC between the lip reader's logits and the pseudo-truth phoneme tokens of the audio
-         front end (pocketsphinx / espeak-ng phones mapped to viseme classes, audio/encoders.py);
+         front end (pocketsphinx / espeak-ng phones mapped to viseme classes, audio/phones.py);
   L_MSE  MSE between predicted and measured coefficients.
 The lip reader is first trained on measured / synthetic coefficient tracks (``lipreader_losses``),
 then frozen while G_m learns through it (``motion_losses``).
@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tritalk.audio.encoders import N_TOKENS
+from tritalk.audio.phones import N_TOKENS
 from tritalk.errors import ConfigError
 from tritalk.face.model import INNER_LIP_LOWER, INNER_LIP_UPPER, OUTER_LIP_LOWER, OUTER_LIP_UPPER, FaceModel
 from tritalk.io.checkpoint import Pretrained

@@ -14,7 +14,7 @@ How it predicts, per frame t:
      voiced mean) read at lags of -80..+80 ms (interpolated, so the context is the same in
      seconds at any fps), plus a bias;
   2. a ridge regression per target to the MediaPipe blendshapes measured on real GRID
-     talking-face video (``tools/fit_speech_v1.py``; weights in
+     talking-face video (``scripts/fit_speech_v1.py``; weights in
      ``assets/motion/speech_v1.npz``), rescaled so the prediction spread matches the
      measured one (ridge alone shrinks it);
   3. gating by voice activity (the mouth is at rest in silence), partial lip closure on
@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
+from tritalk.arkit import shape_columns
 from tritalk.audio.features import AudioFeatures
 from tritalk.errors import ConfigError, WeightsError
 from tritalk.types import IDX, N_EXPR, Motion
@@ -57,16 +58,6 @@ BASE_NAMES: tuple[str, ...] = (
 )
 # Mel bands 3..23 (~300-3800 Hz): the telephone band, so 8 kHz audio reads like studio audio.
 BAND_GROUPS: tuple[tuple[int, int], ...] = tuple((3 + 3 * g, 6 + 3 * g) for g in range(7))
-
-
-def target_columns(target: str) -> list[int]:
-    """Blendshape columns a target writes: itself, or its Left/Right pair."""
-    if target in IDX:
-        return [IDX[target]]
-    pair = [target + "Left", target + "Right"]
-    if not all(p in IDX for p in pair):
-        raise ConfigError(f"unknown mouth target '{target}'; use an ARKit name or a Left/Right pair stem")
-    return [IDX[p] for p in pair]
 
 
 def base_descriptors(features: AudioFeatures) -> np.ndarray:
@@ -107,7 +98,7 @@ def design_matrix(features: AudioFeatures, lags_s: tuple[float, ...]) -> np.ndar
 
 @dataclass(frozen=True)
 class SpeechWeights:
-    """The fitted linear map of ``tools/fit_speech_v1.py``."""
+    """The fitted linear map of ``scripts/fit_speech_v1.py``."""
 
     weights: np.ndarray  # (P, K) float: design row -> target values (recalibration folded in)
     targets: tuple[str, ...]  # K target names (see MOUTH_TARGETS)
@@ -119,9 +110,9 @@ class SpeechWeights:
         p = len(self.base_names) * len(self.lags_s) + 1
         if self.weights.shape != (p, len(self.targets)):
             raise WeightsError(f"speech weights must be ({p}, {len(self.targets)}), got {self.weights.shape}; "
-                               "refit with tools/fit_speech_v1.py")
+                               "refit with scripts/fit_speech_v1.py")
         if tuple(self.base_names) != BASE_NAMES:
-            raise WeightsError("speech weights were fitted on other audio descriptors; refit with tools/fit_speech_v1.py")
+            raise WeightsError("speech weights were fitted on other audio descriptors; refit with scripts/fit_speech_v1.py")
 
     def save(self, path: Path) -> None:
         np.savez(path, weights=self.weights.astype(np.float32), targets=np.array(self.targets),
@@ -132,14 +123,14 @@ class SpeechWeights:
     def load(cls, path: Path | str) -> "SpeechWeights":
         path = Path(path)
         if not path.is_file():
-            raise WeightsError(f"speech motion weights not found at {path}; reinstall tritalk or run tools/fit_speech_v1.py")
+            raise WeightsError(f"speech motion weights not found at {path}; reinstall tritalk or run scripts/fit_speech_v1.py")
         try:
             with np.load(path, allow_pickle=False) as d:
                 return cls(d["weights"].astype(np.float64), tuple(str(s) for s in d["targets"]),
                            tuple(float(v) for v in d["lags_s"]), tuple(str(s) for s in d["base_names"]),
                            json.loads(str(d["info"])))
         except (KeyError, ValueError, OSError) as e:
-            raise WeightsError(f"speech motion weights at {path} are malformed ({e}); refit with tools/fit_speech_v1.py") from None
+            raise WeightsError(f"speech motion weights at {path} are malformed ({e}); refit with scripts/fit_speech_v1.py") from None
 
 
 def default_weights_path() -> Path:
@@ -242,7 +233,7 @@ class SpeechMotion:
 
         pred = np.clip(pred, 0.0, 1.0)
         for k, target in enumerate(w.targets):
-            for c in target_columns(target):
+            for c in shape_columns(target):
                 expr[:, c] = pred[:, k]
         logger.debug("speech motion: %d frames, jawOpen mean %.3f max %.3f", n,
                      float(expr[:, IDX["jawOpen"]].mean()), float(expr[:, IDX["jawOpen"]].max()))

@@ -1,9 +1,9 @@
 """Mesh engine: a full-portrait 2.5D scene from one photo, rendered at any expression, head pose and camera.
 
 How a frame is made:
- 1. Expression offsets (ARKit coefficients relative to the photo's own expression) move the
-    subject's personal mesh (the photo's exact landmarks in the model frame); the head pose turns
-    it about a neck pivot; the fitted camera projects it.
+ 1. The frame's absolute ARKit expression (``Motion.expr``) minus the photo's own expression
+    (``Subject.ref_expr``) moves the subject's personal mesh (the photo's exact landmarks in the
+    model frame); the head pose turns it about a neck pivot; the fitted camera projects it.
  2. The portrait scene (portrait_mesh.py) adds a person sheet (hair, ears, neck, shoulders) with a
     depth proxy and per-vertex head weights, and an inpainted background plate. The viewer camera
     rotates the whole scene about the head centre (orthographic, like the fit's camera); the
@@ -18,62 +18,48 @@ How a frame is made:
     expression, so a lowered brow shades the lids and raised cheeks catch light; the change of the
     skin's highlight is added (it does not scale with the skin's colour, so dark skin shows it).
 Camera conventions are in camera.py: ``Camera(yaw=30)`` is measured as a 30 degree yaw on the output.
+Each step is one method of ``render_frame``; the tuned numbers live in ``MeshEngineConfig`` (mesh_config.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from scipy import sparse
 
-from tritalk.errors import ConfigError
-from tritalk.face.model import (EXPRESSION_GAIN, FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
+from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
                                 RIGHT_EYE, RIGHT_IRIS, expression_gain_vector, inner_lip_polygon)
 from tritalk.face.subject import Subject
-from tritalk.motion.emotion import photo_smile
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
+from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mouth import MouthPalette, draw_mouth
-from tritalk.render.portrait_mesh import PortraitConfig, build_scene
+from tritalk.render.portrait_mesh import build_scene
 from tritalk.render.rasterizer import antialias, depth_edges, edge_lengths, interpolate, rasterize
-from tritalk.types import IDX, Camera, Motion
+from tritalk.types import IDX, Camera, CameraPath, Motion
 
 N_FACE = 468
 JAW_SHAPES = ("jawOpen", "jawLeft", "jawRight", "jawForward")
 FLIP = np.diag([1.0, -1.0, -1.0]).astype(np.float32)  # image frame (x, y down, z away) <-> model orientation
-EYEBALL_RADIUS_CM = 1.2
-SPECULAR_EXPONENT = 16.0  # Blinn-Phong: a broad highlight (oily skin, soft light)
+SHEET_BEHIND = 4.0  # frame sizes the sheet's depth is pushed back: hair, neck and body never cover the face
 
 
 @dataclass(frozen=True)
-class MeshEngineConfig:
-    pivot_cm: tuple[float, float, float] = (0.0, -4.0, -9.0)  # neck pivot of head motion, from the face centroid
-    camera_distance_cm: float = 35.0  # viewer distance for the perspective of turned views (0 = orthographic);
-    # a webcam / phone-selfie distance: with it MediaPipe measures a requested +-30 deg yaw as 25-27 deg
-    portrait: PortraitConfig = field(default_factory=PortraitConfig)
-    expression_gain: tuple[tuple[str, float], ...] = tuple(EXPRESSION_GAIN.items())
-    """Per-shape amplitude (a name without Left/Right covers both sides); 1 = the face model's own."""
-    expression_shading: float = 1.0
-    """Strength of the shading change an expression makes (0 = off): a soft key light above the viewer
-    camera on the deformed surface over the same light on the photo's surface (a ratio image, per
-    vertex, Lambert + ambient)."""
-    expression_specular: float = 80.0
-    """Grey levels (of 255) a full skin highlight adds: the change of a Blinn-Phong highlight of the same
-    light between the deformed surface and the photo's, added (a highlight does not scale with the skin's
-    colour, so it also shows a dark skin's folds); 0 = off."""
+class _Raster:
+    """One frame's geometry after rasterisation (all in output pixels)."""
 
-    rigid_eyes: bool = True
-    """The lids slide over a rigid eyeball (raised lids uncover the white above the iris) instead of
-    stretching it (``render/eyes.py``)."""
-
-    def __post_init__(self):
-        if not (np.isfinite(self.expression_shading) and self.expression_shading >= 0):
-            raise ConfigError(f"expression_shading must be a finite number >= 0, got {self.expression_shading}")
-        if not (np.isfinite(self.expression_specular) and self.expression_specular >= 0):
-            raise ConfigError(f"expression_specular must be a finite number >= 0, got {self.expression_specular}")
+    v: np.ndarray  # (478, 3) face vertices with this frame's expression
+    v0: np.ndarray  # (478, 3) the same with the photo's own expression (same head pose and camera)
+    faces: np.ndarray  # (F, 3) triangles drawn (face + the sheet's front-facing ones)
+    kept: np.ndarray  # (len(faces_all),) bool: which of faces_all they are
+    tri_id: np.ndarray  # (S, S) int32 triangle per pixel, -1 = none
+    bary: np.ndarray  # (S, S, 3) barycentric weights
+    depth: np.ndarray  # (S, S) depth
+    src: np.ndarray  # (S, S, 2) photo coordinates per pixel, -1 = none
+    xy: np.ndarray  # (478 + sheet, 2) every vertex drawn (face, then sheet)
 
 
 def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings: int) -> np.ndarray:
@@ -91,7 +77,9 @@ def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings
 
 
 class MeshEngine:
-    """Renders frames of one Subject. Build once per subject; ``render`` takes ~10 ms at 512^2."""
+    """The mesh engine (an ``Engine``, engine.py): frames of one Subject. Build once per subject (~0.3 s);
+    a 512^2 frame then takes ~10 ms. Read-only after construction: one engine may render from several
+    threads at once."""
 
     name = "mesh"
 
@@ -128,7 +116,6 @@ class MeshEngine:
                                                self.src_xy[self.lip_poly],
                                                (self.src_xy[list(LEFT_EYE)], self.src_xy[list(RIGHT_EYE)]))
         self.eyes = ((list(LEFT_EYE), IDX["eyeBlinkLeft"]), (list(RIGHT_EYE), IDX["eyeBlinkRight"]))
-        self.photo_smile = photo_smile(subject.ref_expr)  # what an emotion that cannot smile takes back
         # the triangles that fill each lid opening (rows of face_tris = the rasterizer's first ids)
         self.eye_fans = tuple(np.flatnonzero(np.all(np.isin(self.face_tris, list(c)), axis=1))
                               for c in (LEFT_EYE, RIGHT_EYE))
@@ -184,20 +171,29 @@ class MeshEngine:
         """(3, 3) linear part and (3,) offset of the viewer transform in the image frame."""
         rot = FLIP @ rotation(np.radians(camera.yaw), np.radians(camera.pitch), np.radians(camera.roll)) @ FLIP
         c = self.scene.head_centre
-        lin = rot * np.array([camera.zoom, camera.zoom, 1.0], np.float32)[:, None]
+        zoom = self.zoom(camera)
+        lin = rot * np.array([zoom, zoom, 1.0], np.float32)[:, None]
         half = self.subject.size / 2
         zc = np.array([half, half, 0.0], np.float32)
         # p' = zoom about the image centre of (R (p - c) + c)
-        off = (c - rot @ c - zc) * np.array([camera.zoom, camera.zoom, 1.0]) + zc
+        off = (c - rot @ c - zc) * np.array([zoom, zoom, 1.0]) + zc
         return lin.astype(np.float32), off.astype(np.float32)
+
+    def zoom(self, camera: Camera) -> float:
+        """The picture's scale for a camera: its zoom, times (with a field of view) the ratio of the
+        photo crop's width at the head to the width a camera with that field of view sees there."""
+        if camera.fov is None:
+            return camera.zoom
+        crop_cm = self.subject.size / self.subject.fit.scale
+        return camera.zoom * crop_cm / (2.0 * camera.distance * np.tan(np.radians(camera.fov) / 2.0))
 
     def _apply_camera(self, p: np.ndarray, camera: Camera) -> np.ndarray:
         """Image-frame points (N, 3) seen from the viewer camera: rotated about the head centre, then
-        re-projected with the perspective of a camera ``camera_distance_cm`` away (a point that comes
+        re-projected with the perspective of a camera ``camera.distance`` cm away (a point that comes
         nearer grows, one that goes away shrinks; at the photo's own view nothing moves)."""
         lin, off = self._camera_transform(camera)
         q = p @ lin.T + off
-        dist = self.config.camera_distance_cm * self.subject.fit.scale
+        dist = camera.distance * self.subject.fit.scale
         if dist > 0 and (camera.yaw or camera.pitch):
             c = self.scene.head_centre @ lin.T + off
             f = (dist + p[:, 2] - self.scene.head_centre[2]) / np.maximum(dist + q[:, 2] - c[2], 0.2 * dist)
@@ -205,7 +201,8 @@ class MeshEngine:
         return q
 
     def project(self, expr_delta: np.ndarray, head: np.ndarray, camera: Camera = Camera()) -> np.ndarray:
-        """(478, 3) image-space face vertices (x, y px; z px, smaller = nearer) for one frame."""
+        """(478, 3) image-space face vertices (x, y px; z px, smaller = nearer) for one frame, given the
+        change of expression from the photo's own (``expr_delta``, see ``expr_delta``)."""
         x = self.subject.personal + np.tensordot(expr_delta, self.expr_basis, axes=1)
         rot = rotation(head[0], head[1], head[2])
         x = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
@@ -222,89 +219,118 @@ class MeshEngine:
         sheet[: self.n_oval] = face_v[self.oval]  # the sheet meets the face exactly at its outline
         return sheet
 
-    def frame_expr_delta(self, expr: np.ndarray, unsmile: float = 0.0) -> np.ndarray:
-        """Motion coefficients are offsets from the photo's own expression, clipped to the valid range;
-        ``unsmile`` (0-1) of the photo's own smile is taken back first (``Motion.photo_smile``)."""
-        ref = self.subject.ref_expr
-        base = ref - unsmile * self.photo_smile if unsmile > 0 else ref
-        return np.clip(base + expr, 0.0, 1.0) - ref
+    def expr_delta(self, expr: np.ndarray) -> np.ndarray:
+        """(52,) change from the photo's own expression that an absolute expression (52,) asks for."""
+        return expr - self.subject.ref_expr
 
     # --- rendering ----------------------------------------------------------------------------
-    def render(self, expr: np.ndarray, head: np.ndarray, camera: Camera = Camera(),
-               gaze: np.ndarray | None = None, unsmile: float = 0.0) -> np.ndarray:
-        """One RGB frame (S, S, 3) uint8 for expression (52,), head (6,), a viewer camera, gaze (2,) [rad]
-        and the share of the photo's own smile to take back (``Motion.photo_smile``)."""
+    def render(self, motion: Motion, path: CameraPath, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """(B, S, S, 3) uint8: frames ``start .. stop - 1`` of a Motion seen along a CameraPath (Engine)."""
+        stop = len(motion) if stop is None else stop
         size = self.subject.size
-        delta = self.frame_expr_delta(expr, unsmile)
+        out = np.empty((max(stop - start, 0), size, size, 3), np.uint8)
+        for i, t in enumerate(range(start, stop)):
+            out[i] = self.render_frame(motion.expr[t], motion.head[t], path.at(t / motion.fps), motion.gaze[t])
+        return out
+
+    def render_frame(self, expr: np.ndarray, head: np.ndarray, camera: Camera = Camera(),
+                     gaze: np.ndarray | None = None) -> np.ndarray:
+        """One RGB frame (S, S, 3) uint8 for an absolute expression (52,) (``Motion.expr``; the photo's own
+        is ``subject.ref_expr``), head pose (6,), a viewer camera and gaze (2,) [rad]."""
+        delta = self.expr_delta(expr)
+        r = self._rasterize(delta, head, camera)
+        shade = self._expression_light(r, delta, camera)
+        src_lids, whites = self._eyes(r, gaze)
+        person = cv2.remap(self.subject.image, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REFLECT_101)
+        for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
+            paint_sclera(person, box, weight, light, eye)
+        alpha = cv2.remap(self.scene.alpha, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)  # the person continues past the frame
+        person, alpha = self._fill_disocclusions(r, person, alpha, delta, head, camera)
+        alpha[r.tri_id < 0] = 0.0
+        alpha[(r.tri_id >= 0) & (r.tri_id < len(self.face_tris))] = 1.0
+        if shade is not None:
+            box, sh = shade
+            person[box] = np.clip(person[box] * sh[..., :1] + sh[..., 1:] + 0.5, 0, 255).astype(np.uint8)
+        out = cv2.blendLinear(person, self._background(camera), alpha, 1.0 - alpha)
+        out = antialias(out, depth_edges(r.depth, jump=self.config.edge_depth_jump * self.subject.size))
+        emotion_appearance(out, r.v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)
+        self._close_eyes(out, src_lids, r.v, delta, shade)
+        self._draw_mouth(out, r.v, delta, head, camera)
+        return out
+
+    def _rasterize(self, delta: np.ndarray, head: np.ndarray, camera: Camera) -> _Raster:
+        """Deform, pose and view the face and the sheet; z-buffer them; photo coordinates per pixel."""
+        size = self.subject.size
         v = self.project(delta, head, camera)
         sheet = self._sheet(v, head, camera)
         xy = np.concatenate([v[:N_FACE, :2], sheet[:, :2]]).astype(np.float32)
         # the sheet (hair, neck, body) never occludes the face: it is pushed behind it, keeping its own order
-        z = np.concatenate([v[:N_FACE, 2], sheet[:, 2] + 4.0 * size]).astype(np.float32)
+        z = np.concatenate([v[:N_FACE, 2], sheet[:, 2] + SHEET_BEHIND * size]).astype(np.float32)
         faces, kept = self._front_facing(xy)
         tri_id, bary, depth = rasterize(xy, z, faces, size, size)
         src = interpolate(tri_id, bary, faces, self.src_all, fill=-1.0)
         v0 = self.project(np.zeros_like(delta), head, camera) if np.any(delta) else v  # the photo's expression
-        shade = None
-        if (self.config.expression_shading > 0 or self.config.expression_specular > 0) and np.any(delta):
-            attrs = np.zeros((len(self.src_all), 2), np.float32)
-            attrs[:, 0] = 1.0
-            attrs[:N_FACE] = self._shading(v, v0, camera.zoom)
-            attrs[N_FACE:N_FACE + self.n_oval] = attrs[self.oval]  # the sheet's copy of the outline
-            # only inside the face's bounding box (everything else keeps ratio 1)
-            x0, y0 = np.clip(np.floor(v[:N_FACE, :2].min(0)).astype(int) - 1, 0, size)
-            x1, y1 = np.clip(np.ceil(v[:N_FACE, :2].max(0)).astype(int) + 2, 0, size)
-            if x1 > x0 and y1 > y0:
-                shade = (slice(y0, y1), slice(x0, x1)), interpolate(
-                    np.ascontiguousarray(tri_id[y0:y1, x0:x1]), np.ascontiguousarray(bary[y0:y1, x0:x1]),
-                    faces, attrs, fill=np.array([1.0, 0.0]))
-        src_lids = src  # the closed-lid texture follows the lids (the warp), not the eyeball
-        whites = []
-        if self.config.rigid_eyes:
-            src_lids = src.copy()
-            shift = self._gaze_shift(gaze)
-            for eye, fan in zip(self.photo_eyes, self.eye_fans):
-                painted = resample_eye(src, v[list(eye.contour), :2], v0[list(eye.contour), :2], eye, shift,
-                                       fan_pose=v0[self.face_tris[fan], :2], tri_id=tri_id, fan_ids=fan)
-                if painted is not None:
-                    whites.append((eye, *painted))
-        elif gaze is not None and np.any(gaze):
-            self._shift_gaze(src, v, gaze)
-        person = cv2.remap(self.subject.image, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT_101)
-        for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
-            paint_sclera(person, box, weight, light, eye)
-        alpha = cv2.remap(self.scene.alpha, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)  # the person continues past the frame
-        # disocclusions: where the sheet is stretched (a gap opening as the view turns), show the
-        # person's own filled-in colours, opaque, instead of the see-through background of the photo
-        # (measured on the expression-free geometry: an expression that pulls the face outline, e.g.
-        # brows lowered, stretches the sheet next to it without uncovering anything)
-        xy_pose = xy
+        return _Raster(v, v0, faces, kept, tri_id, bary, depth, src, xy)
+
+    def _expression_light(self, r: _Raster, delta: np.ndarray, camera: Camera) -> tuple | None:
+        """((rows, cols), (h, w, 2) [ratio, added grey levels]) over the face's box, or None where the
+        expression changes no light (see ``_shading``)."""
+        cfg, size = self.config, self.subject.size
+        if not ((cfg.expression_shading > 0 or cfg.expression_specular > 0) and np.any(delta)):
+            return None
+        attrs = np.zeros((len(self.src_all), 2), np.float32)
+        attrs[:, 0] = 1.0
+        attrs[:N_FACE] = self._shading(r.v, r.v0, self.zoom(camera))
+        attrs[N_FACE:N_FACE + self.n_oval] = attrs[self.oval]  # the sheet's copy of the outline
+        # only inside the face's bounding box (everything else keeps ratio 1)
+        x0, y0 = np.clip(np.floor(r.v[:N_FACE, :2].min(0)).astype(int) - 1, 0, size)
+        x1, y1 = np.clip(np.ceil(r.v[:N_FACE, :2].max(0)).astype(int) + 2, 0, size)
+        if not (x1 > x0 and y1 > y0):
+            return None
+        return (slice(y0, y1), slice(x0, x1)), interpolate(
+            np.ascontiguousarray(r.tri_id[y0:y1, x0:x1]), np.ascontiguousarray(r.bary[y0:y1, x0:x1]),
+            r.faces, attrs, fill=np.array([1.0, 0.0]))
+
+    def _eyes(self, r: _Raster, gaze: np.ndarray | None) -> tuple[np.ndarray, list]:
+        """Rigid eyeballs: resample the inside of each lid opening (``r.src`` in place) with the eyeball's
+        own map. Returns the lids' own photo coordinates (the closed-lid texture follows the lids, not the
+        eyeball) and what ``paint_sclera`` needs for each eye."""
+        if not self.config.rigid_eyes:
+            if gaze is not None and np.any(gaze):
+                self._shift_gaze(r.src, r.v, gaze)
+            return r.src, []
+        src_lids, whites = r.src.copy(), []
+        shift = self._gaze_shift(gaze)
+        for eye, fan in zip(self.photo_eyes, self.eye_fans):
+            painted = resample_eye(r.src, r.v[list(eye.contour), :2], r.v0[list(eye.contour), :2], eye, shift,
+                                   fan_pose=r.v0[self.face_tris[fan], :2], tri_id=r.tri_id, fan_ids=fan)
+            if painted is not None:
+                whites.append((eye, *painted))
+        return src_lids, whites
+
+    def _fill_disocclusions(self, r: _Raster, person: np.ndarray, alpha: np.ndarray, delta: np.ndarray,
+                            head: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
+        """Where the sheet is stretched (a gap opening as the view turns), show the person's own filled-in
+        colours, opaque, instead of the see-through background of the photo. Measured on the expression-free
+        geometry: an expression that pulls the face outline (brows lowered) stretches the sheet next to it
+        without uncovering anything."""
+        size = self.subject.size
+        xy_pose = r.xy
         if np.any(delta):
-            xy_pose = np.concatenate([v0[:N_FACE, :2], self._sheet(v0, head, camera)[:, :2]]).astype(np.float32)
-        stretch = (edge_lengths(xy_pose, faces) / self.src_edges[kept]).max(1)  # anisotropic stretch counts too
-        opened = np.clip((stretch - 1.25) / 0.5, 0.0, 1.0).astype(np.float32)
+            xy_pose = np.concatenate([r.v0[:N_FACE, :2], self._sheet(r.v0, head, camera)[:, :2]]).astype(np.float32)
+        stretch = (edge_lengths(xy_pose, r.faces) / self.src_edges[r.kept]).max(1)  # anisotropic stretch counts
+        lo, hi = self.config.disocclusion_stretch
+        opened = np.clip((stretch - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
         opened[: len(self.face_tris)] = 0.0
-        open_px = np.where(tri_id >= 0, opened[np.maximum(tri_id, 0)], 0.0).astype(np.float32)
-        if open_px.max() > 0:
-            open_px = cv2.GaussianBlur(open_px, (0, 0), max(size / 256.0, 0.5))
-            filled = cv2.remap(self.scene.filled, src[..., 0], src[..., 1], cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REFLECT_101)
-            person = cv2.blendLinear(person, filled, 1.0 - open_px, open_px)
-            alpha = alpha * (1 - open_px) + open_px
-        alpha[tri_id < 0] = 0.0
-        alpha[(tri_id >= 0) & (tri_id < len(self.face_tris))] = 1.0
-        if shade is not None:
-            box, sh = shade
-            person[box] = np.clip(person[box] * sh[..., :1] + sh[..., 1:] + 0.5, 0, 255).astype(np.uint8)
-        background = self._background(camera)
-        out = cv2.blendLinear(person, background, alpha, 1.0 - alpha)
-        out = antialias(out, depth_edges(depth, jump=0.15 * size))
-        emotion_appearance(out, v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)
-        self._close_eyes(out, src_lids, v, delta, shade)
-        self._draw_mouth(out, v, delta, head, camera)
-        return out
+        open_px = np.where(r.tri_id >= 0, opened[np.maximum(r.tri_id, 0)], 0.0).astype(np.float32)
+        if open_px.max() <= 0:
+            return person, alpha
+        open_px = cv2.GaussianBlur(open_px, (0, 0), max(size / 256.0, 0.5))
+        filled = cv2.remap(self.scene.filled, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REFLECT_101)
+        return cv2.blendLinear(person, filled, 1.0 - open_px, open_px), alpha * (1 - open_px) + open_px
 
     def _vertex_normals(self, v: np.ndarray, zoom: float = 1.0) -> np.ndarray:
         """(N_FACE, 3) unit normals of the face mesh in the image frame (towards the viewer: -z). The
@@ -321,19 +347,20 @@ class MeshEngine:
         highlight of that light gains or loses (Blinn-Phong, added). 1 and 0 where nothing moves; faded
         out at the face outline (the sheet continues it unshaded) and at the inner lips (their vertices
         have triangles on one side only, so their normals swing with every syllable)."""
-        light = np.array([0.0, -0.5, -1.0])
+        cfg = self.config
+        light = np.array(cfg.key_light, np.float64)
         light /= np.linalg.norm(light)
         half = light + np.array([0.0, 0.0, -1.0])  # towards the viewer
         half /= np.linalg.norm(half)
-        ambient = 0.45
+        ambient = cfg.shading_ambient
         normals = [self._vertex_normals(x, zoom) for x in (v, v_rest)]
         lit = [ambient + (1 - ambient) * np.clip(n @ light, 0, 1) for n in normals]
         ratio = 1.0 + self.config.expression_shading * self.shading_weight * (lit[0] / lit[1] - 1.0)
         out = np.empty((N_FACE, 2), np.float32)
-        out[:, 0] = np.clip(ratio, 0.6, 1.4)
+        out[:, 0] = np.clip(ratio, *cfg.shading_ratio_range)
         out[:, 1] = 0.0
         if self.config.expression_specular > 0:
-            spec = [np.clip(n @ half, 0, 1) ** SPECULAR_EXPONENT for n in normals]
+            spec = [np.clip(n @ half, 0, 1) ** cfg.specular_exponent for n in normals]
             out[:, 1] = self.config.expression_specular * self.highlight_weight * (spec[0] - spec[1])
         return out
 
@@ -347,7 +374,7 @@ class MeshEngine:
         return self.faces_all[keep], keep
 
     def _background(self, camera: Camera) -> np.ndarray:
-        if camera.yaw == 0 and camera.pitch == 0 and camera.roll == 0 and camera.zoom == 1:
+        if camera.yaw == 0 and camera.pitch == 0 and camera.roll == 0 and self.zoom(camera) == 1:
             return self.scene.background
         lin, off = self._camera_transform(camera)
         z = self.scene.background_z
@@ -360,7 +387,7 @@ class MeshEngine:
         """(dx, dy) output px the iris moves for a gaze (2,) [rad] (> 0 = image right / up)."""
         if gaze is None:
             return 0.0, 0.0
-        shift = EYEBALL_RADIUS_CM * self.subject.fit.scale * np.sin(np.clip(gaze, -0.5, 0.5))
+        shift = self.config.eyeball_radius_cm * self.subject.fit.scale * np.sin(np.clip(gaze, -0.5, 0.5))
         return float(shift[0]), float(-shift[1])
 
     def _shift_gaze(self, src: np.ndarray, v: np.ndarray, gaze: np.ndarray) -> None:
@@ -389,7 +416,7 @@ class MeshEngine:
         size = out.shape[0]
         for contour, blink_idx in self.eyes:
             shut = float(self.subject.ref_expr[blink_idx] + delta[blink_idx])
-            w = np.clip((shut - 0.45) / 0.4, 0.0, 1.0)
+            w = np.clip((shut - self.config.lid_shut_start) / self.config.lid_shut_span, 0.0, 1.0)
             if w <= 0:
                 continue
             poly = v[contour, :2]
@@ -426,10 +453,3 @@ class MeshEngine:
         jaw_only[self.jaw_idx] = delta[self.jaw_idx]
         jaw = self.project(jaw_only, head, camera) if np.any(jaw_only) else rest
         draw_mouth(out, lip, rest[list(INNER_LIP_UPPER), :2], jaw[list(INNER_LIP_LOWER), :2], self.palette)
-
-    def render_motion(self, motion: Motion, camera=Camera(), start: int = 0, stop: int | None = None):
-        """Yield frames start..stop of a Motion; ``camera`` is a Camera or a CameraPath."""
-        for t in range(start, len(motion) if stop is None else stop):
-            cam = camera.at(t / motion.fps) if hasattr(camera, "at") else camera
-            unsmile = float(motion.photo_smile[t]) if motion.photo_smile is not None else 0.0
-            yield self.render(motion.expr[t], motion.head[t], cam, motion.gaze[t], unsmile)

@@ -22,18 +22,7 @@ from scipy.spatial import Delaunay
 
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
-
-
-@dataclass(frozen=True)
-class PortraitConfig:
-    grid: int = 40  # sheet grid cells per side
-    head_width_scale: float = 1.12  # head ellipsoid x radius / half face-outline width (ears, hair)
-    head_depth_scale: float = 0.9  # z radius / x radius of the visible (front) half: flatter than a skull,
-    # so the sheet next to the face does not open wide gaps when the view turns
-    neck_fade: float = 0.45  # head weight fades to 0 over this many face heights below the chin
-    background_depth: float = 3.0  # background plane distance behind the head centre, in head radii
-    person_threshold: float = 0.5  # segmentation confidence that counts as person
-    margin: float = 0.25  # sheet extends this fraction of the frame beyond each border
+from tritalk.render.mesh_config import PortraitConfig
 
 
 @dataclass(frozen=True)

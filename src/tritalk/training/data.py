@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from dataclasses import asdict, dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from tritalk.audio.encoders import PhoneSpan, align_phones, arpabet_viseme, recognise_phones
+from tritalk.audio.phone_recogniser import align_phones, recognise_phones
+from tritalk.audio.phones import PhoneSpan, arpabet_viseme
 from tritalk.errors import InputError
-from tritalk.types import IDX, N_EXPR, AudioClip
+from tritalk.face.track import measure_video
+from tritalk.io.audio import load_audio
+from tritalk.types import IDX, AudioClip
 
 logger = logging.getLogger(__name__)
 
@@ -116,68 +117,6 @@ def find_videos(root: str | Path) -> list[VideoItem]:
     return items
 
 
-def head_pose_from_matrix(m: np.ndarray) -> np.ndarray:
-    """MediaPipe facial transformation matrix (4, 4), camera frame x right / y up / z to the viewer
-    -> (6,) yaw, pitch, roll [rad] (yaw > 0 nose to image right, pitch > 0 chin up, roll > 0
-    counter-clockwise on screen) and translation [cm]."""
-    r = m[:3, :3] / np.linalg.norm(m[:3, 0])
-    nose = r @ np.array([0.0, 0.0, 1.0])
-    yaw = math.atan2(nose[0], nose[2])
-    pitch = math.atan2(nose[1], math.hypot(nose[0], nose[2]))
-    side = r @ np.array([1.0, 0.0, 0.0])
-    roll = math.atan2(side[1], side[0])
-    return np.array([yaw, pitch, roll, *m[:3, 3]], np.float32)
-
-
-def decode_audio(path: str | Path, rate: int = 16000) -> np.ndarray:
-    """Mono float32 at ``rate`` from any media file (PyAV)."""
-    import av
-
-    out = []
-    with av.open(str(path)) as c:
-        if not c.streams.audio:
-            raise InputError(f"'{path}' has no audio track; talking-face training needs the speech")
-        rs = av.AudioResampler(format="s16", layout="mono", rate=rate)
-        for f in c.decode(audio=0):
-            out.extend(g.to_ndarray().reshape(-1) for g in rs.resample(f))
-        out.extend(g.to_ndarray().reshape(-1) for g in rs.resample(None))
-    return (np.concatenate(out).astype(np.float32) / 32768.0) if out else np.zeros(0, np.float32)
-
-
-def measure_video(path: str | Path) -> tuple[np.ndarray, np.ndarray, float]:
-    """(expr (T, 52), head (T, 6), fps): MediaPipe Face Landmarker (VIDEO mode) on every frame."""
-    import av
-    import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions, vision
-
-    task = resources.files("tritalk") / "assets" / "models" / "face_landmarker.task"
-    options = vision.FaceLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(task)), running_mode=vision.RunningMode.VIDEO,
-        output_face_blendshapes=True, output_facial_transformation_matrixes=True, num_faces=1)
-    exprs, heads = [], []
-    with vision.FaceLandmarker.create_from_options(options) as lm, av.open(str(path)) as c:
-        stream = c.streams.video[0]
-        fps = float(stream.average_rate or 25)
-        last_ms = -1
-        for frame in c.decode(video=0):
-            rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
-            ms = max(last_ms + 1, int(round((frame.time or 0.0) * 1000)))
-            last_ms = ms
-            res = lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ms)
-            e = np.full(N_EXPR, np.nan, np.float32)
-            h = np.full(6, np.nan, np.float32)
-            if res.face_blendshapes:
-                for b in res.face_blendshapes[0]:
-                    if b.category_name in IDX:
-                        e[IDX[b.category_name]] = b.score
-                e[IDX["tongueOut"]] = 0.0  # not measured by MediaPipe
-                if res.facial_transformation_matrixes:
-                    h = head_pose_from_matrix(np.asarray(res.facial_transformation_matrixes[0]))
-            exprs.append(e)
-            heads.append(h)
-    return np.stack(exprs), np.stack(heads), fps
-
-
 def _spans_arrays(prefix: str, spans: list[PhoneSpan]) -> dict:
     return {prefix: np.array([s.phone for s in spans], dtype="U16"),
             f"{prefix}_start": np.array([s.start for s in spans], np.float64),
@@ -203,8 +142,9 @@ def prepare(videos_dir: str | Path, out_dir: str | Path, progress: Callable[[int
     for i, item in enumerate(items):
         if progress:
             progress(i, len(items), item.id)
-        expr, head, fps = measure_video(item.path)
-        audio = decode_audio(item.path)
+        track = measure_video(item.path)
+        expr, head, fps = track.expr, track.head, track.fps
+        audio = load_audio(item.path).samples  # (N,) mono float32 at 16 kHz
         arrays = dict(expr=expr, head=head, audio=audio, fps=np.float64(fps))
         if phones and audio.size:
             clip = AudioClip(audio, 16000)

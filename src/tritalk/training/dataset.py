@@ -20,8 +20,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from tritalk.audio.encoders import VISEME_IDX, AudioEncoder, PhoneSpan, ipa_viseme
-from tritalk.motion.generator import resample_frames
+from tritalk.audio.encoders import AudioEncoder
+from tritalk.audio.phones import VISEME_IDX, PhoneSpan, ipa_viseme
+from tritalk.motion.learned_speech import resample_frames
 from tritalk.training.augment import KINDS, degrade
 from tritalk.training.data import load_index, load_spans
 from tritalk.training.synth import VisemeTable, bilabial_track, coarticulate, rest_targets
@@ -117,7 +118,7 @@ def build_examples(clips: Sequence[dict], encoder: AudioEncoder, targets: Sequen
             # the blending of neighbouring shapes and the table's averaging left.
             closed = bilabial_track(c["spans"], rate, n, table.lead_s)
             if close_bilabials:
-                from tritalk.motion.generator import close_lips
+                from tritalk.motion.lip_closure import close_lips
 
                 y = close_lips(y, closed, tuple(targets), jaw_drop=0.0)  # the table already has the jaw
             valid = np.ones(n, bool)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tritalk.audio.encoders import PhoneSpan, ipa_viseme
+from tritalk.audio.phones import PhoneSpan, ipa_viseme
 from tritalk.errors import ConfigError
 
 _EVENT_PHONEME = 7

@@ -21,9 +21,10 @@ from typing import Callable
 import numpy as np
 import torch
 
+from tritalk.arkit import expansion_matrix
 from tritalk.audio.encoders import build_encoder
 from tritalk.io.checkpoint import config_to_dict
-from tritalk.motion.generator import MotionGenerator, MotionGeneratorConfig, expansion_matrix
+from tritalk.motion.generator import MotionGenerator, MotionGeneratorConfig
 from tritalk.motion.lipreader import LipReader, LipReaderConfig, MotionLossWeights
 from tritalk.training.dataset import CropDataset, build_examples, collate, feature_stats, load_real, load_synthetic
 from tritalk.training.loop import TrainConfig, train_loop
@@ -38,7 +39,7 @@ class MotionTrainConfig:
     data: tuple[str, ...] = ()
     """Prepared real talking-face folders (``tritalk prepare``)."""
     synthetic: str | None = None
-    """Prepared synthetic folder (``tools/make_synthetic.py``); None = real clips only."""
+    """Prepared synthetic folder (``scripts/make_synthetic.py``); None = real clips only."""
     out: str = "out/gm"
     holdout: tuple[str, ...] = ()
     """Clip ids or speakers kept out of calibration and training (evaluation only)."""

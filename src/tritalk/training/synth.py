@@ -20,8 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
-from tritalk.audio.encoders import VISEME_IDX, VISEMES, PhoneSpan
-from tritalk.motion.speech import target_columns
+from tritalk.arkit import shape_columns as target_columns
+from tritalk.audio.phones import VISEME_IDX, VISEMES, PhoneSpan
 
 logger = logging.getLogger(__name__)
 

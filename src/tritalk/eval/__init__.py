@@ -1,0 +1,18 @@
+"""Evaluation: measurements of tritalk's output (and of its baselines) that the docs cite and anyone can rerun.
+
+One job per file; library functions only (no printing, no paths into ../shared). Front ends:
+``tritalk eval motion`` (cli/training.py) and the thin scripts in scripts/ (eval_motion, eval_emotion,
+measure_views, measure_pose_range, pbm_recall). A video's per-frame measurement itself is
+``tritalk.face.track.measure_video``.
+
+  motion_metrics.py   speech -> mouth against MediaPipe measurements of real video: jaw / mouthClose r,
+                      lag, lip gap on /p b m/, pause jaw, degraded audio (``tritalk eval motion``)
+  baselines.py        what G_m is compared with: a still mouth, the v1 ridge map refitted on given clips
+  phone_recall.py     recall / precision of a phone recogniser's /p b m/ spans against forced alignment
+  emotion_accuracy.py confusion matrix and accuracies of rendered emotions from a classifier's probabilities
+  views.py            requested vs perceived camera yaw / pitch of the mesh engine's renders
+  ict_head.py         the ICT-FaceKit head rendered with known expression and pose (ground truth)
+  pose_range.py       which head turns can be animated: ICT renders turned by known angles, measured back
+
+The paper's metrics (``tritalk eval``: self-driven protocol on real talking-face video) are to build here.
+"""
