@@ -45,6 +45,14 @@ def test_old_offset_format_and_junk_are_refused_with_one_line(tmp_path):
         Motion.load_npz(tmp_path / "junk.npz")
     with pytest.raises(InputError, match="does not exist"):
         Motion.load_npz(tmp_path / "missing.npz")
+    m = smiling_motion()
+    np.savez(tmp_path / "nofps.npz", format=np.array("tritalk.motion/2"), expr=m.expr, head=m.head, gaze=m.gaze,
+             base=m.base)
+    with pytest.raises(InputError, match="fps"):
+        Motion.load_npz(tmp_path / "nofps.npz")
+    np.savez(tmp_path / "future.npz", format=np.array("tritalk.motion/9"))
+    with pytest.raises(InputError, match="format 'tritalk.motion/9'"):
+        Motion.load_npz(tmp_path / "future.npz")
 
 
 def test_arkit_csv_holds_absolute_values(tmp_path):
@@ -97,3 +105,15 @@ def test_camera_has_distance_and_field_of_view_and_a_path_keeps_them():
         Camera(fov=170.0)
     with pytest.raises(ConfigError, match="Camera or a CameraPath"):
         CameraPath.of("orbit")
+
+
+def test_keyframe_files_are_checked_when_read(tmp_path):
+    import json
+
+    (tmp_path / "far.json").write_text(json.dumps([{"t": 0, "yaw": 0}, {"t": 2, "yaw": 60}]))
+    with pytest.raises(ConfigError, match="t=2 s"):
+        CameraPath.parse(str(tmp_path / "far.json"), Camera(yaw=40))  # 40 + 60 > 90: refused before rendering
+    assert CameraPath.parse(str(tmp_path / "far.json")).at(1.0).yaw == pytest.approx(30)
+    (tmp_path / "key.json").write_text(json.dumps([{"t": 0, "yaw": 10, "fov": 30}]))
+    with pytest.raises(ConfigError, match="unknown keyframe key 'fov'"):
+        CameraPath.parse(str(tmp_path / "key.json"))

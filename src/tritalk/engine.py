@@ -50,7 +50,16 @@ ENGINES: dict[str, EngineEntry] = {}
 
 
 def register_engine(entry: EngineEntry) -> None:
-    """Add (or replace) an engine under ``entry.name``."""
+    """Add (or replace) an engine under ``entry.name``. Its config lives in the ``TritalkConfig`` field
+    ``entry.config_field`` (a new engine adds that field to config.py: the tree stays one typed object)."""
+    import dataclasses
+
+    from tritalk.config import TritalkConfig
+
+    fields = {f.name for f in dataclasses.fields(TritalkConfig)}
+    if entry.config_field not in fields:
+        raise ConfigError(f"engine '{entry.name}' names config field '{entry.config_field}', which TritalkConfig "
+                          f"does not have; add it to tritalk/config.py")
     ENGINES[entry.name] = entry
 
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -31,7 +32,7 @@ import tritalk
 from tritalk.audio.features import audio_features
 from tritalk.config import TritalkConfig
 from tritalk.engine import Engine, engine_class
-from tritalk.errors import ConfigError
+from tritalk.errors import ConfigError, OutputError
 from tritalk.face.analyse import FaceAnalyser, PortraitSegmenter
 from tritalk.face.fit import check_head_pose
 from tritalk.face.subject import Subject, prepare_subject
@@ -195,7 +196,8 @@ def run_record(config: TritalkConfig, **inputs) -> dict:
     SHA-256; emotion and camera as dataclasses)."""
     def describe(v):
         if isinstance(v, (str, Path)) and Path(v).is_file():
-            return {"path": str(v), "sha256": hashlib.sha256(Path(v).read_bytes()).hexdigest()}
+            with open(v, "rb") as f:
+                return {"path": str(v), "sha256": hashlib.file_digest(f, "sha256").hexdigest()}
         if dataclasses.is_dataclass(v):
             return dataclasses.asdict(v)
         return v if isinstance(v, (int, float, str, type(None))) else repr(v)
@@ -205,7 +207,17 @@ def run_record(config: TritalkConfig, **inputs) -> dict:
 
 
 def save_run_record(path: str | Path, config: TritalkConfig, **inputs) -> None:
-    Path(path).write_text(json.dumps(run_record(config, **inputs), indent=2, default=str) + "\n")
+    """Write ``run_record`` as JSON, atomically (a temp file renamed)."""
+    path = Path(path)
+    text = json.dumps(run_record(config, **inputs), indent=2, default=str) + "\n"
+    tmp = path.with_name(f".tritalk-{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write the run record '{path}' ({e.strerror}); free some space or pass "
+                          "--no-record") from None
 
 
 def generate(image: ImageLike, audio: str | Path | AudioClip, output: str | Path,

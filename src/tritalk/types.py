@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -79,9 +80,16 @@ class Motion:
     def __post_init__(self):  # fail at the boundary, not three stages later
         if self.base is None:
             object.__setattr__(self, "base", np.zeros(N_EXPR, np.float32))
-        t = self.expr.shape[0]
+        for name in ("expr", "head", "gaze", "base", "lip_closure"):  # float32: saved and loaded exactly
+            a = getattr(self, name)
+            if a is not None:
+                try:
+                    object.__setattr__(self, name, np.asarray(a, np.float32))
+                except (TypeError, ValueError):
+                    raise InputError(f"Motion.{name} must be an array of numbers") from None
         if self.expr.ndim != 2 or self.expr.shape[1] != N_EXPR:
             raise InputError(f"Motion.expr must be (T, {N_EXPR}), got {self.expr.shape}")
+        t = self.expr.shape[0]
         if self.head.shape != (t, 6):
             raise InputError(f"Motion.head must be ({t}, 6), got {self.head.shape}")
         if self.gaze.shape != (t, 2):
@@ -92,8 +100,8 @@ class Motion:
             raise InputError(f"Motion.base must be ({N_EXPR},), got {self.base.shape}")
         if self.lip_closure is not None and self.lip_closure.shape != (t,):
             raise InputError(f"Motion.lip_closure must be ({t},), got {self.lip_closure.shape}")
-        for name in ("expr", "head", "gaze", "base"):
-            if not np.all(np.isfinite(getattr(self, name))):
+        for name in ("expr", "head", "gaze", "base", "lip_closure"):
+            if getattr(self, name) is not None and not np.all(np.isfinite(getattr(self, name))):
                 raise InputError(f"Motion.{name} has NaN or infinite values")
         for name in ("expr", "base"):
             a = getattr(self, name)
@@ -140,17 +148,27 @@ class Motion:
             raise InputError(f"motion file '{path}' is not a readable .npz ({e}); give the .npz that "
                              "--motion-out wrote") from None
         with d:
-            fmt = str(d["format"]) if "format" in d else "tritalk.motion/1"
-            if fmt != MOTION_FORMAT:
-                raise InputError(f"motion file '{path}' is in format {fmt}, which held offsets from the photo "
-                                 f"and not its expression; render it again and save it with this version")
-            names = tuple(str(n) for n in d["blendshapes"]) if "blendshapes" in d else BLENDSHAPES
-            if names != BLENDSHAPES:
-                raise InputError(f"motion file '{path}' has other blendshape columns than ARKit's 52; "
-                                 "save it with Motion.save_npz")
-            closure = np.asarray(d["lip_closure"], np.float32) if "lip_closure" in d else None
-            return cls(_float_array(d, "expr", path), _float_array(d, "head", path), _float_array(d, "gaze", path),
-                       float(d["fps"]), base=_float_array(d, "base", path), lip_closure=closure)
+            try:
+                fmt = str(d["format"]) if "format" in d else "tritalk.motion/1"
+                if fmt == "tritalk.motion/1":
+                    raise InputError(f"motion file '{path}' was saved before tritalk 0.2 (offsets from the photo, "
+                                     "without its expression); render it again and save it with this version")
+                if fmt != MOTION_FORMAT:
+                    raise InputError(f"motion file '{path}' is in format '{fmt}', not {MOTION_FORMAT}; "
+                                     "save it with this version of tritalk")
+                names = tuple(str(n) for n in d["blendshapes"]) if "blendshapes" in d else BLENDSHAPES
+                if names != BLENDSHAPES:
+                    raise InputError(f"motion file '{path}' has other blendshape columns than ARKit's 52; "
+                                     "save it with Motion.save_npz")
+                closure = np.asarray(d["lip_closure"], np.float32) if "lip_closure" in d else None
+                if "fps" not in d:
+                    raise InputError(f"motion file '{path}' has no 'fps'; use a .npz written by Motion.save_npz")
+                return cls(_float_array(d, "expr", path), _float_array(d, "head", path),
+                           _float_array(d, "gaze", path), float(d["fps"]), base=_float_array(d, "base", path),
+                           lip_closure=closure)
+            except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile) as e:
+                raise InputError(f"motion file '{path}' is damaged ({e}); use a .npz written by "
+                                 "Motion.save_npz") from None
 
     def save_arkit_csv(self, path: str | Path) -> None:
         """Live Link Face layout: Timecode, BlendShapeCount, the 52 shapes (absolute values, as recorded
@@ -172,8 +190,9 @@ class Motion:
 class Camera:
     """The viewer's camera, relative to the portrait's own camera. Angles in degrees.
 
-    yaw > 0 moves the camera towards the subject's left (the face turns towards image right
-    on screen); pitch > 0 moves the camera up; roll > 0 rotates the image counter-clockwise;
+    yaw > 0 moves the camera towards the subject's right (the face turns towards image right
+    on screen); pitch > 0 moves the camera down (the chin lifts); roll > 0 rotates the image
+    counter-clockwise;
     zoom > 1 enlarges the picture about its centre.
     ``distance`` [cm] is how far the viewer is from the head: it sets the perspective of a turned
     view (35 cm, a webcam or phone selfie: a requested +-30 deg yaw is measured as 25-27 deg).
@@ -270,6 +289,11 @@ class CameraPath:
             raise ConfigError(f"--camera '{spec}' is not a path name; use orbit, nod, sway or a .json keyframe file")
         try:
             data = json.loads(path.read_text())
+            for k in data:
+                unknown = sorted(set(k) - {"t", "yaw", "pitch", "roll", "zoom"})
+                if unknown:
+                    raise ConfigError(f"camera file '{spec}': unknown keyframe key '{unknown[0]}'; use t, yaw, pitch, "
+                                      "roll, zoom (distance and field of view: --distance, --fov)")
             frames = tuple(sorted(((float(k.get("t", 0.0)), Camera(float(k.get("yaw", 0.0)), float(k.get("pitch", 0.0)),
                                                                       float(k.get("roll", 0.0)), float(k.get("zoom", 1.0))))
                                    for k in data), key=lambda kf: kf[0]))
@@ -278,7 +302,21 @@ class CameraPath:
         except (ValueError, TypeError, AttributeError) as e:
             raise ConfigError(f"camera file '{spec}' is not a list of keyframes like "
                               f'[{{"t": 0, "yaw": -30}}, {{"t": 4, "yaw": 30}}] ({e})') from None
-        return cls(base, "keyframes", keyframes=frames)
+        path_ = cls(base, "keyframes", keyframes=frames)
+        for t, _ in frames:  # the path is linear between keyframes: its extremes are at them
+            try:
+                path_.at(t)
+            except ConfigError as e:
+                raise ConfigError(f"camera file '{spec}' at t={t:g} s, added to --yaw/--pitch/--roll/--zoom: {e}") from None
+        return path_
+
+
+def check_per_emotion(owner: str, **tables) -> None:
+    """Config tables indexed by emotion must have one entry per MEAD emotion (EMOTIONS order)."""
+    for name, values in tables.items():
+        if len(values) != len(EMOTIONS):
+            raise ConfigError(f"{owner}.{name} needs one entry per emotion ({len(EMOTIONS)}: {', '.join(EMOTIONS)}), "
+                              f"got {len(values)}")
 
 
 @dataclass(frozen=True)

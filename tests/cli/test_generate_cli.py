@@ -73,3 +73,22 @@ def test_motion_in_of_another_length_is_refused(tmp_path, example_image_path, ex
     assert proc.returncode == 5, proc.stderr
     assert "the motion lasts 0.40 s but the audio 2.00 s" in proc.stderr
     assert not out.exists()
+
+
+def test_config_file_is_the_start_and_flags_given_override_it(tmp_path, example_image_path, speech_2s):
+    first = run_cli("generate", "-i", example_image_path, "-a", speech_2s, "-o", tmp_path / "a.mp4", "--size", "128",
+                    "--blink-rate", "5")
+    assert first.returncode == 0, first.stderr
+    again = run_cli("generate", "-i", example_image_path, "-a", speech_2s, "-o", tmp_path / "b.mp4",
+                    "--config", tmp_path / "a.tritalk.json", "--size", "144")
+    assert again.returncode == 0, again.stderr
+    config = json.loads((tmp_path / "b.tritalk.json").read_text())["config"]
+    assert config["size"] == 144  # given on the command line: overrides the file
+    assert config["motion"]["blink_rate"] == 5.0  # not given: the file's value
+    assert next(read_video_frames(tmp_path / "b.mp4")).shape == (144, 144, 3)
+    exists = run_cli("generate", "-i", example_image_path, "-a", speech_2s, "-o", tmp_path / "c.mp4",
+                     "--config", tmp_path / "a.tritalk.json")
+    assert exists.returncode == 0, exists.stderr
+    (tmp_path / "d.tritalk.json").write_text("{}")  # a record in the way: refused before any work
+    blocked = run_cli("generate", "-i", example_image_path, "-a", speech_2s, "-o", tmp_path / "d.mp4")
+    assert blocked.returncode == 6 and "--no-record" in blocked.stderr and not (tmp_path / "d.mp4").exists()

@@ -88,7 +88,7 @@ def odd_runs(tmp_path_factory, example_image_path, speech16k):
         out = outs / (f"talk {i}.MP4" if ".MP4" in case else f"talk {i}.mp4")
         files[case] = out
         jobs[case] = ["generate", "-i", images[img], "-a", audios[aud], "-o", out, "--size", str(SIZE), *extra]
-    runs = run_many(jobs)
+    runs = run_many(jobs, timeout=120)  # generous: a loaded machine is not a failure
     return {case: (*runs[case], files[case]) for case in CASES}
 
 

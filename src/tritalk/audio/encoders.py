@@ -24,7 +24,6 @@ Implementations (``EncoderConfig.kind``):
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -149,7 +148,6 @@ class Wav2Vec2Encoder:
             raise WeightsError(f"wav2vec2/HuBERT model not found at '{config.path}'; pass a local directory "
                                f"holding config.json + model weights with {self.flag} (nothing is downloaded)")
         try:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from transformers import AutoModel
         except ImportError:
             raise ConfigError("the wav2vec2 audio encoder needs transformers; pip install 'tritalk[train]'") from None

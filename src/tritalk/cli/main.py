@@ -23,7 +23,9 @@ from typing import Optional
 
 import typer
 
-from tritalk.errors import ConfigError, TritalkError
+from tritalk.errors import ConfigError, OutputError, TritalkError
+
+logger = logging.getLogger("tritalk.cli")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,  # help texts are plain: 'tritalk[text]' must print its brackets
@@ -51,6 +53,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s" if verbose else "note: %(message)s")
     os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logs
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # transformers (optional text emotions) never asks the hub
     if not verbose:  # library warnings are for developers; users get one-line notes and errors
         warnings.simplefilter("ignore")
 
@@ -98,7 +101,8 @@ def generate(
     config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config tree (.json written beside an "
                                                "earlier output, or by TritalkConfig.save); flags given here override it."),
     record: bool = typer.Option(True, "--record/--no-record", help="Write NAME.tritalk.json beside NAME.mp4: the version, "
-                                "the whole config tree and the inputs (with SHA-256), to reproduce it (--config NAME.tritalk.json)."),
+                                "the whole config tree and the inputs (files with SHA-256, emotion, camera, seed). "
+                                "--config NAME.tritalk.json takes its config tree back; give the inputs as flags again."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each stage."),
 ) -> None:
     """Render a talking-head video of IMAGE speaking AUDIO."""
@@ -127,7 +131,19 @@ def generate(
     check_output(output, overwrite)
     if motion_out is not None:
         check_output_path(motion_out, overwrite, suffixes=(".npz", ".csv"), what="--motion-out")
+    record_path = output.with_name(output.stem + ".tritalk.json")
+    if record:
+        if record_path.exists() and not overwrite:
+            raise OutputError(f"'{record_path}' (the run record) already exists; pass --overwrite to replace it, "
+                              "--no-record to skip it, or choose another output name")
+        check_output_path(record_path, True, suffixes=(".json",), what="the run record")
     motion = Motion.load_npz(motion_in) if motion_in is not None else None
+    if motion is not None:
+        given = [f"--{n.replace('_', '-')}" for n in ("emotion", "intensity", "seed", "blink_rate", "head_motion",
+                                                       "motion_model", "emotion_stats")
+                 if ctx.get_parameter_source(n) is not None and ctx.get_parameter_source(n).name == "COMMANDLINE"]
+        if given:
+            logger.warning("%s made no difference: --motion-in renders the saved animation as it is", ", ".join(given))
     import torch
 
     torch.set_num_threads(1)  # G_m is small: one thread is fastest and leaves the other cores to the renderer
@@ -148,10 +164,14 @@ def generate(
                 _fail(f"interrupted after '{output}' was written; the file is complete", EXIT_INTERRUPTED)
             raise
     if motion_out is not None:
-        (result.motion.save_npz if motion_out.suffix.lower() == ".npz" else result.motion.save_arkit_csv)(motion_out)
+        try:
+            (result.motion.save_npz if motion_out.suffix.lower() == ".npz" else result.motion.save_arkit_csv)(motion_out)
+        except OSError as e:
+            raise OutputError(f"cannot write --motion-out '{motion_out}' ({e.strerror}); free some space or choose "
+                              "another folder") from None
     if record:
-        save_run_record(output.with_name(output.stem + ".tritalk.json"), config, image=image, audio=audio, emotion=spec,
-                        camera=camera, seed=seed, face=face, motion_in=motion_in)
+        save_run_record(record_path, config, image=image, audio=audio, emotion=spec, camera=camera, seed=seed,
+                        face=face, motion_in=motion_in)
     typer.echo(f"wrote {output} ({result.n_frames} frames, {result.audio.duration:.2f} s)")
 
 
@@ -172,11 +192,11 @@ _FLAG_FIELDS = {"size": ("size",), "fps": ("fps",), "engine": ("engine",), "blin
 def _config_from_flags(ctx: typer.Context, config, replace, **flags):
     """The config tree with each flag written in: every flag over the defaults, or, over a --config file,
     only the flags given on the command line."""
-    import click
 
     from_file = ctx.params.get("config_file") is not None
     for name, value in flags.items():
-        if from_file and ctx.get_parameter_source(name) != click.core.ParameterSource.COMMANDLINE:
+        source = ctx.get_parameter_source(name)  # typer's own click: compare by name, not by enum class
+        if from_file and (source is None or source.name != "COMMANDLINE"):
             continue
         *parents, leaf = _FLAG_FIELDS[name]
         if not parents:

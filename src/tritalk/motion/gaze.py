@@ -26,7 +26,7 @@ import numpy as np
 from tritalk.audio.features import AudioFeatures
 from tritalk.errors import ConfigError
 from tritalk.motion.head import phrases
-from tritalk.types import EMOTIONS
+from tritalk.types import EMOTIONS, check_per_emotion
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class GazeConfig:
     offset_deg: tuple[tuple[float, float], ...] = (
         (0, 0), (0, 0), (3.0, -1.0), (-2.0, -1.0), (0, 0), (0, 0), (0, -6.0), (0, 1.0))
     """Mean gaze offset (horizontal, vertical) per emotion at full intensity."""
+
+    def __post_init__(self):
+        check_per_emotion("gaze", rate_factor=self.rate_factor, size_factor=self.size_factor,
+                          offset_deg=self.offset_deg)
 
 
 def _min_jerk(u: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from scipy.signal import find_peaks
 
 from tritalk.audio.features import AudioFeatures
 from tritalk.errors import ConfigError
-from tritalk.types import EMOTIONS
+from tritalk.types import EMOTIONS, check_per_emotion
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ class HeadConfig:
         (0, 0, 0), (0, -2.0, 0), (-2.0, 2.5, 3.0), (-2.0, -1.0, 0), (0, -1.0, 0), (0, 1.0, 1.0),
         (0, -4.0, -1.0), (0, 2.0, 0))
     """Posture offset (yaw, pitch, roll) per emotion at full intensity, degrees (pitch > 0 = chin up)."""
+
+    def __post_init__(self):
+        check_per_emotion("head", energy=self.energy, pose_deg=self.pose_deg)
 
 
 def emotion_energy(emotion: np.ndarray | None, n_frames: int, config: HeadConfig = HeadConfig()):
