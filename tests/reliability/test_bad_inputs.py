@@ -116,7 +116,7 @@ def corpus_runs(tmp_path_factory, example_image_path, speech16k, short_wav):
 @pytest.mark.parametrize("case", list(CASES))
 def test_broken_input_gives_one_clean_line(case, corpus_runs):
     proc, seconds, bad, out = corpus_runs[case]
-    assert seconds < 30
+    assert seconds < 90  # a hang detector (see run_many above), not a speed test
     line = assert_clean_failure(proc, out, code=CASES[case][1])
     assert EXPECT[case] in line.lower(), line
     assert bad.name in line  # names the file
