@@ -89,6 +89,16 @@ class Result:
                 writer.write(chunk)
         return path
 
+    def export_glb(self, path: str | Path, overwrite: bool = False) -> Path:
+        """The fitted, textured head with the 52 ARKit blendshapes as morph targets and this clip's animation
+        (morph weights, head pose, gaze) as a glTF 2.0 binary (.glb); the soundtrack beside it (same stem,
+        .wav). See export/gltf.py."""
+        from tritalk.export.gltf import face_head, write_glb
+
+        path = check_output_path(path, overwrite, suffixes=(".glb",), what="--export-glb")
+        check_output_path(path.with_suffix(".wav"), overwrite, suffixes=(".wav",), what="the .glb's soundtrack")
+        return write_glb(path, face_head(self.subject, self.config.mesh), self.motion, self.audio)
+
 
 def check_output(path: str | Path, overwrite: bool = False) -> Path:
     """Fail before any work if the output cannot be written (tritalk writes H.264 + AAC .mp4)."""

@@ -40,7 +40,7 @@ EXIT_CODES = (
     "3 image unreadable, or no usable face in it (none, too small, turned too far); "
     "4 audio unreadable, truncated, empty or too short; "
     "5 an option is invalid (out of range, unknown name, unparsable, missing); "
-    "6 output cannot be written (folder missing or read-only, exists without --overwrite, not .mp4); "
+    "6 output cannot be written (folder missing or read-only, exists without --overwrite, wrong extension); "
     "7 model weights missing; "
     "130 interrupted (Ctrl-C). "
     "Every error is one line on stderr ('error: ...'); no partial output file is ever left."
@@ -92,6 +92,10 @@ def generate(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output file if it exists."),
     motion_out: Optional[Path] = typer.Option(None, help="Also save the animation: .npz (every field, exact: --motion-in renders "
                                               "it again) or .csv (Live Link Face layout, absolute ARKit values)."),
+    export_glb: Optional[Path] = typer.Option(None, help="Also export the fitted, textured head as glTF 2.0 (.glb): the "
+                                              "52 ARKit blendshapes as named morph targets, animated (morph weights, head "
+                                              "pose, gaze) at the video's frame rate; the audio goes beside it (same name, .wav). "
+                                              "Opens in Blender, three.js, ..."),
     motion_in: Optional[Path] = typer.Option(None, help="Render this saved animation (.npz from --motion-out) instead of making one "
                                              "from the audio; the audio is still the soundtrack. Same photo + same .npz = same frames."),
     motion_model: str = typer.Option("gm", help="Speech -> mouth model: gm (transformer G_m, default), v1 (linear baseline), or a checkpoint folder."),
@@ -127,6 +131,9 @@ def generate(
     check_output(output, overwrite)
     if motion_out is not None:
         check_output_path(motion_out, overwrite, suffixes=(".npz", ".csv"), what="--motion-out")
+    if export_glb is not None:
+        check_output_path(export_glb, overwrite, suffixes=(".glb",), what="--export-glb")
+        check_output_path(export_glb.with_suffix(".wav"), overwrite, suffixes=(".wav",), what="the .glb's soundtrack")
     motion = Motion.load_npz(motion_in) if motion_in is not None else None
     import torch
 
@@ -149,6 +156,9 @@ def generate(
             raise
     if motion_out is not None:
         (result.motion.save_npz if motion_out.suffix.lower() == ".npz" else result.motion.save_arkit_csv)(motion_out)
+    if export_glb is not None:
+        result.export_glb(export_glb, overwrite=overwrite)
+        typer.echo(f"wrote {export_glb} and {export_glb.with_suffix('.wav')}")
     if record:
         save_run_record(output.with_name(output.stem + ".tritalk.json"), config, image=image, audio=audio, emotion=spec,
                         camera=camera, seed=seed, face=face, motion_in=motion_in)
