@@ -33,6 +33,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 EXIT_USAGE = ConfigError.exit_code  # an unparsable or missing flag is an option problem
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_BATCH_FAILED = 8
 EXIT_CODES = (
     "Exit codes: 0 done; "
     "1 internal error (a bug; please report it with the --verbose output); "
@@ -42,6 +43,7 @@ EXIT_CODES = (
     "5 an option is invalid (out of range, unknown name, unparsable, missing); "
     "6 output cannot be written (folder missing or read-only, exists without --overwrite, wrong extension); "
     "7 model weights missing; "
+    "8 tritalk batch: at least one row failed (the others were rendered; the failures file lists why); "
     "130 interrupted (Ctrl-C). "
     "Every error is one line on stderr ('error: ...'); no partial output file is ever left."
 )
@@ -195,6 +197,64 @@ def _config_from_flags(ctx: typer.Context, config, replace, **flags):
             sub = getattr(config, parents[0])
             config = replace(config, **{parents[0]: replace(sub, **{leaf: value})})
     return config
+
+
+@app.command(epilog=EXIT_CODES)
+def batch(
+    ctx: typer.Context,
+    jobs: Path = typer.Argument(..., help="CSV with a header line: image, audio, output (required) and optionally emotion, "
+                                "intensity, yaw, pitch, seed; one video per row. Relative paths are read from the CSV's folder."),
+    workers: int = typer.Option(max(1, min(os.cpu_count() or 1, 4)), help="Worker processes, each loading the models once "
+                                "and using about one core (default: the cores, at most 4)."),
+    failures: Optional[Path] = typer.Option(None, help="Where to write the failed rows with their one-line reasons "
+                                            "(default: JOBS.failures.csv beside the jobs file; removed when none failed)."),
+    size: int = typer.Option(512, help="Output width and height in pixels (even, 128..2048)."),
+    fps: float = typer.Option(25.0, help="Output frame rate, 5..60."),
+    engine: str = typer.Option("mesh", help="Renderer (see generate --help)."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config tree (.json); "
+                                               "--size/--fps/--engine given here override it."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Render every row again, replacing existing outputs "
+                                   "(default: rows whose output exists are skipped, so a rerun finishes what is left)."),
+) -> None:
+    """Render every row of a jobs CSV; keeps going past a bad row. Prints a summary, writes the failures,
+    and exits 8 if any row failed."""
+    _setup_logging(False)
+    from dataclasses import replace
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from tritalk.batch import read_jobs, run_batch
+    from tritalk.config import TritalkConfig
+
+    if workers < 1:
+        raise ConfigError(f"--workers {workers} is out of range; use 1 or more")
+    rows = read_jobs(jobs)
+    config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
+                                size=size, fps=fps, engine=engine)
+    from tritalk.engine import engine_class
+
+    engine_class(config.engine)  # an unknown engine fails the batch once, not each row
+    failures = failures or jobs.with_name(jobs.stem + ".failures.csv")
+    columns = (TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), TextColumn("jobs"), TimeRemainingColumn())
+    from rich.console import Console
+
+    with Progress(*columns, console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("batch", total=len(rows))
+
+        def progress(outcome, finished, total):
+            bar.update(task, completed=finished)
+            if outcome.status == "failed":
+                bar.console.print(f"row {outcome.job.row}: failed: {outcome.message}", markup=False, highlight=False,
+                                  soft_wrap=True)
+
+        report = run_batch(rows, config, workers=workers, overwrite=overwrite, progress=progress)
+    if report.failures:
+        report.write_failures(failures)
+    else:
+        failures.unlink(missing_ok=True)
+    typer.echo(f"batch: {report.summary()}" + (f"; failures in {failures}" if report.failures else ""))
+    if report.failures:
+        raise typer.Exit(EXIT_BATCH_FAILED)
 
 
 @app.command()
