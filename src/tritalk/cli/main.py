@@ -100,6 +100,8 @@ def generate(
                                               "Opens in Blender, three.js, ..."),
     motion_in: Optional[Path] = typer.Option(None, help="Render this saved animation (.npz from --motion-out) instead of making one "
                                              "from the audio; the audio is still the soundtrack. Same photo + same .npz = same frames."),
+    start: float = typer.Option(0.0, help="Render the audio from this time [s] (the video starts there)."),
+    end: Optional[float] = typer.Option(None, help="Render the audio up to this time [s] (default: its end)."),
     motion_model: str = typer.Option("gm", help="Speech -> mouth model: gm (transformer G_m, default), v1 (linear baseline), or a checkpoint folder."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config tree (.json written beside an "
                                                "earlier output, or by TritalkConfig.save); flags given here override it."),
@@ -117,11 +119,12 @@ def generate(
     from tritalk.config import TritalkConfig
     from tritalk.io.video import check_output_path
     from tritalk.motion.emotion_timeline import parse_emotion
-    from tritalk.pipeline import TalkingHead, check_output, save_run_record
+    from tritalk.pipeline import TalkingHead, check_output, check_span, save_run_record
     from tritalk.types import Camera, CameraPath, EmotionSpec, Motion
 
     if not 0.0 <= intensity <= 1.0:
         raise ConfigError(f"intensity {intensity} is out of range; use a value in [0, 1]")
+    check_span(start, end)
     spec = parse_emotion(emotion, intensity)
     if not isinstance(spec, EmotionSpec) or spec.mixture:  # a timeline or a description: say what was understood
         typer.echo(f"emotion: {spec.describe()}", err=True)
@@ -143,13 +146,17 @@ def generate(
     with quiet_native_stderr():  # MediaPipe's start-up lines (absl / TFLite) go to fd 2
         head = TalkingHead.load(config=config)
     with head:
-        result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face, motion=motion)
-        columns = (TextColumn("[bold]rendering"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
-                   TimeRemainingColumn())
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total} frames"), TimeRemainingColumn())
+        with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("motion", total=None)
+            result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face, motion=motion,
+                                   start=start, end=end,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
         before = _file_id(output)
         try:
             with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-                task = bar.add_task("render", total=result.n_frames)
+                task = bar.add_task("rendering", total=result.n_frames)
                 result.save(output, overwrite=overwrite, progress=lambda done, total: bar.update(task, completed=done))
         except KeyboardInterrupt:
             if _file_id(output) != before:  # Ctrl-C just after the atomic rename: the new file is complete
@@ -163,7 +170,7 @@ def generate(
         typer.echo(f"wrote {export_glb} and {export_glb.with_suffix('.wav')}")
     if record:
         save_run_record(output.with_name(output.stem + ".tritalk.json"), config, image=image, audio=audio, emotion=spec,
-                        camera=camera, seed=seed, face=face, motion_in=motion_in)
+                        camera=camera, seed=seed, face=face, motion_in=motion_in, start=start, end=end)
     typer.echo(f"wrote {output} ({result.n_frames} frames, {result.audio.duration:.2f} s)")
 
 
