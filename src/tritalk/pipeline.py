@@ -91,15 +91,17 @@ class Result:
                 writer.write(chunk)
         return path
 
-    def export_glb(self, path: str | Path, overwrite: bool = False) -> Path:
+    def export_glb(self, path: str | Path, overwrite: bool = False, head=None) -> Path:
         """The fitted, textured head with the 52 ARKit blendshapes as morph targets and this clip's animation
         (morph weights, head pose, gaze) as a glTF 2.0 binary (.glb); the soundtrack beside it (same stem,
-        .wav). See export/gltf.py."""
+        .wav). ``head`` (an export.gltf.HeadMesh) replaces the default, the subject's fitted face
+        (``face_head``). See export/gltf.py."""
         from tritalk.export.gltf import face_head, write_glb
 
         path = check_output_path(path, overwrite, suffixes=(".glb",), what="--export-glb")
         check_output_path(path.with_suffix(".wav"), overwrite, suffixes=(".wav",), what="the .glb's soundtrack")
-        return write_glb(path, face_head(self.subject, self.config.mesh), self.motion, self.audio)
+        head = face_head(self.subject, self.config.mesh) if head is None else head
+        return write_glb(path, head, self.motion, self.audio)
 
 
 def check_output(path: str | Path, overwrite: bool = False) -> Path:
