@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from tritalk.errors import OutputError
-from tritalk.face.model import LEFT_IRIS, RIGHT_IRIS
+from tritalk.face.model import INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_IRIS, RIGHT_IRIS
 from tritalk.face.subject import Subject
 from tritalk.io.video import _umask  # one reading of the umask (it is process-wide)
 from tritalk.render.camera import rotation
@@ -76,6 +76,9 @@ def face_head(subject: Subject, config: MeshEngineConfig = MeshEngineConfig()) -
     personal = subject.personal.astype(np.float32)
     neutral = personal - np.tensordot(subject.ref_expr, basis, axes=1)  # expr = ref_expr gives the photo
     tris = np.asarray(subject.model.triangles, np.int64)
+    lips = list(set(INNER_LIP_UPPER) | set(INNER_LIP_LOWER))
+    tris = tris[~np.all(np.isin(tris, lips), axis=1)]  # the mouth opening is a hole, as in the renderer (no lip
+    # skin stretched across an open mouth); a full head brings its own mouth cavity
     if _facing(neutral[:N_FACE], tris) < 0:  # glTF's front faces are counter-clockwise
         tris = tris[:, ::-1]
     size = subject.image.shape[0]
