@@ -1,6 +1,6 @@
 # tritalk: two commands on a fresh clone.
 #   make demo   sets up .venv and renders the bundled example to out/demo.mp4
-#   make test   sets up .venv with the dev extras and runs the tests
+#   make test   sets up .venv with the dev extras, node_modules (npm ci) and runs the tests
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -21,11 +21,16 @@ demo: $(STAMP)
 	$(VENV)/bin/tritalk generate --image src/tritalk/assets/examples/portrait.jpg \
 	    --audio src/tritalk/assets/examples/speech.wav -o out/demo.mp4 --overwrite
 
-test: $(STAMP)
+node_modules/.package-lock.json: package.json package-lock.json
+	if command -v npm >/dev/null; then npm ci --no-audit --no-fund; \
+	else echo "note: npm not found; the glTF validator / three.js tests will skip"; fi
+
+# the export tests run Khronos' glTF validator and three.js (node); without node_modules they skip
+test: $(STAMP) node_modules/.package-lock.json
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(VENV)/bin/tritalk bench --size 512
 
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build *.egg-info node_modules

@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (frames done, frames total)
 EmotionLike = EmotionSpec | EmotionTimeline | str  # a str is read by motion.emotion_timeline.parse_emotion
 ImageLike = str | Path | np.ndarray  # a path, or an RGB uint8 (H, W, 3) array
+MOTION_WINDOW_S = 60.0  # long audio is made into motion a minute at a time: memory stays flat with the length
+MOTION_OVERLAP_S = 2.0  # each side: longer than G_m's receptive field and a head turn, so the cross-fade is smooth
 GOOD_VIEW = (45.0, 25.0)  # |yaw|, |pitch| [deg] beyond which the unseen side of the head is synthesised
 
 
@@ -89,6 +91,18 @@ class Result:
             for chunk in self.frames(progress):
                 writer.write(chunk)
         return path
+
+    def export_glb(self, path: str | Path, overwrite: bool = False, head=None) -> Path:
+        """The fitted, textured head with the 52 ARKit blendshapes as morph targets and this clip's animation
+        (morph weights, head pose, gaze) as a glTF 2.0 binary (.glb); the soundtrack beside it (same stem,
+        .wav). ``head`` (an export.gltf.HeadMesh) replaces the default, the subject's fitted face
+        (``face_head``). See export/gltf.py."""
+        from tritalk.export.gltf import face_head, write_glb
+
+        path = check_output_path(path, overwrite, suffixes=(".glb",), what="--export-glb")
+        check_output_path(path.with_suffix(".wav"), overwrite, suffixes=(".wav",), what="the .glb's soundtrack")
+        head = face_head(self.subject, self.config.mesh) if head is None else head
+        return write_glb(path, head, self.motion, self.audio)
 
 
 def check_output(path: str | Path, overwrite: bool = False) -> Path:
@@ -138,17 +152,59 @@ class TalkingHead:
         return subject
 
     def motion(self, audio: AudioClip, emotion: EmotionLike = EmotionSpec(), seed: int = 0,
-               base: np.ndarray | None = None) -> Motion:
+               base: np.ndarray | None = None, progress: Progress | None = None) -> Motion:
         """Speech mouth + emotion (per region; lips stay speech-driven) + head pose + gaze + blinks, for a
         portrait whose own expression is ``base`` (52,) (default: a neutral face). The performance is made
         as a change from the portrait, then put on it (``motion/photo_expression.py``): a smiling photo
-        keeps its smile, except where an emotion that cannot smile takes it back."""
-        cfg, mcfg = self.config, self.config.motion
+        keeps its smile, except where an emotion that cannot smile takes it back.
+
+        Long audio is made in windows of ``MOTION_WINDOW_S`` that overlap by ``MOTION_OVERLAP_S`` and are
+        cross-faded there, so the memory this takes does not grow with the audio (only the Motion itself,
+        ~0.3 kB a frame, does). ``progress(frames done, frames total)`` is called after each window."""
+        cfg = self.config
         n_frames = max(1, math.ceil(audio.duration * cfg.fps - 1e-6))
+        emotion = parse_emotion(emotion) if isinstance(emotion, str) else emotion
+        track = emotion_track(emotion, n_frames, cfg.fps)  # (T, 8), for the whole clip: timelines are in seconds
+        base = np.zeros(len(IDX), np.float32) if base is None else np.asarray(base, np.float32)
+        window, overlap = round(MOTION_WINDOW_S * cfg.fps), round(MOTION_OVERLAP_S * cfg.fps)
+        if n_frames <= window + overlap:  # one window: the whole clip at once
+            motion = self._motion_window(audio, track, seed, base)
+            if progress:
+                progress(n_frames, n_frames)
+            return motion
+        expr = np.empty((n_frames, len(IDX)), np.float32)
+        head, gaze = np.empty((n_frames, 6), np.float32), np.empty((n_frames, 2), np.float32)
+        closure = np.zeros(n_frames, np.float32)
+        done = 0  # frames [0, done) are final; [done, reach) hold the previous window's tail to fade from
+        reach = 0
+        for k, start in enumerate(range(0, n_frames, window)):
+            lo, hi = max(0, start - overlap), min(n_frames, start + window + overlap)
+            a, b = round(lo / cfg.fps * audio.sample_rate), round(hi / cfg.fps * audio.sample_rate)
+            clip = AudioClip(audio.samples[a:b], audio.sample_rate)
+            part = self._motion_window(clip, track[lo:hi], _window_seed(seed, k), base, n_frames=hi - lo)
+            fields = [(expr, part.expr), (head, part.head), (gaze, part.gaze),
+                      (closure, part.lip_closure if part.lip_closure is not None else np.zeros(hi - lo, np.float32))]
+            fade = np.clip((np.arange(lo, hi) - lo + 0.5) / max(1, reach - lo), 0.0, 1.0) if reach > lo else None
+            for whole, new in fields:
+                if fade is None:
+                    whole[lo:hi] = new
+                else:  # cross-fade the overlap with the previous window, then take this one's frames
+                    m = reach - lo
+                    f = fade[:m].reshape(-1, *([1] * (new.ndim - 1)))
+                    whole[lo:reach] = (1 - f) * whole[lo:reach] + f * new[:m]
+                    whole[reach:hi] = new[m:]
+            done, reach = min(n_frames, start + window), hi
+            if progress:
+                progress(done, n_frames)
+        return Motion(np.clip(expr, 0, 1), head, gaze, cfg.fps, base=base, lip_closure=np.clip(closure, 0, 1))
+
+    def _motion_window(self, audio: AudioClip, track: np.ndarray, seed: int, base: np.ndarray,
+                       n_frames: int | None = None) -> Motion:
+        """The Motion of one stretch of audio with its emotion track (T, 8)."""
+        cfg, mcfg = self.config, self.config.motion
+        n_frames = len(track) if n_frames is None else n_frames
         feats = audio_features(audio, cfg.fps, n_frames, cfg.audio)
         speech = self.speech.generate(feats, seed=seed)
-        emotion = parse_emotion(emotion) if isinstance(emotion, str) else emotion
-        track = emotion_track(emotion, n_frames, cfg.fps)  # (T, 8)
         change = speech.expr + self.emotion_model.offsets(track, speech.expr, cfg.fps, feats.column("loudness"),
                                                           lip_closure=speech.lip_closure)
         change = np.clip(change, 0, 1).astype(np.float32)
@@ -157,28 +213,59 @@ class TalkingHead:
             change[:, IDX[name]] = np.maximum(change[:, IDX[name]], blinks)
         head = head_track(n_frames, cfg.fps, feats, track, amount=mcfg.head_motion, seed=seed, config=mcfg.head)
         gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed, config=mcfg.gaze)
-        base = np.zeros(change.shape[1], np.float32) if base is None else np.asarray(base, np.float32)
         return Motion(on_photo(change, base, track), head, gaze, cfg.fps, base=base, lip_closure=speech.lip_closure)
 
     def generate(self, image: ImageLike, audio: str | Path | AudioClip, emotion: EmotionLike = EmotionSpec(),
                  camera: Camera | CameraPath = Camera(), seed: int = 0, face: int | None = None,
-                 motion: Motion | None = None) -> Result:
+                 motion: Motion | None = None, start: float = 0.0, end: float | None = None,
+                 progress: Progress | None = None) -> Result:
         """Everything up to the frames, which the Result renders lazily (``frames()``, ``save()``).
-        ``motion`` renders a saved or edited Motion instead of making one from the audio."""
+        ``motion`` renders a saved or edited Motion instead of making one from the audio. ``start`` /
+        ``end`` [s] take part of the audio (the video starts at ``start``). ``progress`` follows the
+        motion of long audio (frames done, total)."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ConfigError(f"seed {seed} is invalid; use a whole number >= 0")
+        check_span(start, end)
         path = CameraPath.of(camera)  # the one place a Camera becomes a path
-        clip = audio if isinstance(audio, AudioClip) else load_audio(audio)
+        clip = audio if isinstance(audio, AudioClip) else load_audio(audio, max_seconds=end)
+        clip = audio_span(clip, start, end)
         if motion is not None:
             check_motion(motion, clip, self.config.fps)
         subject = self.subject(image, face=face)
         if motion is None:
-            motion = self.motion(clip, emotion, seed, base=subject.ref_expr)
+            motion = self.motion(clip, emotion, seed, base=subject.ref_expr, progress=progress)
         if abs(path.base.yaw) > GOOD_VIEW[0] or abs(path.base.pitch) > GOOD_VIEW[1]:
             logger.warning("views beyond about %g deg yaw / %g deg pitch show the synthesised side of the head; "
                            "expect stretching", *GOOD_VIEW)
         engine = self.engine_cls(subject, self.config.engine_config())
         return Result(subject, motion, clip, path, engine, self.config)
+
+
+def _window_seed(seed: int, k: int) -> int:
+    """The seed of the k-th motion window: the clip's own for the first (short clips are unchanged), then
+    a different stream per window (blinks and head sway do not repeat every minute)."""
+    return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+
+
+def check_span(start: float, end: float | None) -> None:
+    """--start / --end [s]: start >= 0, end > start (end None = the end of the audio)."""
+    if not (math.isfinite(start) and start >= 0):
+        raise ConfigError(f"start {start} is out of range; use a time in seconds >= 0")
+    if end is not None and not (math.isfinite(end) and end > start):
+        raise ConfigError(f"end {end} is out of range; use a time in seconds after start ({start:g})")
+
+
+def audio_span(clip: AudioClip, start: float = 0.0, end: float | None = None) -> AudioClip:
+    """The part [start, end) s of a clip (end None = to its end); a start at or past its end is an error."""
+    if start == 0 and end is None:
+        return clip
+    check_span(start, end)
+    if start >= clip.duration:
+        raise ConfigError(f"start {start:g} s is at or past the end of the audio ({clip.duration:.2f} s); "
+                          "use an earlier --start")
+    a = round(start * clip.sample_rate)
+    b = clip.samples.shape[0] if end is None else min(clip.samples.shape[0], round(end * clip.sample_rate))
+    return AudioClip(clip.samples[a:b].copy(), clip.sample_rate)
 
 
 def check_motion(motion: Motion, audio: AudioClip, fps: float) -> None:
@@ -223,10 +310,12 @@ def save_run_record(path: str | Path, config: TritalkConfig, **inputs) -> None:
 def generate(image: ImageLike, audio: str | Path | AudioClip, output: str | Path,
              emotion: EmotionLike = EmotionSpec(), camera: Camera | CameraPath = Camera(), seed: int = 0,
              config: TritalkConfig = TritalkConfig(), overwrite: bool = False, face: int | None = None,
-             motion: Motion | None = None, progress: Progress | None = None) -> Result:
+             motion: Motion | None = None, progress: Progress | None = None, start: float = 0.0,
+             end: float | None = None) -> Result:
     """One call: files in, mp4 out. Returns the Result (with its Motion)."""
     check_output(output, overwrite)
     with TalkingHead.load(config=config) as head:
-        result = head.generate(image, audio, emotion=emotion, camera=camera, seed=seed, face=face, motion=motion)
+        result = head.generate(image, audio, emotion=emotion, camera=camera, seed=seed, face=face, motion=motion,
+                               start=start, end=end)
         result.save(output, overwrite=overwrite, progress=progress)
     return result

@@ -160,7 +160,7 @@ def test_exit_codes_are_documented_in_readme_and_help(capsys):
     classes = {e.exit_code for e in (errors.TritalkError, errors.InputError, errors.ImageError, errors.NoFaceError,
                                      errors.AudioError, errors.ConfigError, errors.OutputError, errors.WeightsError)}
     table = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", README.read_text(), re.M))
-    for code in classes | {cli.EXIT_INTERRUPTED}:
+    for code in classes | {cli.EXIT_INTERRUPTED, cli.EXIT_BATCH_FAILED}:
         assert str(code) in table, f"exit code {code} missing from the README table"
         assert re.search(rf"\b{code} ", cli.EXIT_CODES), f"exit code {code} missing from --help"
     rc, out, _ = call_main(capsys, "generate", "--help")

@@ -35,6 +35,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 EXIT_USAGE = ConfigError.exit_code  # an unparsable or missing flag is an option problem
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_BATCH_FAILED = 8
 EXIT_CODES = (
     "Exit codes: 0 done; "
     "1 internal error (a bug; please report it with the --verbose output); "
@@ -42,8 +43,9 @@ EXIT_CODES = (
     "3 image unreadable, or no usable face in it (none, too small, turned too far); "
     "4 audio unreadable, truncated, empty or too short; "
     "5 an option is invalid (out of range, unknown name, unparsable, missing); "
-    "6 output cannot be written (folder missing or read-only, exists without --overwrite, not .mp4); "
+    "6 output cannot be written (folder missing or read-only, exists without --overwrite, wrong extension); "
     "7 model weights missing; "
+    "8 tritalk batch: at least one row failed (the others were rendered; the failures file lists why); "
     "130 interrupted (Ctrl-C). "
     "Every error is one line on stderr ('error: ...'); no partial output file is ever left."
 )
@@ -95,8 +97,14 @@ def generate(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output file if it exists."),
     motion_out: Optional[Path] = typer.Option(None, help="Also save the animation: .npz (every field, exact: --motion-in renders "
                                               "it again) or .csv (Live Link Face layout, absolute ARKit values)."),
+    export_glb: Optional[Path] = typer.Option(None, help="Also export the fitted, textured head as glTF 2.0 (.glb): the "
+                                              "52 ARKit blendshapes as named morph targets, animated (morph weights, head "
+                                              "pose, gaze) at the video's frame rate; the audio goes beside it (same name, .wav). "
+                                              "Opens in Blender, three.js, ..."),
     motion_in: Optional[Path] = typer.Option(None, help="Render this saved animation (.npz from --motion-out) instead of making one "
                                              "from the audio; the audio is still the soundtrack. Same photo + same .npz = same frames."),
+    start: float = typer.Option(0.0, help="Render the audio from this time [s] (the video starts there)."),
+    end: Optional[float] = typer.Option(None, help="Render the audio up to this time [s] (default: its end)."),
     motion_model: str = typer.Option("gm", help="Speech -> mouth model: gm (transformer G_m, default), v1 (linear baseline), or a checkpoint folder."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config tree (.json written beside an "
                                                "earlier output, or by TritalkConfig.save); flags given here override it."),
@@ -115,11 +123,12 @@ def generate(
     from tritalk.config import TritalkConfig
     from tritalk.io.video import check_output_path
     from tritalk.motion.emotion_timeline import parse_emotion
-    from tritalk.pipeline import TalkingHead, check_output, save_run_record
+    from tritalk.pipeline import TalkingHead, check_output, check_span, save_run_record
     from tritalk.types import Camera, CameraPath, EmotionSpec, Motion
 
     if not 0.0 <= intensity <= 1.0:
         raise ConfigError(f"intensity {intensity} is out of range; use a value in [0, 1]")
+    check_span(start, end)
     spec = parse_emotion(emotion, intensity)
     if not isinstance(spec, EmotionSpec) or spec.mixture:  # a timeline or a description: say what was understood
         typer.echo(f"emotion: {spec.describe()}", err=True)
@@ -137,6 +146,9 @@ def generate(
             raise OutputError(f"'{record_path}' (the run record) already exists; pass --overwrite to replace it, "
                               "--no-record to skip it, or choose another output name")
         check_output_path(record_path, True, suffixes=(".json",), what="the run record")
+    if export_glb is not None:
+        check_output_path(export_glb, overwrite, suffixes=(".glb",), what="--export-glb")
+        check_output_path(export_glb.with_suffix(".wav"), overwrite, suffixes=(".wav",), what="the .glb's soundtrack")
     motion = Motion.load_npz(motion_in) if motion_in is not None else None
     if motion is not None:
         given = [f"--{n.replace('_', '-')}" for n in ("emotion", "intensity", "seed", "blink_rate", "head_motion",
@@ -150,13 +162,17 @@ def generate(
     with quiet_native_stderr():  # MediaPipe's start-up lines (absl / TFLite) go to fd 2
         head = TalkingHead.load(config=config)
     with head:
-        result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face, motion=motion)
-        columns = (TextColumn("[bold]rendering"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
-                   TimeRemainingColumn())
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total} frames"), TimeRemainingColumn())
+        with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("motion", total=None)
+            result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face, motion=motion,
+                                   start=start, end=end,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
         before = _file_id(output)
         try:
             with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-                task = bar.add_task("render", total=result.n_frames)
+                task = bar.add_task("rendering", total=result.n_frames)
                 result.save(output, overwrite=overwrite, progress=lambda done, total: bar.update(task, completed=done))
         except KeyboardInterrupt:
             if _file_id(output) != before:  # Ctrl-C just after the atomic rename: the new file is complete
@@ -169,9 +185,12 @@ def generate(
         except OSError as e:
             raise OutputError(f"cannot write --motion-out '{motion_out}' ({e.strerror}); free some space or choose "
                               "another folder") from None
+    if export_glb is not None:
+        result.export_glb(export_glb, overwrite=overwrite)
+        typer.echo(f"wrote {export_glb} and {export_glb.with_suffix('.wav')}")
     if record:
         save_run_record(record_path, config, image=image, audio=audio, emotion=spec, camera=camera, seed=seed,
-                        face=face, motion_in=motion_in)
+                        face=face, motion_in=motion_in, start=start, end=end)
     typer.echo(f"wrote {output} ({result.n_frames} frames, {result.audio.duration:.2f} s)")
 
 
@@ -205,6 +224,64 @@ def _config_from_flags(ctx: typer.Context, config, replace, **flags):
             sub = getattr(config, parents[0])
             config = replace(config, **{parents[0]: replace(sub, **{leaf: value})})
     return config
+
+
+@app.command(epilog=EXIT_CODES)
+def batch(
+    ctx: typer.Context,
+    jobs: Path = typer.Argument(..., help="CSV with a header line: image, audio, output (required) and optionally emotion, "
+                                "intensity, yaw, pitch, seed; one video per row. Relative paths are read from the CSV's folder."),
+    workers: int = typer.Option(max(1, min(os.cpu_count() or 1, 4)), help="Worker processes, each loading the models once "
+                                "and using about one core (default: the cores, at most 4)."),
+    failures: Optional[Path] = typer.Option(None, help="Where to write the failed rows with their one-line reasons "
+                                            "(default: JOBS.failures.csv beside the jobs file; removed when none failed)."),
+    size: int = typer.Option(512, help="Output width and height in pixels (even, 128..2048)."),
+    fps: float = typer.Option(25.0, help="Output frame rate, 5..60."),
+    engine: str = typer.Option("mesh", help="Renderer (see generate --help)."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Start from this config tree (.json); "
+                                               "--size/--fps/--engine given here override it."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Render every row again, replacing existing outputs "
+                                   "(default: rows whose output exists are skipped, so a rerun finishes what is left)."),
+) -> None:
+    """Render every row of a jobs CSV; keeps going past a bad row. Prints a summary, writes the failures,
+    and exits 8 if any row failed."""
+    _setup_logging(False)
+    from dataclasses import replace
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from tritalk.batch import read_jobs, run_batch
+    from tritalk.config import TritalkConfig
+
+    if workers < 1:
+        raise ConfigError(f"--workers {workers} is out of range; use 1 or more")
+    rows = read_jobs(jobs)
+    config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
+                                size=size, fps=fps, engine=engine)
+    from tritalk.engine import engine_class
+
+    engine_class(config.engine)  # an unknown engine fails the batch once, not each row
+    failures = failures or jobs.with_name(jobs.stem + ".failures.csv")
+    columns = (TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), TextColumn("jobs"), TimeRemainingColumn())
+    from rich.console import Console
+
+    with Progress(*columns, console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("batch", total=len(rows))
+
+        def progress(outcome, finished, total):
+            bar.update(task, completed=finished)
+            if outcome.status == "failed":
+                bar.console.print(f"row {outcome.job.row}: failed: {outcome.message}", markup=False, highlight=False,
+                                  soft_wrap=True)
+
+        report = run_batch(rows, config, workers=workers, overwrite=overwrite, progress=progress)
+    if report.failures:
+        report.write_failures(failures)
+    else:
+        failures.unlink(missing_ok=True)
+    typer.echo(f"batch: {report.summary()}" + (f"; failures in {failures}" if report.failures else ""))
+    if report.failures:
+        raise typer.Exit(EXIT_BATCH_FAILED)
 
 
 @app.command()

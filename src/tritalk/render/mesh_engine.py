@@ -30,7 +30,7 @@ import numpy as np
 from scipy import sparse
 
 from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
-                                RIGHT_EYE, RIGHT_IRIS, expression_gain_vector, inner_lip_polygon)
+                                RIGHT_EYE, RIGHT_IRIS, FaceModel, expression_gain_vector, inner_lip_polygon)
 from tritalk.face.subject import Subject
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
@@ -76,6 +76,16 @@ def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings
     return dist / rings
 
 
+def rendered_expr_basis(model: FaceModel, config: MeshEngineConfig = MeshEngineConfig()) -> np.ndarray:
+    """(52, 478, 3) cm: the blendshapes as this engine renders them (and exports/gltf.py exports them),
+    ``config.expression_gain`` applied inside the face. The gain amplifies the features inside the face,
+    not its outline: the person sheet (forehead, hair) is glued to the outline and would tear if it were
+    dragged 1-2x further."""
+    gain = expression_gain_vector(config.expression_gain)
+    inner = _rings_from(model.triangles, np.array(FACE_OVAL), n_vertices=model.neutral.shape[0], rings=2)
+    return model.expr_basis * (1 + (gain[:, None, None] - 1) * inner[None, :, None])
+
+
 class MeshEngine:
     """The mesh engine (an ``Engine``, engine.py): frames of one Subject. Build once per subject (~0.3 s);
     a 512^2 frame then takes ~10 ms. Read-only after construction: one engine may render from several
@@ -106,11 +116,8 @@ class MeshEngine:
         self.oval = np.array(FACE_OVAL)
         self.n_oval = len(self.oval)
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
-        gain = expression_gain_vector(config.expression_gain)
-        # the gain amplifies the features inside the face, not its outline: the person sheet (forehead,
-        # hair) is glued to the outline and would tear if it were dragged 1-2x further
         inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)
-        self.expr_basis = subject.model.expr_basis * (1 + (gain[:, None, None] - 1) * inner[None, :, None])
+        self.expr_basis = rendered_expr_basis(subject.model, config)
         self.lip_poly = list(inner_lip_polygon())
         self.palette = MouthPalette.from_photo(subject.image, self.src_xy[list(INNER_LIP_UPPER + INNER_LIP_LOWER)],
                                                self.src_xy[self.lip_poly],
