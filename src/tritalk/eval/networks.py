@@ -31,7 +31,16 @@ WEIGHT_FILES = {
     "LPIPS": "lpips_alex.pth", "CSIM": "arcface_r100.pth", "emotion_acc": "emotion_mead.pth",
 }
 FULL_REFERENCE_NETWORKS = ("FID", "LPIPS")  # need the real frames of the same view
-LOADERS: dict = {}  # file name -> function(path) -> metric callable; filled below as loaders land
+
+
+def _syncnet(path: Path):
+    from tritalk.eval.syncnet import load_syncnet, sync_scores
+
+    net = load_syncnet(path)
+    return lambda real, fake, audio, fps: sync_scores(net, fake, audio, fps)
+
+
+LOADERS = {"syncnet_v2.model": _syncnet}  # file name -> function(path) -> (real, fake, audio, fps) -> {metric: value}
 
 
 class NetworkWeights:
@@ -40,11 +49,12 @@ class NetworkWeights:
     def __init__(self, folder: str | Path | None):
         self.folder = Path(folder).expanduser() if folder else None
         self._loaded: dict = {}
+        self._scores: dict = {}
 
     def path(self, metric: str) -> Path | None:
         return self.folder / WEIGHT_FILES[metric] if self.folder else None
 
-    def metrics(self, real: np.ndarray, fake: np.ndarray, audio, reference_view: bool) -> dict:
+    def metrics(self, real: np.ndarray, fake: np.ndarray, audio, reference_view: bool, fps: float = 25.0) -> dict:
         """Every learned metric of a generated clip: a number, or a string saying why not."""
         out = {}
         for metric, fname in WEIGHT_FILES.items():
@@ -60,5 +70,8 @@ class NetworkWeights:
                 continue
             if fname not in self._loaded:
                 self._loaded[fname] = LOADERS[fname](path)
-            out.update({k: v for k, v in self._loaded[fname](real, fake, audio).items() if k == metric})
+            if fname not in self._scores:  # one network gives several metrics (SyncNet: LSE-C and LSE-D)
+                self._scores[fname] = self._loaded[fname](real, fake, audio, fps)
+            out[metric] = self._scores[fname].get(metric, f"n/a ({fname} gave no {metric})")
+        self._scores = {}
         return out

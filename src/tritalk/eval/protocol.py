@@ -5,8 +5,8 @@
 Each clip's first frame is the reference photo and the clip's own audio drives every system
 (eval/systems.py). The real frames are mapped into the crop the pipeline renders (face/subject.py
 ``crop_box`` of the first frame, ``crop_square`` at the output size; the box stays fixed, as the
-reference photo's does). At the front view (yaw 0) each generated frame t is compared with real frame t:
-PSNR, SSIM (image_metrics.py), M-LMD, F-LMD (landmark_metrics.py). At every view, and for the real clip
+reference photo's does). At the front view (yaw 0) each generated frame t >= 1 is compared with real frame t
+(frame 0 is the reference photo, given to every system): PSNR, SSIM (image_metrics.py), M-LMD, F-LMD (landmark_metrics.py). At every view, and for the real clip
 itself, the no-reference measures: face-detection rate, blink rate, head-pose jitter, flicker
 (face_stats.py, image_metrics.py), audio-video offset and mouth-loudness correlation (sync_metrics.py);
 the networks' metrics (LSE-C/D, FID, LPIPS, CSIM, emotion accuracy) come from eval/networks.py, or read
@@ -67,11 +67,13 @@ def no_reference(frames: np.ndarray, track: FaceTrack, loud: np.ndarray, fps: fl
 
 
 def full_reference(real: np.ndarray, fake: np.ndarray, real_track: FaceTrack, fake_track: FaceTrack) -> dict:
+    """Frames 1..T-1: frame 0 is the reference photo itself (every system is given it), so it is left out."""
     n = min(len(real), len(fake))
-    return {"PSNR": float(np.mean([min(psnr(real[t], fake[t]), 100.0) for t in range(n)])),  # identical frame: 100
-            "SSIM": float(np.mean([ssim(real[t], fake[t]) for t in range(n)])),
-            "M-LMD": m_lmd(real_track.landmarks[:n], fake_track.landmarks[:n]),
-            "F-LMD": f_lmd(real_track.landmarks[:n], fake_track.landmarks[:n])}
+    ts = range(1, n) if n > 1 else range(n)
+    return {"PSNR": float(np.mean([min(psnr(real[t], fake[t]), 100.0) for t in ts])),  # an identical frame counts 100 dB
+            "SSIM": float(np.mean([ssim(real[t], fake[t]) for t in ts])),
+            "M-LMD": m_lmd(real_track.landmarks[1:n], fake_track.landmarks[1:n]),
+            "F-LMD": f_lmd(real_track.landmarks[1:n], fake_track.landmarks[1:n])}
 
 
 def evaluate_clip(item, systems: Sequence, views: Sequence[float] = (0.0,), weights: NetworkWeights | None = None,
@@ -104,7 +106,7 @@ def evaluate_clip(item, systems: Sequence, views: Sequence[float] = (0.0,), weig
         m = no_reference(fake, fake_track, loud[: len(fake)], fps)
         if yaw == 0:
             m.update(full_reference(real, fake, real_track, fake_track))
-        m.update(weights.metrics(real, fake, clip["audio"], reference_view=yaw == 0))
+        m.update(weights.metrics(real, fake, clip["audio"], reference_view=yaw == 0, fps=fps))
         m["seconds"] = time.perf_counter() - t0
         results.setdefault(system.name, {})[_key(yaw)] = m
         series[f"{system.name}@{_key(yaw)}"] = _list(mouth_opening(fake_track.landmarks))

@@ -26,7 +26,7 @@ from tritalk.errors import ConfigError
 from tritalk.types import IDX, N_EXPR, AudioClip, Camera, Motion
 
 BASELINES = ("still", "loudness", "v1")
-LOUDNESS_JAW_MAX = 0.35  # jawOpen at the clip's loudest frames: about G_m's 95th percentile on the dev GRID clips
+LOUDNESS_JAW_MAX = 0.35  # a plainly open jaw in speech; set once, not tuned on any clip
 LOUDNESS_FLOOR_DB = -30.0  # loudness (features.py: dB re the clip's 95th percentile) at which the jaw starts to open
 
 
