@@ -52,3 +52,26 @@ def test_mfcc_frames_and_energy_coefficient():
     # x10 amplitude = x100 power: c0 (log frame energy) rises by log(100); the other cepstra stay
     assert np.allclose(louder[0] - cc[0], np.log(100.0), atol=1e-6)
     assert np.allclose(louder[1:], cc[1:], atol=1e-6)
+
+
+def test_lpips_from_random_checkpoints(tmp_path):
+    """LPIPS-Alex loads torchvision- and lpips-format state dicts; identical frames give 0, different ones > 0."""
+    from tritalk.eval.lpips import build_lpips, load_lpips, lpips_distance
+
+    torch.manual_seed(0)
+    net = build_lpips()
+    sd = net.state_dict()
+    torch.save({k: v for k, v in sd.items() if k.startswith("features.")} | {"classifier.1.weight": torch.zeros(2)},
+               tmp_path / "alexnet.pth")
+    torch.save({k: v.abs() for k, v in sd.items() if k.startswith("lin")}, tmp_path / "lpips_alex.pth")
+    loaded = load_lpips(tmp_path)
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
+    assert lpips_distance(loaded, a, a) == pytest.approx(0.0, abs=1e-7)
+    assert lpips_distance(loaded, a, b) > 0
+    got = NetworkWeights(tmp_path).metrics(a, b, None, reference_view=True)
+    assert isinstance(got["LPIPS"], float) and got["LPIPS"] > 0
+    (tmp_path / "alexnet.pth").unlink()
+    with pytest.raises(WeightsError, match="alexnet.pth"):
+        load_lpips(tmp_path)

@@ -5,9 +5,10 @@
     # {"LSE-C": ..., "LSE-D": ..., "FID": "n/a (no weights at .../pt_inception-2015-12-05.pth)", ...}
 
   metric              network (file expected in the folder)
-  LSE-C, LSE-D        SyncNet (Chung & Zisserman 2016), syncnet_python's ``syncnet_v2.model``
+  LSE-C, LSE-D        SyncNet (eval/syncnet.py), syncnet_python's ``syncnet_v2.model``
   FID                 Inception-v3 of pytorch-fid, ``pt_inception-2015-12-05.pth``
-  LPIPS               LPIPS v0.1 AlexNet: ``alexnet.pth`` (torchvision's state dict) + ``lpips_alex.pth``
+  LPIPS               LPIPS v0.1 AlexNet (eval/lpips.py): ``lpips_alex.pth`` (the lpips package's
+                      weights/v0.1/alex.pth) + ``alexnet.pth`` (torchvision's AlexNet state dict)
   CSIM                ArcFace iResNet-100 (insightface), ``arcface_r100.pth``
   emotion_acc         an emotion classifier trained on MEAD, ``emotion_mead.pth``
 
@@ -40,7 +41,14 @@ def _syncnet(path: Path):
     return lambda real, fake, audio, fps: sync_scores(net, fake, audio, fps)
 
 
-LOADERS = {"syncnet_v2.model": _syncnet}  # file name -> function(path) -> (real, fake, audio, fps) -> {metric: value}
+def _lpips(path: Path):
+    from tritalk.eval.lpips import load_lpips, lpips_distance
+
+    net = load_lpips(path.parent)
+    return lambda real, fake, audio, fps: {"LPIPS": lpips_distance(net, real[1:], fake[1:])}  # frame 0: the reference
+
+
+LOADERS = {"syncnet_v2.model": _syncnet, "lpips_alex.pth": _lpips}  # file name -> function(path) -> (real, fake, audio, fps) -> {metric: value}
 
 
 class NetworkWeights:
