@@ -83,8 +83,10 @@ def evaluate_clip(item, systems: Sequence, views: Sequence[float] = (0.0,), weig
     cfg = systems[0].config
     fps, size = cfg.fps, cfg.size
     weights = weights or NetworkWeights(None)
+    if done and (done.get("size") != size or done.get("fps") != fps):
+        done = None  # measured in another crop size or frame rate: start again
     row = dict(done or {})
-    row.update(clip=item.id, layout=item.layout, speaker=item.speaker, file=Path(item.path).name)
+    row.update(clip=item.id, layout=item.layout, speaker=item.speaker, file=Path(item.path).name, size=size, fps=fps)
     results = row.setdefault("systems", {})
     series = row.setdefault("mouth_opening", {})
     todo = [(s, v) for s in systems for v in views if _key(v) not in results.get(s.name, {})]
@@ -94,7 +96,7 @@ def evaluate_clip(item, systems: Sequence, views: Sequence[float] = (0.0,), weig
     real = clip["crops"]
     real_track = measure_frames(real, fps)
     loud = loudness_envelope(clip["audio"].samples, clip["audio"].sample_rate, fps, len(real))
-    row["frames"], row["fps"] = len(real), fps
+    row["frames"] = len(real)
     row["real"] = no_reference(real, real_track, loud, fps)
     series["real"] = _list(mouth_opening(real_track.landmarks))
     for system, yaw in todo:

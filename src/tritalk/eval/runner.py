@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import platform
 import time
@@ -63,7 +64,7 @@ def evaluate_dataset(data_dir: str | Path, out: str | Path, engines: Sequence[st
                 progress(i, len(items), item.id)
             row = evaluate_clip(item, systems, views, nets, done,
                                 on_system=(lambda what: progress(i, len(items), f"{item.id} {what}")) if progress else None)
-            _write_atomic(path, json.dumps(row, indent=1, default=_json_default))
+            _write_atomic(path, json.dumps(finite(row), indent=1, default=_json_default, allow_nan=False))
             rows.append(row)
             if progress:
                 progress(i + 1, len(items), "")
@@ -75,11 +76,22 @@ def evaluate_dataset(data_dir: str | Path, out: str | Path, engines: Sequence[st
                 views=list(views), weights=str(weights) if weights else None, n_clips=len(rows),
                 machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
                 seconds=round(time.perf_counter() - t0, 1), tritalk=__import__("tritalk").__version__)
-    _write_atomic(out / "results.json", json.dumps(dict(meta=meta, summary=summary, clips=rows), indent=1,
-                                                   default=_json_default))
+    _write_atomic(out / "results.json", json.dumps(finite(dict(meta=meta, summary=summary, clips=rows)), indent=1,
+                                                   default=_json_default, allow_nan=False))
     write_markdown(out / "results.md", rows, summary, meta)
     write_plots(out, rows, summary)
     return dict(meta=meta, summary=summary, clips=rows)
+
+
+def finite(v):
+    """NaN / inf -> None, recursively: results.json is strict JSON (None reads as 'no value')."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [finite(x) for x in v]
+    return v
 
 
 def _json_default(v):
