@@ -83,7 +83,7 @@ def evaluate_clip(item, systems: Sequence, views: Sequence[float] = (0.0,), weig
     cfg = systems[0].config
     fps, size = cfg.fps, cfg.size
     weights = weights or NetworkWeights(None)
-    if done and (done.get("size") != size or done.get("fps") != fps):
+    if done and (done.get("size", size) != size or done.get("fps", fps) != fps):
         done = None  # measured in another crop size or frame rate: start again
     row = dict(done or {})
     row.update(clip=item.id, layout=item.layout, speaker=item.speaker, file=Path(item.path).name, size=size, fps=fps)
