@@ -97,3 +97,28 @@ def test_cli_errors_are_one_line(tmp_path):
     assert isinstance(res.exception, InputError) and "no talking-face videos" in str(res.exception)
     res = runner.invoke(app, ["eval", str(tmp_path), "--baselines", "wobble"])
     assert isinstance(res.exception, ConfigError) and "unknown baseline 'wobble'" in str(res.exception)
+
+
+def test_novel_views_get_only_no_reference_measures():
+    """A system that returns the real frames themselves: perfect at the front view (PSNR 100, M-LMD 0); at
+    yaw +-30 there are no real frames to compare with, so only the no-reference measures are there."""
+    from tritalk.config import TritalkConfig
+    from tritalk.eval.datasets import eval_clips
+    from tritalk.eval.protocol import evaluate_clip, real_clip
+
+    crops = real_clip(DATA / "grid_sbia1a_cut.mp4", 128, 25.0)["crops"]
+
+    class Oracle:
+        name = "oracle"
+        config = TritalkConfig(size=128)
+
+        def frames(self, reference, audio, camera):
+            return crops
+
+    item = [i for i in eval_clips(DATA) if i.id.endswith("sbia1a_cut")][0]
+    row = evaluate_clip(item, [Oracle()], (0.0, -30.0, 30.0))
+    front, side = row["systems"]["oracle"]["0"], row["systems"]["oracle"]["-30"]
+    assert front["PSNR"] == 100.0 and front["SSIM"] == pytest.approx(1.0) and front["M-LMD"] == 0.0
+    assert "PSNR" not in side and "M-LMD" not in side and "FID" not in side
+    assert side["face_rate"] == row["real"]["face_rate"] and "LSE-C" in side
+    assert set(row["mouth_opening"]) == {"real", "oracle@0", "oracle@-30", "oracle@30"}
