@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 MAX_OFFSET_S = 0.4  # +-10 frames at 25 fps: SyncNet's search range (+-15 frames) trimmed to 3 s clips
+MIN_MOUTH_STD = 0.005  # mouth opening [eye distances] that varies less does not move: MediaPipe's jitter on a still
+# photo is ~0.001, a speaking mouth ~0.05 (real GRID clips); below this, offset and r are noise and read NaN
 
 
 def loudness_envelope(samples: np.ndarray, sample_rate: int, fps: float, n_frames: int) -> np.ndarray:
@@ -47,9 +49,16 @@ def lagged_r(mouth: np.ndarray, loud: np.ndarray, lag: int) -> float:
     return pearson(m[: n + lag], l[-lag:])
 
 
+def moves(mouth: np.ndarray) -> bool:
+    m = mouth[np.isfinite(mouth)]
+    return len(m) > 2 and float(m.std()) >= MIN_MOUTH_STD
+
+
 def av_offset(mouth: np.ndarray, loud: np.ndarray, fps: float, max_offset_s: float = MAX_OFFSET_S) -> float:
     """The lag [frames] at which the mouth opening best follows the loudness (> 0: video late); NaN when
-    the mouth never moves."""
+    the mouth does not move."""
+    if not moves(mouth):
+        return float("nan")
     k = int(round(max_offset_s * fps))
     scores = {lag: lagged_r(mouth, loud, lag) for lag in range(-k, k + 1)}
     scores = {lag: r for lag, r in scores.items() if np.isfinite(r)}
@@ -57,4 +66,5 @@ def av_offset(mouth: np.ndarray, loud: np.ndarray, fps: float, max_offset_s: flo
 
 
 def mouth_loudness_r(mouth: np.ndarray, loud: np.ndarray) -> float:
-    return lagged_r(mouth, loud, 0)
+    """Pearson r of mouth opening and loudness at zero lag; NaN when the mouth does not move."""
+    return lagged_r(mouth, loud, 0) if moves(mouth) else float("nan")
