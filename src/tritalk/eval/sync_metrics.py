@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_OFFSET_S = 0.4  # +-10 frames at 25 fps: SyncNet's search range (+-15 frames) trimmed to 3 s clips
+MAX_OFFSET_S = 0.2  # +-5 frames at 25 fps: about one syllable; a loudness envelope repeats with the syllables,
+# so wider searches on 3 s clips find the neighbouring syllable (a real GRID clip read -9 frames at +-10)
 MIN_MOUTH_STD = 0.005  # mouth opening [eye distances] that varies less does not move: MediaPipe's jitter on a still
 # photo is ~0.001, a speaking mouth ~0.05 (real GRID clips); below this, offset and r are noise and read NaN
 
