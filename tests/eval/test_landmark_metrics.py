@@ -1,10 +1,13 @@
-"""M-LMD / F-LMD on synthetic landmark sets: normalised by the real inter-ocular distance, centred per frame."""
+"""M-LMD / F-LMD on synthetic landmark sets: the generated face aligned on the real one (upper-face anchors),
+normalised by the real inter-ocular distance."""
 
 import numpy as np
 import pytest
 
-from tritalk.eval.landmark_metrics import MOUTH, f_lmd, inter_ocular, m_lmd, mouth_opening
+from tritalk.eval.landmark_metrics import MOUTH, f_lmd, inter_ocular, m_lmd, mouth_motion, mouth_opening
 from tritalk.face.model import EYE_CORNERS, INNER_LIP_MIDDLE
+
+LOWER_LIP = [i for i in MOUTH if i in (14, 87, 178, 88, 95, 317, 402, 318, 324, 17, 84, 181, 91, 146, 314, 405, 321, 375)]
 
 
 def face(t: int = 5, iod: float = 100.0, seed: int = 0) -> np.ndarray:
@@ -15,29 +18,27 @@ def face(t: int = 5, iod: float = 100.0, seed: int = 0) -> np.ndarray:
     return lm
 
 
-def test_identical_landmarks_give_zero_and_a_shifted_head_too():
+def test_identical_faces_give_zero_and_a_moved_rolled_or_scaled_head_too():
     real = face()
-    assert m_lmd(real, real) == 0.0
+    assert m_lmd(real, real) == pytest.approx(0.0, abs=1e-9)
+    a = np.radians(3.0)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
     moved = real.copy()
-    moved[..., :2] += 7.0  # the whole head translated: centring removes it
-    assert m_lmd(real, moved) == pytest.approx(0.0, abs=1e-5)
+    moved[..., :2] = (real[..., :2] @ rot.T) * 1.05 + 7.0  # the head rolled 3 deg, 5 % nearer, shifted
+    assert m_lmd(real, moved) == pytest.approx(0.0, abs=1e-6)
+    assert f_lmd(real, moved) == pytest.approx(0.0, abs=1e-6)
 
 
-def test_a_moved_mouth_gives_larger_m_lmd_in_eye_distances():
+def test_a_lowered_lip_gives_the_hand_computed_m_lmd():
     real = face(iod=100.0)
     fake = real.copy()
-    lower = [i for i in MOUTH if i in (14, 87, 178, 88, 95, 317, 402, 318, 324, 17, 84, 181, 91, 146, 314, 405, 321, 375)]
-    fake[:, lower, 1] += 10.0  # lower lip 10 px down = 0.1 eye distances for those points
-    small = fake.copy()
-    small[:, lower, 1] -= 5.0
-    assert m_lmd(real, fake) > m_lmd(real, small) > 0
-    # hand value: the moved points shift by 10 px, the mouth centroid by 10 * k / n; distance / 100
-    k, n = len(lower), len(MOUTH)
-    c = 10.0 * k / n
-    expected = (k * (10.0 - c) + (n - k) * c) / n / 100.0
-    assert m_lmd(real, fake) == pytest.approx(expected, rel=1e-5)
-    # the face measure counts the same move over 468 points: smaller
-    assert 0 < f_lmd(real, fake) < m_lmd(real, fake)
+    fake[:, LOWER_LIP, 1] += 10.0  # lower lip 10 px down; the upper-face anchors stay
+    half = fake.copy()
+    half[:, LOWER_LIP, 1] -= 5.0
+    k, n = len(LOWER_LIP), len(MOUTH)
+    assert m_lmd(real, fake) == pytest.approx(10.0 * k / n / 100.0, rel=1e-6)  # mean over the 40 points / eye distance
+    assert m_lmd(real, half) == pytest.approx(m_lmd(real, fake) / 2, rel=1e-6)
+    assert 0 < f_lmd(real, fake) < m_lmd(real, fake)  # the same move over 468 points
 
 
 def test_missing_faces_are_skipped_and_none_gives_nan():
@@ -54,3 +55,14 @@ def test_mouth_opening_is_gap_over_eye_distance():
     lm[0, INNER_LIP_MIDDLE[1], :2] = (100, 158)
     assert inter_ocular(lm)[0] == pytest.approx(80.0)
     assert mouth_opening(lm)[0] == pytest.approx(0.1)
+
+
+def test_mouth_motion_sees_timing_and_amplitude():
+    real = face(t=40, iod=100.0)
+    gap = 10 * np.abs(np.sin(np.arange(40) / 3.0))
+    real[:, INNER_LIP_MIDDLE[1], 0] = real[:, INNER_LIP_MIDDLE[0], 0]  # a vertical gap
+    real[:, INNER_LIP_MIDDLE[1], 1] = real[:, INNER_LIP_MIDDLE[0], 1] + gap
+    wide = real.copy()
+    wide[:, INNER_LIP_MIDDLE[1], 1] = real[:, INNER_LIP_MIDDLE[0], 1] + 2 * gap
+    got = mouth_motion(real, wide)
+    assert got["mouth_open_r"] == pytest.approx(1.0) and got["mouth_open_range"] == pytest.approx(2.0, rel=1e-4)

@@ -24,7 +24,7 @@ import numpy as np
 
 from tritalk.eval.face_stats import blink_rate, detection_rate, pose_jitter
 from tritalk.eval.image_metrics import flicker, psnr, ssim
-from tritalk.eval.landmark_metrics import f_lmd, m_lmd, mouth_opening
+from tritalk.eval.landmark_metrics import f_lmd, m_lmd, mouth_motion, mouth_opening
 from tritalk.eval.networks import NetworkWeights
 from tritalk.eval.sync_metrics import av_offset, loudness_envelope, mouth_loudness_r
 from tritalk.face.analyse import FaceAnalyser
@@ -37,6 +37,7 @@ from tritalk.types import Camera
 logger = logging.getLogger(__name__)
 
 FULL_REFERENCE = ("PSNR", "SSIM", "M-LMD", "F-LMD")
+MOUTH_DIAGNOSTICS = ("mouth_open_r", "mouth_open_range")  # why M-LMD is what it is (landmark_metrics.mouth_motion)
 NO_REFERENCE = ("face_rate", "av_offset", "mouth_loudness_r", "blink_rate", "pose_jitter", "flicker")
 
 
@@ -73,7 +74,8 @@ def full_reference(real: np.ndarray, fake: np.ndarray, real_track: FaceTrack, fa
     return {"PSNR": float(np.mean([min(psnr(real[t], fake[t]), 100.0) for t in ts])),  # an identical frame counts 100 dB
             "SSIM": float(np.mean([ssim(real[t], fake[t]) for t in ts])),
             "M-LMD": m_lmd(real_track.landmarks[1:n], fake_track.landmarks[1:n]),
-            "F-LMD": f_lmd(real_track.landmarks[1:n], fake_track.landmarks[1:n])}
+            "F-LMD": f_lmd(real_track.landmarks[1:n], fake_track.landmarks[1:n]),
+            **mouth_motion(real_track.landmarks[1:n], fake_track.landmarks[1:n])}
 
 
 def evaluate_clip(item, systems: Sequence, views: Sequence[float] = (0.0,), weights: NetworkWeights | None = None,

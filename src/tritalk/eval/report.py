@@ -62,8 +62,8 @@ def write_markdown(path: Path, rows: Sequence[dict], summary: dict, meta: dict) 
     lines = [f"# tritalk eval: {meta.get('data', '')}", "",
              f"{len(rows)} clips; {meta.get('size')} px crops at {meta.get('fps')} fps; mean over clips. "
              "Self-driven: each clip's first frame is the reference photo, its own audio drives every system. "
-             "M-LMD / F-LMD: mouth / face landmark distance (MediaPipe, centred per frame) over the real "
-             "frame's inter-ocular distance. n/a: the network's weights are not on this machine "
+             "M-LMD / F-LMD: mouth / face landmark distance (MediaPipe; the generated face aligned on the real "
+             "one by a similarity transform on the upper face) over the real frame's inter-ocular distance. n/a: the network's weights are not on this machine "
              "(results.json says where they were looked for).", ""]
     notes = {m: v for s in systems for v in summary[s].values() for m, v in v.items()
              if isinstance(v, str) and v.startswith("n/a")}
@@ -86,6 +86,13 @@ def write_markdown(path: Path, rows: Sequence[dict], summary: dict, meta: dict) 
                  fmt(m.get("mouth_loudness_r")), fmt(m.get("av_offset"), 1), fmt(m.get("pose_jitter")),
                  fmt(m.get("flicker"), 2)] for s in systems for m in [summary[s].get(v)] if m]
         lines += _table(hdr, body) + [""]
+    lines += ["## Mouth diagnostics (front view): does the mouth open when the real one does, and how wide", "",
+              "mouth-open r: Pearson r of the generated and real inner-lip opening per frame; range ratio: the "
+              "generated opening's 10-90th percentile range over the real one's (1 = same amplitude, > 1 too wide, "
+              "0 = still).", ""]
+    body = [[s, fmt(m.get("mouth_open_r")), fmt(m.get("mouth_open_range"), 2)]
+            for s in systems for m in [summary[s].get("0")] if m]
+    lines += _table(["system", "mouth-open r ↑", "range ratio (1 = real)"], body) + [""]
     lines += ["## Table IV layout (emotion accuracy)", ""]
     lines += _table(["system", "Avg. Acc."], [[s, fmt(summary[s].get("0", {}).get("emotion_acc"))] for s in systems])
     lines += ["", "## No-reference measures (front view) and the real clips' own values", ""]
