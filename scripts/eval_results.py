@@ -1,5 +1,7 @@
 """Regenerate docs/RESULTS.md: ``tritalk eval`` on every dev talking-face clip, engines and baselines side by side.
 
+Usage:
+
     .venv/bin/python scripts/eval_results.py ../shared/data/dev/videos --out out/eval_dev [--views 0,30]
 
 Runs ``tritalk.eval.runner.evaluate_dataset`` (a rerun resumes finished clips from OUT/clips/), then writes
