@@ -1,9 +1,10 @@
-"""`tritalk prepare | train | eval`: the motion generator's data, training and held-out evaluation.
+"""`tritalk prepare | train | eval`: the motion generator's data and training; the paper's evaluation.
 
     tritalk prepare VIDEOS_DIR OUT                     # MediaPipe coefficients + head pose + phones per clip
     tritalk train motion --data OUT [--synthetic SYN] --holdout ID,... -o CKPT [--steps N] [--real-share F]
     accelerate launch $(which tritalk) train motion ...   # the same on several GPUs / nodes
-    tritalk eval motion --data OUT --clips ID,... [--motion-model CKPT]
+    tritalk eval DATA_DIR [--engines mesh] [--baselines still,loudness,v1] [--views 0,30,60] [-o OUT]
+    tritalk eval --motion --data OUT --clips ID,... [--motion-model CKPT]   # also: tritalk eval motion --data ...
 
 Registered on the main app by ``register(app)``; only flags -> dataclasses here.
 """
@@ -17,7 +18,6 @@ from typing import Optional
 import typer
 
 train_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Train a model (motion: G_m + lip reader).")
-eval_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate a model on held-out real clips.")
 
 
 def _split(s: str) -> tuple[str, ...]:
@@ -91,19 +91,87 @@ def train_motion_cmd(
                f"clips in {info.get('train_seconds', 0):.0f} s; held out: {', '.join(cfg.holdout) or 'none'})")
 
 
-@eval_app.command("motion")
-def eval_motion_cmd(
-    data: Path = typer.Option(..., "--data", help="Prepared real folder (tritalk prepare)."),
-    clips: str = typer.Option("", help="Comma-separated clip ids (default: every clip the model did not train on)."),
-    motion_model: str = typer.Option("gm", help="gm | v1 | a checkpoint folder."),
+def eval_cmd(
+    data_dir: Optional[Path] = typer.Argument(None, help="Folder of talking-face videos (MEAD: EAT's test speakers; "
+                                              "HDTF, GRID, any .mp4)."),
+    output: Path = typer.Option(Path("eval_out"), "--output", "-o", help="Output folder: results.json, results.md, "
+                                "PNG plots, clips/ (finished clips: a rerun resumes)."),
+    engines: str = typer.Option("mesh", help="Comma-separated registered engines, each driven by G_m."),
+    baselines: str = typer.Option("still,loudness,v1", help="Comma-separated baselines: still (reference held "
+                                  "still), loudness (jaw from loudness), v1 (the v1 speech model on the mesh engine)."),
+    views: str = typer.Option("0", help="Comma-separated view yaws in degrees; 30 means -30 and +30. Only the front "
+                              "view (0) has real frames to compare with; other views get the no-reference measures."),
+    size: int = typer.Option(256, help="Crop size in pixels for every system and the real frames."),
+    weights: Optional[Path] = typer.Option(None, help="Folder with the learned metrics' weights (SyncNet, Inception, "
+                                           "LPIPS, ArcFace, emotion); without it those metrics read n/a."),
+    clips: str = typer.Option("", help="Comma-separated clip ids or file stems (default: every clip)."),
+    split: str = typer.Option("test", help="test (MEAD: EAT's four test speakers) or all."),
+    motion: bool = typer.Option(False, "--motion", help="Coefficient-level evaluation of a speech model on a "
+                                "prepared folder instead (tritalk prepare): JSON on stdout. Also: tritalk eval motion --data ..."),
+    data: Optional[Path] = typer.Option(None, "--data", help="--motion: the prepared folder."),
+    motion_model: str = typer.Option("gm", help="--motion: gm | v1 | a checkpoint folder."),
 ) -> None:
-    """Per-clip correlation of predicted vs measured jawOpen / mouthClose, lag, closures; JSON on stdout."""
-    from tritalk.eval.motion_metrics import evaluate_motion
+    """The paper's self-driven evaluation on real talking-face video: engines and baselines side by side."""
+    from tritalk.errors import ConfigError
 
-    typer.echo(json.dumps(evaluate_motion(data, motion_model, _split(clips)), indent=1))
+    if motion or (data_dir is not None and str(data_dir) == "motion" and data is not None):
+        if data is None:
+            raise ConfigError("--motion needs --data PREPARED (a folder written by tritalk prepare)")
+        from tritalk.eval.motion_metrics import evaluate_motion
+
+        typer.echo(json.dumps(evaluate_motion(data, motion_model, _split(clips)), indent=1))
+        return
+    if data_dir is None:
+        raise ConfigError("give DATA_DIR, the folder of talking-face videos to evaluate (see 'tritalk eval --help')")
+    if split not in ("test", "all"):
+        raise ConfigError(f"unknown split '{split}'; choose test or all")
+    try:
+        yaws = tuple(float(v) for v in _split(views))
+    except ValueError:
+        raise ConfigError(f"--views '{views}' is not a list of degrees; use e.g. 0,30,60") from None
+    import logging
+    import os
+    import sys
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tritalk.cli.quiet import quiet_native_stderr
+    from tritalk.eval.runner import evaluate_dataset, views_from
+
+    import torch
+
+    torch.set_num_threads(1)  # G_m is small; the renderer and MediaPipe keep the other cores
+    os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ start-up lines, once per measured video
+    logging.getLogger("tritalk").setLevel(logging.WARNING)
+    columns = (TextColumn("[bold]eval"), BarColumn(), TextColumn("{task.completed}/{task.total} clips"),
+               TextColumn("{task.description}"), TimeElapsedColumn())
+    # MediaPipe prints start-up lines on fd 2 for every measured video: the bar draws on a copy of stderr
+    # while fd 2 itself is silenced (errors are raised, and printed by main() once fd 2 is back)
+    try:
+        console_file = os.fdopen(os.dup(sys.stderr.fileno()), "w")
+    except (AttributeError, ValueError, OSError):  # stderr replaced (tests)
+        console_file = sys.stderr
+    bar = Progress(*columns, transient=True, console=Console(file=console_file),
+                   disable=not console_file.isatty())
+    try:
+        with bar, quiet_native_stderr():
+            task = bar.add_task("", total=None)
+
+            def progress(done: int, total: int, what: str) -> None:
+                bar.update(task, completed=done, total=total, description=what)
+
+            res = evaluate_dataset(data_dir, output, engines=_split(engines), baselines=_split(baselines),
+                                   views=views_from(yaws), size=size, weights=weights, clips=_split(clips),
+                                   split=split, progress=progress)
+    finally:
+        if console_file is not sys.stderr:
+            console_file.close()
+    typer.echo(f"wrote {output / 'results.json'}, {output / 'results.md'} ({res['meta']['n_clips']} clips, "
+               f"{res['meta']['seconds']:.0f} s)")
 
 
 def register(app: typer.Typer) -> None:
     app.command("prepare")(prepare)
     app.add_typer(train_app, name="train")
-    app.add_typer(eval_app, name="eval")
+    app.command("eval", no_args_is_help=True)(eval_cmd)

@@ -7,6 +7,7 @@ the v1 speech fit (eval/baselines.py) and the emotion statistics (scripts/emotio
     track.expr        # (T, 52) blendshapes, NaN rows where no face was found
     track.head        # (T, 6) yaw, pitch, roll [rad], tx, ty, tz [cm]
     track.landmarks   # (T, 478, 3) in pixels, as face/analyse.py's FaceObservation
+    measure_frames(frames, fps)   # the same for frames in memory (renders, crops: eval/protocol.py)
 
 VIDEO mode tracks the face from frame to frame (steadier than one IMAGE-mode detection per frame),
 so frames must come in order with rising timestamps; one face (the first found) is measured.
@@ -19,6 +20,7 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -72,11 +74,20 @@ def video_fps(path: str | Path) -> float:
 
 def measure_video(path: str | Path, every: int = 1) -> FaceTrack:
     """Blendshapes, head pose and landmarks of every ``every``-th frame of the video at ``path``."""
+    frames = read_video_frames(path, every=every)  # checks the file and the every before the model loads
+    track = measure_frames(frames, video_fps(path), every=every)
+    if not len(track):
+        logger.warning("'%s' holds no video frames", path)
+    logger.debug("measured '%s': %d frames, face in %d", path, len(track), int(track.found.sum()))
+    return track
+
+
+def measure_frames(frames: Iterable[np.ndarray], fps: float, every: int = 1) -> FaceTrack:
+    """The same measurements for frames in memory: RGB uint8 (H, W, 3) images in video order (rows k is
+    video frame k * every at ``fps``), e.g. rendered frames or crops of a video's frames."""
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    frames = read_video_frames(path, every=every)  # checks the file and the every before the model loads
-    fps = video_fps(path)
     options = vision.FaceLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=task_path()), running_mode=vision.RunningMode.VIDEO,
         output_face_blendshapes=True, output_facial_transformation_matrixes=True, num_faces=1)
@@ -105,9 +116,6 @@ def measure_video(path: str | Path, every: int = 1) -> FaceTrack:
             heads.append(pose)
             points.append(pts)
     if not exprs:
-        logger.warning("'%s' holds no video frames", path)
         return FaceTrack(np.zeros((0, N_EXPR), np.float32), np.zeros((0, 6), np.float32),
                          np.zeros((0, N_LANDMARKS, 3), np.float32), fps, every)
-    track = FaceTrack(np.stack(exprs), np.stack(heads), np.stack(points), fps, every)
-    logger.debug("measured '%s': %d frames, face in %d", path, len(track), int(track.found.sum()))
-    return track
+    return FaceTrack(np.stack(exprs), np.stack(heads), np.stack(points), fps, every)
