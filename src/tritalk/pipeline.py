@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (frames done, frames total)
 EmotionLike = EmotionSpec | EmotionTimeline | str  # a str is read by motion.emotion_timeline.parse_emotion
 ImageLike = str | Path | np.ndarray  # a path, or an RGB uint8 (H, W, 3) array
-GOOD_VIEW = (45.0, 25.0)  # |yaw|, |pitch| [deg] beyond which the unseen side of the head is synthesised
+GOOD_VIEW = (45.0, 25.0)  # |yaw|, |pitch| [deg] beyond which mostly the completed (never seen) side of the head shows
 
 
 @dataclass
@@ -174,8 +174,8 @@ class TalkingHead:
         if motion is None:
             motion = self.motion(clip, emotion, seed, base=subject.ref_expr)
         if abs(path.base.yaw) > GOOD_VIEW[0] or abs(path.base.pitch) > GOOD_VIEW[1]:
-            logger.warning("views beyond about %g deg yaw / %g deg pitch show the synthesised side of the head; "
-                           "expect stretching", *GOOD_VIEW)
+            logger.warning("views beyond about %g deg yaw / %g deg pitch show mostly the completed (never seen) "
+                           "side of the head; expect flat hair and skin there", *GOOD_VIEW)
         engine = self.engine_cls(subject, self.config.engine_config())
         return Result(subject, motion, clip, path, engine, self.config)
 

@@ -21,6 +21,7 @@ from importlib import resources
 
 import cv2
 import numpy as np
+from scipy.spatial import cKDTree
 
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
@@ -29,6 +30,7 @@ from tritalk.render.rasterizer import rasterize
 from tritalk.types import BLENDSHAPES
 
 N_FACE = 468
+K_NEAREST = 16  # landmarks that carry their fit residual / expression motion to each head vertex
 
 
 @dataclass(frozen=True)
@@ -91,17 +93,21 @@ class HeadMesh:
         # carry the photo's landmarks' differences from the model onto the head (a smooth field)
         resid = subject.personal[:N_FACE] - m.landmarks(rest)
         on = m.landmarks(rest)
-        d2 = ((rest[:, None, :] - on[None, :, :]) ** 2).sum(-1)  # (V, 468)
-        w = np.exp(-(d2 - d2.min(1, keepdims=True)) / (2 * config.align_sigma_cm ** 2))
-        near = np.exp(-d2.min(1) / (2 * config.align_reach_cm ** 2))[:, None]
-        field = (w @ resid) / w.sum(1, keepdims=True)
+        dist, idx = cKDTree(on).query(rest, k=K_NEAREST)  # (V, k) the nearest landmarks of each vertex
+        d2 = dist ** 2
+        w = np.exp(-(d2 - d2[:, :1]) / (2 * config.align_sigma_cm ** 2))
+        near = np.exp(-d2[:, 0] / (2 * config.align_reach_cm ** 2))[:, None]
+        field = (w[..., None] * resid[idx]).sum(1) / w.sum(1, keepdims=True)
         rest = rest + near * field + (1 - near) * np.median(resid, 0)
         # expressions: the head's skin next to the face moves as the face landmarks beside it, so the two
         # meet at the outline under any expression; the scalp, ears and back stay put (no texture swims)
-        follow = np.exp(-d2.min(1) / (2 * config.expr_reach_cm ** 2))[:, None]
-        we = np.exp(-(d2 - d2.min(1, keepdims=True)) / (2 * config.expr_reach_cm ** 2))
+        follow = np.exp(-d2[:, :1] / (2 * config.expr_reach_cm ** 2))
+        we = np.exp(-(d2 - d2[:, :1]) / (2 * config.expr_reach_cm ** 2))
         wn = (we / we.sum(1, keepdims=True) * follow).astype(np.float32)
-        expr_basis = np.einsum("vl,klc->kvc", wn, face_basis[:, :N_FACE].astype(np.float32))
+        fb = face_basis[:, :N_FACE].astype(np.float32)  # (52, 468, 3)
+        expr_basis = np.zeros((fb.shape[0], len(rest), 3), np.float32)
+        for k in range(K_NEAREST):
+            expr_basis += wn[None, :, k, None] * fb[:, idx[:, k]]
         rest = _fit_silhouette(subject, rest, near[:, 0], config)
         normals = vertex_normals(rest, m.triangles)
         centre = rest.mean(0)

@@ -52,6 +52,10 @@ class HeadConfig:
     sheet_keep_band: float = 0.01
     """The portrait sheet keeps its triangles within this fraction of the frame inside the head's rest
     outline (an overlap, so no crack opens between the head and the hair or collar around it)."""
+    face_ring_stretch: tuple[float, float] = (1.8, 3.0)
+    """Edge stretch at which the face's outline triangles start to show / fully show the face's smoothed
+    colours (``face_fill_inset``): only where the photo's grazing edge pixels would be smeared into
+    streaks; a lower start painted a flat oval over the cheek."""
     face_fill_inset: float = 0.9
     """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
     this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""

@@ -138,7 +138,7 @@ class MeshEngine:
             attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside
             self.head_fill_attrs = attrs
             ring = np.zeros(len(self.faces_all), bool)
-            ring[: len(self.face_tris)] = inner[self.face_tris].min(1) < 1.0
+            ring[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.0  # touching the outline
             self.face_ring = ring  # face triangles at the outline, filled like the head when stretched
             self.vertex_filled = self.is_head | ring
         self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
@@ -401,7 +401,8 @@ class MeshEngine:
         stretch = (edge_lengths(xy_pose, r.faces) / self.src_edges[r.kept]).max(1)  # anisotropic stretch counts
         lo, hi = self.config.disocclusion_stretch
         opened = np.clip((stretch - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
-        face_opened = opened.copy()
+        lo_f, hi_f = self.config.head.face_ring_stretch
+        face_opened = np.clip((stretch - lo_f) / (hi_f - lo_f), 0.0, 1.0).astype(np.float32)
         opened[: len(self.face_tris)] = 0.0
         if self.head is not None:
             opened[self.face_ring[r.kept]] = face_opened[self.face_ring[r.kept]]
