@@ -75,7 +75,8 @@ def vertex_normals(v: np.ndarray, tris: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class HeadMesh:
     rest: np.ndarray  # (V, 3) model frame [cm] with the photo's expression, aligned to the face mesh
-    expr_basis: np.ndarray  # (52, V, 3) [cm per unit]
+    expr_basis: np.ndarray  # (52, M, 3) [cm per unit] of the vertices ``moving``
+    moving: np.ndarray  # (M,) int the vertices an expression moves (next to the face)
     triangles: np.ndarray  # (F, 3) int32
     normals: np.ndarray  # (V, 3) outward unit normals at rest, model frame
     head_weight: np.ndarray  # (V,) 1 = turns with the head, 0 = stays with the torso (lower neck)
@@ -134,13 +135,17 @@ class HeadMesh:
         low = (rest[:, 1] < chin_y - config.neck_keep * face_h)[tris].any(1)
         tris = tris[~under & ~low]
         head_w = np.clip(1.0 - (chin_y - rest[:, 1]) / (config.neck_fade * face_h), 0.0, 1.0).astype(np.float32)
-        return cls(rest.astype(np.float32), expr_basis.astype(np.float32), tris, normals, head_w, winding, m.mirror)
+        moving = np.flatnonzero(np.abs(expr_basis).max(axis=(0, 2)) > 1e-4)  # the rest never moves: skipped
+        return cls(rest.astype(np.float32), expr_basis[:, moving].astype(np.float32), moving, tris, normals, head_w,
+                   winding, m.mirror)
 
     def model_vertices(self, expr_delta: np.ndarray) -> np.ndarray:
         """(V, 3) model frame [cm] with a change of expression from the photo's (52,)."""
         if not np.any(expr_delta):
             return self.rest
-        return self.rest + np.tensordot(expr_delta.astype(np.float32), self.expr_basis, axes=1)
+        v = self.rest.copy()
+        v[self.moving] += np.tensordot(expr_delta.astype(np.float32), self.expr_basis, axes=1)
+        return v
 
 
 def _fit_silhouette(subject: Subject, rest: np.ndarray, near: np.ndarray, config: HeadConfig) -> np.ndarray:
