@@ -27,6 +27,11 @@ def flat(subject256):
     return MeshEngine(subject256, replace(MeshEngineConfig(), full_head=False))
 
 
+def measured_yaw_pitch(obs) -> tuple[float, float]:
+    r = obs.transform[:3, :3]  # forward (nose) axis of the face in camera coordinates, y up
+    return float(np.degrees(np.arctan2(r[0, 2], r[2, 2]))), float(np.degrees(np.arcsin(r[1, 2])))
+
+
 def rest_expr(engine):
     return photo_plus(engine, np.zeros(52, np.float32))
 
@@ -54,8 +59,6 @@ def test_head_meets_the_face_at_rest(engine, subject256):
 
 @pytest.mark.parametrize("yaw", [-45.0, 45.0])
 def test_requested_45_degrees_is_measured(engine, analyser, yaw):
-    from tests.render.test_mesh_engine import measured_yaw_pitch
-
     base = measured_yaw_pitch(analyser.detect_all(engine.render_frame(rest_expr(engine), ZERO_HEAD))[0])[0]
     faces = analyser.detect_all(engine.render_frame(rest_expr(engine), ZERO_HEAD, Camera(yaw=yaw)))
     assert len(faces) == 1
