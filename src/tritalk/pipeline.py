@@ -55,7 +55,7 @@ EmotionLike = EmotionSpec | EmotionTimeline | str  # a str is read by motion.emo
 ImageLike = str | Path | np.ndarray  # a path, or an RGB uint8 (H, W, 3) array
 MOTION_WINDOW_S = 60.0  # long audio is made into motion a minute at a time: memory stays flat with the length
 MOTION_OVERLAP_S = 2.0  # each side: longer than G_m's receptive field and a head turn, so the cross-fade is smooth
-GOOD_VIEW = (45.0, 25.0)  # |yaw|, |pitch| [deg] beyond which the unseen side of the head is synthesised
+GOOD_VIEW = (45.0, 25.0)  # |yaw|, |pitch| [deg] beyond which mostly the completed (never seen) side of the head shows
 
 
 @dataclass
@@ -235,8 +235,8 @@ class TalkingHead:
         if motion is None:
             motion = self.motion(clip, emotion, seed, base=subject.ref_expr, progress=progress)
         if abs(path.base.yaw) > GOOD_VIEW[0] or abs(path.base.pitch) > GOOD_VIEW[1]:
-            logger.warning("views beyond about %g deg yaw / %g deg pitch show the synthesised side of the head; "
-                           "expect stretching", *GOOD_VIEW)
+            logger.warning("views beyond about %g deg yaw / %g deg pitch show mostly the completed (never seen) "
+                           "side of the head; expect flat hair and skin there", *GOOD_VIEW)
         engine = self.engine_cls(subject, self.config.engine_config())
         return Result(subject, motion, clip, path, engine, self.config)
 

@@ -29,9 +29,87 @@ class PortraitConfig:
 
 
 @dataclass(frozen=True)
+class HeadConfig:
+    """The full head behind the face mesh (head_mesh.py, head_texture.py): ICT-FaceKit's skull, ears and neck."""
+
+    align_sigma_cm: float = 1.5
+    """Width of the Gaussian that carries each landmark's difference (photo - model) to the head's
+    vertices: about the landmarks' spacing at the face outline, so the field is smooth between them."""
+    align_reach_cm: float = 4.0
+    """Beyond this distance from the face the head takes the landmarks' median difference (a shift)
+    instead of the nearest ones: the back of the skull is not bent by the jaw line."""
+    expr_reach_cm: float = 0.5
+    """The head's skin follows the nearest face landmarks' expression motion, fading over this distance
+    (Gaussian sigma): enough to keep the outline closed, short enough that hair and ears never swim."""
+    neck_fade: float = 0.45
+    """Head weight fades to 0 over this many face heights below the chin (as the portrait sheet's)."""
+    neck_keep: float = 0.35
+    """The model's neck is cut this many face heights below the chin: below, the collar and the torso
+    are the portrait sheet's (a model neck running into the shirt turned into a skin-coloured bib)."""
+    face_cut: float = 0.96
+    """The model's triangles inside the face outline shrunk to this fraction (about its centre) are not
+    drawn: the face mesh covers them; the ring left overlaps the face's edge so no gap opens."""
+    sheet_keep_band: float = 0.01
+    """The portrait sheet keeps its triangles within this fraction of the frame inside the head's rest
+    outline (an overlap, so no crack opens between the head and the hair or collar around it)."""
+    face_ring_stretch: tuple[float, float] = (1.8, 3.0)
+    """Edge stretch at which the face's outline triangles start to show / fully show the face's smoothed
+    colours (``face_fill_inset``): only where the photo's grazing edge pixels would be smeared into
+    streaks; a lower start painted a flat oval over the cheek."""
+    face_fill_inset: float = 0.9
+    """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
+    this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""
+    min_shrink: float = 0.8
+    """The skull may be narrowed / lowered to this fraction to fit inside the photo's person silhouette
+    (ICT's head is an average adult's; a slim or bald head is smaller)."""
+    silhouette_inside: float = 0.95
+    """Share of the skull's outline band that must project inside the person silhouette after shrinking."""
+    rim_facing: float = 0.2
+    """|cos| between a skull normal and the photo's view below which the vertex is on the skull's outline."""
+    outside_fill_deg: float = 12.0
+    """Skull surface the photo shows as background (see-through at the photo's view) turns into completed
+    texture over this many degrees of turn, so the turned head is solid."""
+    behind_cm: float = 0.4
+    """The head is drawn this far behind the face mesh along the view: where both cover a pixel the
+    face (the photo's exact landmarks) wins; small enough that the head's outline meets the face's."""
+    visible_tol_cm: float = 0.3
+    """Depth tolerance of the visibility test at the photo's view (z-buffer of the head itself)."""
+    seen_facing: tuple[float, float] = (0.15, 0.45)
+    """Cosine between a vertex normal and the photo's view direction from which the photo's colour is
+    trusted as a source for completion, and at which fully: grazing skin is dark and mixed with hair."""
+    wall_distance: float = 40.0
+    """RGB distance from the inpainted background below which a head vertex's photo colour counts (in
+    proportion) as the wall behind the person rather than the head (segmentation halos, model ears wider
+    than the photo's)."""
+    hair_top_cm: float = 5.0
+    """Seen skull vertices this far above the brows give the hair's colour (a bald head's: its skin)."""
+    hair_chroma: float = 0.04
+    """Chromaticity difference (L1 of r, g, b / sum) between the skull top's colour and the cheeks' ...
+    """
+    hair_darker: float = 0.8
+    """... and brightness ratio, within which the skull top counts as skin (a bald head: its scalp is
+    completed from the skin around it, shaded, not painted one flat colour). Blond hair on pale skin
+    differs in chroma; dark hair in brightness."""
+    hair_from_cm: float = -1.0
+    """Never-seen skull vertices above this height over the brows (the ears' tops) are scalp: hair colour."""
+    fill_light: tuple[float, float, float] = (0.0, 0.5, 1.0)
+    """Direction (model frame: +y up, +z forward) of the soft light fixed to the head that shades the
+    completed surface: the side of the head and the ears keep their relief."""
+    fill_ambient: float = 0.55
+    """Share of direction-free light in that shading (the side of a head in a portrait is not black)."""
+    fill_shade_range: tuple[float, float] = (0.6, 1.05)
+    """Bounds of that shading relative to the light on the seen surface it continues: relief, never a
+    surface brighter than the photo's lit front (ears next to a grazing edge turned white)."""
+
+
+@dataclass(frozen=True)
 class MeshEngineConfig:
     pivot_cm: tuple[float, float, float] = (0.0, -4.0, -9.0)  # neck pivot of head motion, from the face centroid
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
+    full_head: bool = True
+    """Draw ICT-FaceKit's full head (skull, ears, neck; head_mesh.py) behind the face: turned views show a
+    real head side instead of the portrait sheet's ellipsoid proxy. False = the 2.5D sheet only (the old path)."""
+    head: HeadConfig = field(default_factory=HeadConfig)
     expression_gain: tuple[tuple[str, float], ...] = tuple(EXPRESSION_GAIN.items())
     """Per-shape amplitude (a name without Left/Right covers both sides); 1 = the face model's own."""
 

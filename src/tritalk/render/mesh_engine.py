@@ -4,7 +4,11 @@ How a frame is made:
  1. The frame's absolute ARKit expression (``Motion.expr``) minus the photo's own expression
     (``Subject.ref_expr``) moves the subject's personal mesh (the photo's exact landmarks in the
     model frame); the head pose turns it about a neck pivot; the fitted camera projects it.
- 2. The portrait scene (portrait_mesh.py) adds a person sheet (hair, ears, neck, shoulders) with a
+ 2. The full head (head_mesh.py, on by ``MeshEngineConfig.full_head``): ICT-FaceKit's skull, ears and
+    neck fitted behind the face mesh, turning and deforming with it; what the photo saw of it is sampled
+    from the photo, the rest is completed (head_texture.py: mirrored side, then the seen colours
+    continued over the mesh, hair colour on the scalp) and shown as a turn uncovers it.
+ 2b. The portrait scene (portrait_mesh.py) adds a person sheet (hair, ears, neck, shoulders) with a
     depth proxy and per-vertex head weights, and an inpainted background plate. The viewer camera
     rotates the whole scene about the head centre (orthographic, like the fit's camera); the
     background plane moves with parallax.
@@ -35,6 +39,8 @@ from tritalk.face.subject import Subject
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
+from tritalk.render.head_mesh import HeadMesh
+from tritalk.render.head_texture import complete_head_texture
 from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mouth import MouthPalette, draw_mouth
 from tritalk.render.portrait_mesh import build_scene
@@ -100,11 +106,25 @@ class MeshEngine:
         tris = subject.model.triangles
         lips = set(INNER_LIP_UPPER) | set(INNER_LIP_LOWER)
         self.face_tris = tris[~np.all(np.isin(tris, list(lips)), axis=1)]  # the mouth opening is drawn apart
+        self.oval = np.array(FACE_OVAL)
+        inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)  # 0 at the outline .. 1 inside
         self.pivot = subject.personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
         rest = subject.fit.to_image(subject.personal)
         self.scene = build_scene(subject, rest, config.portrait)
-        self.faces_all = np.concatenate([self.face_tris, self.scene.sheet_tris + N_FACE]).astype(np.int32)
-        self.src_all = np.concatenate([self.src_xy[:N_FACE], self.scene.sheet_src]).astype(np.float32)
+        self.n_sheet = len(self.scene.sheet_src)
+        self.n_oval_sheet = len(FACE_OVAL)
+        faces = [self.face_tris, self.scene.sheet_tris + N_FACE]
+        src = [self.src_xy[:N_FACE], self.scene.sheet_src]
+        self.head = None
+        if config.full_head:  # vertices after the sheet's: [face | sheet | head]
+            self.head = HeadMesh.build(subject, config.head, rendered_expr_basis(subject.model, config))
+            head_img = subject.fit.to_image(self.head.rest)
+            self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head)
+            faces[1] = faces[1][~self._covered_by_head(head_img, rest, faces[1])]
+            faces.append(self.head.triangles + N_FACE + self.n_sheet)
+            src.append(self.head_tex.src)
+        self.faces_all = np.concatenate(faces).astype(np.int32)
+        self.src_all = np.concatenate(src).astype(np.float32)
         # the sheet in 3D at rest (image frame), and where its head part pivots
         self.sheet_rest = np.concatenate([self.scene.sheet_src, self.scene.sheet_z[:, None]], 1).astype(np.float32)
         self.src_edges = edge_lengths(self.src_all, self.faces_all) + 0.5
@@ -112,11 +132,27 @@ class MeshEngine:
         a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
         self.src_sign = np.sign(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
         self.is_face = np.arange(len(self.faces_all)) < len(self.face_tris)
+        self.is_head = np.arange(len(self.faces_all)) >= len(faces[0]) + len(faces[1])
+        if self.head is not None:  # a closed surface: front-facing by its own winding, not the photo's
+            self.src_sign[self.is_head] = self.head.winding
+            attrs = np.zeros((len(self.src_all), 5), np.float32)
+            # the face's own smoothed colours: what its outline ring shows once a turn stretches it open
+            blurred = cv2.GaussianBlur(subject.image, (0, 0), max(subject.size / 128.0, 0.5))
+            c = self.src_xy[:N_FACE].mean(0)  # sampled a little inside the outline: skin, not the wall beside it
+            at = (c + (self.src_xy[:N_FACE] - c) * config.head.face_fill_inset).astype(np.float32)
+            attrs[:N_FACE, :3] = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
+            attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill
+            attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen
+            attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside
+            self.head_fill_attrs = attrs
+            ring = np.zeros(len(self.faces_all), bool)
+            ring[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.0  # touching the outline
+            self.face_ring = ring  # face triangles at the outline, filled like the head when stretched
+            self.vertex_filled = self.is_head | ring
         self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
         self.oval = np.array(FACE_OVAL)
         self.n_oval = len(self.oval)
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
-        inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)
         self.expr_basis = rendered_expr_basis(subject.model, config)
         self.lip_poly = list(inner_lip_polygon())
         self.palette = MouthPalette.from_photo(subject.image, self.src_xy[list(INNER_LIP_UPPER + INNER_LIP_LOWER)],
@@ -146,6 +182,29 @@ class MeshEngine:
         lip_ring4 = _rings_from(tris, np.array(sorted(lips)), n_vertices=len(self.src_xy), rings=4)
         self.highlight_weight = inner[:N_FACE] * eye_ring[:N_FACE] * lip_ring4[:N_FACE]
         self.closed_eyes = self._closed_eye_texture()
+
+    def _covered_by_head(self, head_img: np.ndarray, face_img: np.ndarray, sheet_tris: np.ndarray) -> np.ndarray:
+        """(len(sheet_tris),) bool: sheet triangles (indices offset by N_FACE) lying where the full head or
+        the face covers the photo. The head carries those pixels itself; the sheet keeps what lies beyond
+        it (hair with volume, the torso), else a flat copy of the neck and ears turns beside the real ones."""
+        size = self.subject.size
+        xy = np.concatenate([face_img[:N_FACE, :2], head_img[:, :2]]).astype(np.float32)
+        z = np.concatenate([face_img[:N_FACE, 2], head_img[:, 2]]).astype(np.float32)
+        tris = np.concatenate([self.face_tris, self.head.triangles + N_FACE])
+        t = xy[tris]
+        a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
+        front = np.ones(len(tris), bool)  # what the renderer draws at the photo's view (no back faces)
+        front[len(self.face_tris):] = (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])[len(self.face_tris):] * self.head.winding > 0
+        tri_id, _, _ = rasterize(xy, z, tris[front], size, size)
+        k = max(3, int(round(size * self.config.head.sheet_keep_band)) | 1)
+        covered = cv2.erode((tri_id >= 0).astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
+        pts = self.scene.sheet_src
+        pi = np.round(pts).astype(int)
+        ok = (pi >= 0).all(1) & (pi < size).all(1)
+        inside = np.zeros(len(pts), bool)
+        inside[ok] = covered[pi[ok, 1], pi[ok, 0]]
+        inside[: self.n_oval_sheet] = True  # the face outline itself
+        return inside[sheet_tris - N_FACE].all(1)  # every corner under the head: nothing of it would show
 
     def _closed_eye_texture(self) -> np.ndarray:
         """The photo with each eye opening and upper lid (up to the crease) inpainted by lid skin, plus
@@ -215,6 +274,14 @@ class MeshEngine:
         x = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
         return self._apply_camera(self.subject.fit.to_image(x), camera)
 
+    def _head(self, delta: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
+        """(V, 3) image-space full-head vertices: the neck blends from the head's pose to the torso's."""
+        x = self.head.model_vertices(delta)
+        rot = rotation(head[0], head[1], head[2])
+        moved = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
+        w = self.head.head_weight[:, None]
+        return self._apply_camera(self.subject.fit.to_image(x * (1 - w) + moved * w), camera)
+
     def _sheet(self, face_v: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
         """(N, 3) image-space sheet vertices: head part turns with the head, torso stays; then the camera."""
         rot = FLIP @ rotation(head[0], head[1], head[2]) @ FLIP
@@ -272,9 +339,15 @@ class MeshEngine:
         size = self.subject.size
         v = self.project(delta, head, camera)
         sheet = self._sheet(v, head, camera)
-        xy = np.concatenate([v[:N_FACE, :2], sheet[:, :2]]).astype(np.float32)
+        xy = [v[:N_FACE, :2], sheet[:, :2]]
         # the sheet (hair, neck, body) never occludes the face: it is pushed behind it, keeping its own order
-        z = np.concatenate([v[:N_FACE, 2], sheet[:, 2] + SHEET_BEHIND * size]).astype(np.float32)
+        z = [v[:N_FACE, 2], sheet[:, 2] + SHEET_BEHIND * size]
+        if self.head is not None:  # the full head: behind the face, in front of the sheet
+            hv = self._head(delta, head, camera)
+            xy.append(hv[:, :2])
+            z.append(hv[:, 2] + self.config.head.behind_cm * self.subject.fit.scale)
+        xy = np.concatenate(xy).astype(np.float32)
+        z = np.concatenate(z).astype(np.float32)
         faces, kept = self._front_facing(xy)
         tri_id, bary, depth = rasterize(xy, z, faces, size, size)
         src = interpolate(tri_id, bary, faces, self.src_all, fill=-1.0)
@@ -326,17 +399,33 @@ class MeshEngine:
         size = self.subject.size
         xy_pose = r.xy
         if np.any(delta):
-            xy_pose = np.concatenate([r.v0[:N_FACE, :2], self._sheet(r.v0, head, camera)[:, :2]]).astype(np.float32)
+            parts = [r.v0[:N_FACE, :2], self._sheet(r.v0, head, camera)[:, :2]]
+            if self.head is not None:
+                parts.append(self._head(np.zeros_like(delta), head, camera)[:, :2])
+            xy_pose = np.concatenate(parts).astype(np.float32)
         stretch = (edge_lengths(xy_pose, r.faces) / self.src_edges[r.kept]).max(1)  # anisotropic stretch counts
         lo, hi = self.config.disocclusion_stretch
         opened = np.clip((stretch - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
+        lo_f, hi_f = self.config.head.face_ring_stretch
+        face_opened = np.clip((stretch - lo_f) / (hi_f - lo_f), 0.0, 1.0).astype(np.float32)
         opened[: len(self.face_tris)] = 0.0
+        if self.head is not None:
+            opened[self.face_ring[r.kept]] = face_opened[self.face_ring[r.kept]]
         open_px = np.where(r.tri_id >= 0, opened[np.maximum(r.tri_id, 0)], 0.0).astype(np.float32)
+        head_fill = None
+        if self.head is not None:  # the head's never-seen surface always shows its completed texture
+            head_fill = interpolate(r.tri_id, r.bary, r.faces, self.head_fill_attrs, fill=0.0)
+            turn = np.degrees(max(abs(np.radians(camera.yaw) + head[0]), abs(np.radians(camera.pitch) + head[1])))
+            solid = np.float32(min(turn / self.config.head.outside_fill_deg, 1.0))
+            open_px = np.maximum(open_px, np.maximum(head_fill[..., 3], solid * head_fill[..., 4]))
         if open_px.max() <= 0:
             return person, alpha
         open_px = cv2.GaussianBlur(open_px, (0, 0), max(size / 256.0, 0.5))
         filled = cv2.remap(self.scene.filled, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REFLECT_101)
+        if head_fill is not None:
+            on_head = (r.tri_id >= 0) & self.vertex_filled[r.kept][np.maximum(r.tri_id, 0)]
+            filled[on_head] = np.clip(head_fill[on_head, :3] + 0.5, 0, 255).astype(np.uint8)
         return cv2.blendLinear(person, filled, 1.0 - open_px, open_px), alpha * (1 - open_px) + open_px
 
     def _vertex_normals(self, v: np.ndarray, zoom: float = 1.0) -> np.ndarray:

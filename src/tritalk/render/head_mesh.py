@@ -1,0 +1,199 @@
+"""Full-head geometry of the mesh engine: ICT-FaceKit's head (skull, ears, neck) fitted to the photo.
+
+The face mesh (the photo's own 468 landmarks) is the front of the head; this module supplies the rest.
+
+    head = HeadMesh.build(subject, rest_face_img, config)   # once per photo
+    v = head.model_vertices(expr_delta)                      # (V, 3) model frame [cm], this frame's expression
+
+Fitting: the ICT head takes the face fit's identity and the photo's expression; where the photo's
+landmarks (``Subject.personal``) differ from the model's, the differences are carried onto the head by a
+smooth (Gaussian-weighted) field, so the head meets the face mesh at its outline and the ears and skull
+keep the photo's proportions. Texture (per vertex, ``head_texture.py``): the photo where it saw the
+surface, completed from the mirrored side and then from the visible colours where it did not.
+Vendored asset: ``assets/facemodel/head_model.npz`` (scripts/build_headmodel.py; ICT-FaceKit, MIT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import cv2
+import numpy as np
+from scipy.spatial import cKDTree
+
+from tritalk.face.model import FACE_OVAL
+from tritalk.face.subject import Subject
+from tritalk.render.mesh_config import HeadConfig
+from tritalk.render.rasterizer import rasterize
+from tritalk.types import BLENDSHAPES
+
+N_FACE = 468
+K_NEAREST = 16  # landmarks that carry their fit residual / expression motion to each head vertex
+
+
+@dataclass(frozen=True)
+class HeadModel:
+    """ICT-FaceKit's face skin + back of the head (no eyes or teeth), model frame cm (+y up, +z to the viewer)."""
+
+    neutral: np.ndarray  # (V, 3) float32
+    expr_basis: np.ndarray  # (52, V, 3) float32, BLENDSHAPES order
+    id_basis: np.ndarray  # (K, V, 3) float32, one standard deviation each (K = FaceModel's modes)
+    triangles: np.ndarray  # (F, 3) int32, consistently wound
+    landmark_vertices: np.ndarray  # (468, 3) int32 head vertices around each MediaPipe landmark ...
+    landmark_weights: np.ndarray  # (468, 3) float32 ... and its barycentric weights
+    mirror: np.ndarray  # (V,) int32 the vertex at (-x, y, z)
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> "HeadModel":
+        path = resources.files("tritalk") / "assets" / "facemodel" / "head_model.npz"
+        with resources.as_file(path) as p:
+            d = np.load(p)
+            assert tuple(d["blendshapes"]) == BLENDSHAPES, "head_model.npz was built for another coefficient order"
+            return cls(d["neutral"].astype(np.float32), d["expr_deltas"].astype(np.float32),
+                       d["id_deltas"].astype(np.float32), d["triangles"].astype(np.int32),
+                       d["landmark_vertices"].astype(np.int32), d["landmark_weights"].astype(np.float32),
+                       d["mirror"].astype(np.int32))
+
+    def landmarks(self, v: np.ndarray) -> np.ndarray:
+        """(468, 3) MediaPipe's face landmarks on head vertices ``v`` (V, 3)."""
+        return np.einsum("kij,ki->kj", v[self.landmark_vertices], self.landmark_weights)
+
+
+def vertex_normals(v: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """(V, 3) unit area-weighted vertex normals (the mesh's own winding)."""
+    t = v[tris].astype(np.float64)
+    fn = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
+    n = np.zeros(v.shape, np.float64)
+    for k in range(3):
+        np.add.at(n, tris[:, k], fn)
+    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class HeadMesh:
+    rest: np.ndarray  # (V, 3) model frame [cm] with the photo's expression, aligned to the face mesh
+    expr_basis: np.ndarray  # (52, M, 3) [cm per unit] of the vertices ``moving``
+    moving: np.ndarray  # (M,) int the vertices an expression moves (next to the face)
+    triangles: np.ndarray  # (F, 3) int32
+    normals: np.ndarray  # (V, 3) outward unit normals at rest, model frame
+    head_weight: np.ndarray  # (V,) 1 = turns with the head, 0 = stays with the torso (lower neck)
+    winding: float  # +1 / -1: the sign of a front-facing triangle's image-space signed area
+    mirror: np.ndarray  # (V,) int32
+
+    @classmethod
+    def build(cls, subject: Subject, config: HeadConfig, face_basis: np.ndarray) -> "HeadMesh":
+        """``face_basis`` (52, >=468, 3): the face mesh's expression basis as the engine draws it (gains
+        included); the head's skin around the face follows it (a smooth field), the rest keeps still."""
+        m = HeadModel.load()
+        k = min(m.id_basis.shape[0], subject.fit.identity.shape[0])
+        rest = (m.neutral + np.tensordot(subject.fit.identity[:k], m.id_basis[:k], axes=1)
+                + np.tensordot(subject.ref_expr, m.expr_basis, axes=1))
+        # carry the photo's landmarks' differences from the model onto the head (a smooth field)
+        resid = subject.personal[:N_FACE] - m.landmarks(rest)
+        on = m.landmarks(rest)
+        dist, idx = cKDTree(on).query(rest, k=K_NEAREST)  # (V, k) the nearest landmarks of each vertex
+        d2 = dist ** 2
+        w = np.exp(-(d2 - d2[:, :1]) / (2 * config.align_sigma_cm ** 2))
+        near = np.exp(-d2[:, 0] / (2 * config.align_reach_cm ** 2))[:, None]
+        field = (w[..., None] * resid[idx]).sum(1) / w.sum(1, keepdims=True)
+        rest = rest + near * field + (1 - near) * np.median(resid, 0)
+        # expressions: the head's skin next to the face moves as the face landmarks beside it, so the two
+        # meet at the outline under any expression; the scalp, ears and back stay put (no texture swims)
+        follow = np.exp(-d2[:, :1] / (2 * config.expr_reach_cm ** 2))
+        we = np.exp(-(d2 - d2[:, :1]) / (2 * config.expr_reach_cm ** 2))
+        wn = (we / we.sum(1, keepdims=True) * follow).astype(np.float32)
+        fb = face_basis[:, :N_FACE].astype(np.float32)  # (52, 468, 3)
+        expr_basis = np.zeros((fb.shape[0], len(rest), 3), np.float32)
+        for k in range(K_NEAREST):
+            expr_basis += wn[None, :, k, None] * fb[:, idx[:, k]]
+        rest = _fit_silhouette(subject, rest, near[:, 0], config)
+        normals = vertex_normals(rest, m.triangles)
+        centre = rest.mean(0)
+        if np.mean(((rest - centre) * normals).sum(1)) < 0:  # point the normals outwards
+            normals = -normals
+        tris = m.triangles
+        # image-space winding of a front-facing triangle (the image frame flips y and z)
+        img = subject.fit.to_image(rest)
+        t = img[tris]
+        a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
+        signed = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+        facing = (normals[tris].mean(1) @ (subject.fit.rotation.T @ np.array([0, 0, 1.0], np.float32))) > 0.2
+        winding = float(np.sign(np.median(signed[facing]))) or 1.0
+        # the face mesh (the photo's own landmarks) is the head's front: the model's triangles under it are
+        # dropped, else its denser, rounder surface pokes through the face's where the view grazes it
+        oval = subject.fit.to_image(subject.personal[list(FACE_OVAL)])[:, :2]
+        c = oval.mean(0)
+        inner = (c + (oval - c) * config.face_cut).astype(np.float32)
+        inside = np.array([cv2.pointPolygonTest(inner, (float(x), float(y)), False) > 0 for x, y in img[:, :2]])
+        front = (normals @ subject.fit.rotation[2]) > 0
+        under = (inside & front)[tris].all(1)
+        chin_y = float(subject.personal[FACE_OVAL[18], 1])
+        face_h = float(np.ptp(subject.personal[list(FACE_OVAL), 1]))
+        low = (rest[:, 1] < chin_y - config.neck_keep * face_h)[tris].any(1)
+        tris = tris[~under & ~low]
+        head_w = np.clip(1.0 - (chin_y - rest[:, 1]) / (config.neck_fade * face_h), 0.0, 1.0).astype(np.float32)
+        moving = np.flatnonzero(np.abs(expr_basis).max(axis=(0, 2)) > 1e-4)  # the rest never moves: skipped
+        return cls(rest.astype(np.float32), expr_basis[:, moving].astype(np.float32), moving, tris, normals, head_w,
+                   winding, m.mirror)
+
+    def model_vertices(self, expr_delta: np.ndarray) -> np.ndarray:
+        """(V, 3) model frame [cm] with a change of expression from the photo's (52,)."""
+        if not np.any(expr_delta):
+            return self.rest
+        v = self.rest.copy()
+        v[self.moving] += np.tensordot(expr_delta.astype(np.float32), self.expr_basis, axes=1)
+        return v
+
+
+def _fit_silhouette(subject: Subject, rest: np.ndarray, near: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """Shrink the skull (width, and height above the brows) where the photo's person silhouette is narrower
+    than the model's: a bald or close-cropped head must not grow a bump of completed texture when turned.
+    Never grows it (hair beyond the skull is hair, drawn by the portrait sheet). The face stays put."""
+    size = subject.size
+    centre = subject.personal[:N_FACE].mean(0)
+    brow = float(subject.personal[[105, 334], 1].mean())
+    away = (1.0 - near).astype(np.float32)
+    person = cv2.GaussianBlur(subject.person.astype(np.float32), (0, 0), 1.0)
+    n = vertex_normals(rest, HeadModel.load().triangles)
+    n *= np.sign(np.mean(((rest - rest.mean(0)) * n).sum(1))) or 1.0
+    facing = n @ subject.fit.rotation[2]
+    # the band of the skull that outlines it at the photo's view (above the ear lobes, off the face)
+    rim = (np.abs(facing) < config.rim_facing) & (rest[:, 1] > brow - 4.0) & (away > 0.9)
+    top = rest[:, 1] > brow + 5.0
+
+    def inside(sx: float, sy: float, part: np.ndarray) -> float:
+        v = _shrunk(rest[part], centre, brow, away[part], sx, sy)
+        xy = np.round(subject.fit.to_image(v)[:, :2]).astype(int)
+        ok = (xy >= 0).all(1) & (xy < size).all(1)
+        got = np.ones(len(xy), bool)
+        got[ok] = person[xy[ok, 1], xy[ok, 0]] > 0.5
+        return float(got.mean()) if len(got) else 1.0
+
+    steps = np.arange(1.0, config.min_shrink - 1e-6, -0.025)
+    # the width from the sides of the skull, then the height from its top (with that width)
+    sx = next((f for f in steps if inside(f, 1.0, rim & ~top) >= config.silhouette_inside), steps[-1])
+    sy = next((f for f in steps if inside(sx, f, rim & top) >= config.silhouette_inside), steps[-1])
+    best = (sx, sy)
+    return _shrunk(rest, centre, brow, away, *best)
+
+
+def _shrunk(rest, centre, brow, away, sx, sy):
+    v = rest.copy()
+    v[:, 0] = centre[0] + (rest[:, 0] - centre[0]) * (1 + (sx - 1) * away)
+    above = np.clip((rest[:, 1] - brow) / 3.0, 0.0, 1.0) * away
+    v[:, 1] = np.where(rest[:, 1] > brow, brow + (rest[:, 1] - brow) * (1 + (sy - 1) * above), rest[:, 1])
+    return v
+
+
+def visible_at_rest(img: np.ndarray, tris: np.ndarray, size: int, tol: float) -> np.ndarray:
+    """(V,) bool: which image-frame vertices (V, 3) are the nearest surface at their own pixel."""
+    _, _, depth = rasterize(img[:, :2], img[:, 2], tris, size, size)
+    xy = np.round(img[:, :2]).astype(int)
+    inside = (xy >= 0).all(1) & (xy < size).all(1)
+    out = np.zeros(len(img), bool)
+    xi, yi = np.clip(xy[:, 0], 0, size - 1), np.clip(xy[:, 1], 0, size - 1)
+    out[inside] = img[inside, 2] <= depth[yi[inside], xi[inside]] + tol
+    return out

@@ -1,0 +1,121 @@
+"""Texture completion of the full head (head_mesh.py), per vertex: what the photo did not see.
+
+    tex = complete_head_texture(subject, head, rest_img, config)
+
+* seen: a vertex that is the nearest surface at its own pixel in the photo and faces the camera
+  there; the renderer samples the photo at its projection (exact at the photo's view).
+* never seen (far side of the skull, behind the ears, the back of the neck): ``fill`` colours. First the
+  mirrored vertex's photo colour, scaled by the colour ratio between the two sides (the light differs),
+  then the colours of the seen surface continued over the mesh (a Laplace solve: the skin's tone down
+  the neck and round the jaw, the hair's over the skull), shaded by a soft light fixed to the head so
+  ears and the jaw keep their relief. Grazing surfaces that the photo saw squeezed are blended towards
+  the fill by the renderer as they are stretched open (``MeshEngine._fill_disocclusions``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import spsolve
+
+from tritalk.face.subject import Subject
+from tritalk.render.head_mesh import HeadMesh, HeadModel, visible_at_rest
+from tritalk.render.mesh_config import HeadConfig
+
+
+CHEEKS = (50, 101, 205, 280, 330, 425)  # MediaPipe landmarks on both cheeks: the skin's own colour
+
+
+@dataclass(frozen=True)
+class HeadTexture:
+    src: np.ndarray  # (V, 2) float32 photo coordinates of each vertex at rest
+    unseen: np.ndarray  # (V,) float32 1 = the photo never saw it (always drawn with ``fill``)
+    outside: np.ndarray  # (V,) float32 1 = seen, but only at a grazing angle or as background (the model's
+    # skull pokes out of the person's silhouette): the photo at the photo's view, ``fill`` once the view turns
+    fill: np.ndarray  # (V, 3) float32 RGB completed colour
+
+
+def _sample(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    m = np.ascontiguousarray(xy.reshape(-1, 1, 2), np.float32)
+    out = cv2.remap(image, m[..., 0], m[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(len(xy), -1).astype(np.float32)
+
+
+def _laplace_fill(tris: np.ndarray, values: np.ndarray, known: np.ndarray, eps: float) -> np.ndarray:
+    """(V, C): ``values`` on ``known`` vertices, harmonic (mesh-graph Laplace) in between; ``eps`` pulls
+    parts with no known vertex towards the known mean."""
+    n = len(values)
+    i = np.concatenate([tris[:, 0], tris[:, 1], tris[:, 2], tris[:, 1], tris[:, 2], tris[:, 0]])
+    j = np.concatenate([tris[:, 1], tris[:, 2], tris[:, 0], tris[:, 0], tris[:, 1], tris[:, 2]])
+    adj = sparse.csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    adj.data[:] = 1.0
+    deg = np.asarray(adj.sum(1)).ravel()
+    u = np.flatnonzero(~known)
+    k = np.flatnonzero(known)
+    out = values.astype(np.float64).copy()
+    if len(u) == 0 or len(k) == 0:
+        return out.astype(np.float32)
+    mean = values[k].mean(0)
+    a = (sparse.diags(deg[u] + eps) - adj[u][:, u]).tocsc()
+    rhs = adj[u][:, k] @ values[k] + eps * mean[None, :]
+    out[u] = spsolve(a, rhs).reshape(len(u), -1)
+    return out.astype(np.float32)
+
+
+def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray, background: np.ndarray,
+                          config: HeadConfig) -> HeadTexture:
+    """``rest_img`` (V, 3): the head's vertices in the image frame at the photo's view; ``background``
+    (S, S, 3): the photo with the person inpainted (a vertex whose photo colour is the background's there
+    saw the wall, not the head: the model's ear or skull reaching past the photo's)."""
+    size, scale = subject.size, subject.fit.scale
+    tris = HeadModel.load().triangles  # the whole surface (with the face the mesh engine covers)
+    vis = visible_at_rest(rest_img, tris, size, tol=config.visible_tol_cm * scale)
+    facing = head.normals @ subject.fit.rotation.T[:, 2]  # towards the photo's camera
+    lo, hi = config.seen_facing
+    seen = np.clip((facing - lo) / (hi - lo), 0.0, 1.0) * vis
+    src = rest_img[:, :2].astype(np.float32)
+    blurred = cv2.GaussianBlur(subject.image, (0, 0), max(size / 256.0, 0.5))
+    colour = _sample(blurred, src)
+    alpha = _sample(subject.person.astype(np.float32), src)[:, 0]
+    wall = np.linalg.norm(colour - _sample(cv2.GaussianBlur(background, (0, 0), max(size / 256.0, 0.5)), src), axis=1)
+    alpha = np.minimum(alpha, np.clip(wall / config.wall_distance, 0.0, 1.0))
+    known = (seen > 0.5) & (alpha > 0.5)
+    # mirrored side first, with the colour ratio of the two sides where both were seen
+    values = np.where(known[:, None], colour, 0.0)
+    both = known & known[head.mirror]
+    take = ~known & known[head.mirror]
+    for side in (head.rest[:, 0] < 0, head.rest[:, 0] >= 0):
+        pairs = both & side
+        gain = (colour[pairs].mean(0) / np.maximum(colour[head.mirror[pairs]].mean(0), 1.0)
+                if pairs.sum() > 20 else np.ones(3, np.float32))
+        sel = take & side
+        values[sel] = colour[head.mirror[sel]] * np.clip(gain, 0.7, 1.4)
+    known = known | take
+    # the unseen back and top of the skull take the hair's colour (the seen skull top's; a bald head's is
+    # its skin), so the scalp is not a blend of hair and the neck's skin
+    brow = float(subject.personal[[105, 334], 1].mean())
+    top = known & (head.rest[:, 1] > brow + config.hair_top_cm)
+    cheeks = _sample(blurred, subject.observation.landmarks[list(CHEEKS), :2].astype(np.float32))
+    skin = np.median(cheeks, 0)
+    hair = np.median(colour[top], 0) if top.sum() > 20 else skin
+    chroma = np.abs(hair / max(hair.sum(), 1.0) - skin / max(skin.sum(), 1.0)).sum()
+    if chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean():  # else bald: skin continues
+        scalp = ~known & (head.rest[:, 1] > brow + config.hair_from_cm)
+        values[scalp] = hair
+        known = known | scalp
+    # light fixed to the head: the completed colour carries the relief of what it fills
+    light = np.array(config.fill_light, np.float32)
+    light /= np.linalg.norm(light)
+    shade = config.fill_ambient + (1 - config.fill_ambient) * np.clip(head.normals @ light, 0, 1)
+    filled = _laplace_fill(tris, np.concatenate([values, shade[:, None]], 1), known, eps=1e-3)
+    fill = filled[:, :3] * np.clip(shade / np.maximum(filled[:, 3], 1e-3), *config.fill_shade_range)[:, None]
+    fill[known] = values[known]
+    unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis
+    # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
+    # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)
+    outside = (1.0 - unseen) * np.maximum(np.clip((0.6 - alpha) / 0.4, 0.0, 1.0), 1.0 - seen)
+    return HeadTexture(src, unseen.astype(np.float32), outside.astype(np.float32),
+                       np.clip(fill, 0, 255).astype(np.float32))
