@@ -60,10 +60,12 @@ class CausalFeatures:
         self._y0 = 0
         self._n = 0  # 8 kHz samples received
         self._a = 0  # analysis frames computed
-        self._ms: list[float] = []
-        self._zc: list[float] = []
-        self._power: list[np.ndarray] = []
-        self._p0 = 0  # index of the first analysis frame kept
+        cap = 2 * self.history  # ring-like buffers: the last `history` frames are shifted down when full
+        self._ms = np.zeros(cap)  # (cap,) mean square per analysis frame
+        self._zc = np.zeros(cap)  # (cap,) zero crossings per sample
+        self._power = np.zeros((cap, self.freqs.shape[0]), np.float32)  # (cap, F) power spectra
+        self._len = 0  # frames stored
+        self._p0 = 0  # analysis frame index of row 0
         self._vad_s: dict[int, float] = {}  # analysis frame -> voice probability (before hangover / smoothing)
         self._prev_mel_db: np.ndarray | None = None
         self._t = 0  # next video frame
@@ -90,17 +92,18 @@ class CausalFeatures:
             fr = np.zeros(self.win)
             lo, hi = max(s, 0), s + self.win
             fr[lo - s:] = self._y[lo:hi]
-            self._ms.append(float(np.mean(fr * fr)))
+            if self._len == self._ms.shape[0]:  # full: keep the last `history` frames
+                h = self.history
+                self._ms[:h], self._zc[:h], self._power[:h] = self._ms[-h:], self._zc[-h:], self._power[-h:]
+                self._p0 += self._len - h
+                self._len = h
+            i = self._len
+            self._ms[i] = np.mean(fr * fr)
             sgn = np.signbit(fr)
-            self._zc.append(float(np.mean(sgn[1:] != sgn[:-1])))
-            self._power.append((np.abs(np.fft.rfft(fr * self.window, n=self.n_fft)) ** 2 * self.spec_scale
-                                ).astype(np.float32))
+            self._zc[i] = np.mean(sgn[1:] != sgn[:-1])
+            self._power[i] = np.abs(np.fft.rfft(fr * self.window, n=self.n_fft)) ** 2 * self.spec_scale
+            self._len += 1
             self._a += 1
-        # forget what is older than the history (and than the smoothing windows need)
-        drop = len(self._ms) - self.history
-        if drop > 0:
-            del self._ms[:drop], self._zc[:drop], self._power[:drop]
-            self._p0 += drop
         keep_from = self._start(self._a) - self.win - self._y0
         if keep_from > 4 * self.sr:
             self._y = self._y[keep_from:]
@@ -109,7 +112,8 @@ class CausalFeatures:
     # -- running statistics ---------------------------------------------------------------------
     def _stats(self):
         cfg, tiny = self.config, 1e-12
-        ms = np.asarray(self._ms)
+        lo = max(0, self._len - self.history)
+        ms = self._ms[lo:self._len]
         level_db = 10.0 * np.log10(ms + tiny)
         ref_db = max(float(np.quantile(level_db, cfg.ref_quantile)), cfg.min_ref_dbfs)
         live = level_db > ref_db - cfg.silence_below_ref_db
@@ -117,15 +121,14 @@ class CausalFeatures:
             live = np.ones_like(live)
         quiet = live & (level_db <= np.quantile(level_db[live], cfg.noise_quantile))
         noise_ms = float(np.mean(ms[quiet]))
-        idx = np.flatnonzero(quiet)
-        noise_spec = np.mean(np.stack([self._power[i] for i in idx]), axis=0).astype(np.float64)
+        noise_spec = self._power[lo:self._len][quiet].mean(axis=0, dtype=np.float64)
         return 10.0 ** (ref_db / 10.0), noise_ms, noise_spec
 
     def _denoised(self, a: int, ref_pow: float, noise_ms: float, noise_spec: np.ndarray):
         cfg, tiny = self.config, 1e-12
         floor_lin = 10.0 ** (cfg.floor_db / 10.0)
         i = a - self._p0
-        ms, power = self._ms[i], self._power[i].astype(np.float64)
+        ms, power = float(self._ms[i]), self._power[i].astype(np.float64)
         ms_dn = max(ms - cfg.oversubtract * noise_ms, ms * floor_lin)
         power_dn = np.maximum(power - cfg.oversubtract * noise_spec, power * floor_lin)
         return ms, ms_dn, power_dn
@@ -175,13 +178,12 @@ class CausalFeatures:
             cen.append(float(_band_centroid(pw, self.freqs, cfg.fmin_hz, cfg.fmax_hz, eps_c)[0]))
             f1.append(float(_band_centroid(pw, self.freqs, 250.0, 1000.0, eps_c)[0]))
             f2.append(float(_band_centroid(pw, self.freqs, 900.0, 2800.0, eps_c)[0]))
-            zc.append(self._zc[a - self._p0])
+            zc.append(float(self._zc[a - self._p0]))
             # hangover: max over the `hang` frames ending vad_lookahead ahead; then a centred box
-            sm = []
-            for b in range(a - self.smooth_half, a - self.smooth_half + self.smooth):
-                hi = b + self.vad_lookahead
-                sm.append(max(self._voice(c, ref_pow, noise_ms, noise_spec) for c in range(hi - self.hang + 1, hi + 1)))
-            vad.append(float(np.mean(sm)))
+            first = a - self.smooth_half + self.vad_lookahead - self.hang + 1
+            v = np.array([self._voice(c, ref_pow, noise_ms, noise_spec)
+                          for c in range(first, first + self.hang + self.smooth - 1)])
+            vad.append(float(np.mean([v[j:j + self.hang].max() for j in range(self.smooth)])))
         for old in [a for a in self._vad_s if a < k * t - self.hang - self.smooth]:
             del self._vad_s[old]
         centroid = (np.mean(cen) * (cfg.fmax_hz - cfg.fmin_hz) + cfg.fmin_hz) / 4000.0

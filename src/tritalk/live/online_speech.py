@@ -19,9 +19,11 @@ Runs at the model's rate only (25 fps for the shipped G_m): other output rates r
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 
 import numpy as np
+import torch
 from scipy.ndimage import gaussian_filter1d
 
 from tritalk.audio.features import FEATURE_NAMES, AudioFeatures
@@ -56,6 +58,27 @@ class OnlineSpeech:
         self._final: list[np.ndarray] = []  # G_m coefficients of frames already output (raw, before post)
         self._u = 0  # frames received
         self._t = 0  # frames output
+        self._dips = SpeechMotion()  # v1's energy-dip closure rule
+        self._traced = None  # G_m traced for the steady-state window (the same numbers, ~half the time)
+        self._traced_len = self.context + self.lookahead + 1
+
+    def _predict(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """G_m on one window (W, D): traced once the window has its steady length (Python overhead is most
+        of the cost of a 43-frame window), eager (``MotionGenerator.predict``) before."""
+        model = self.speech.model
+        if len(x) != self._traced_len:
+            return model.predict(x, chunk=max(len(x), 1))
+        xt = torch.from_numpy(np.ascontiguousarray(x, np.float32))[None]
+        if self._traced is None:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # TracerWarnings about the band mask: it is fixed for this length
+                self._traced = torch.jit.trace(model.eval(), xt, strict=False, check_trace=False)
+        with torch.inference_mode():
+            out = self._traced(xt)
+        res = {"coeffs": out["coeffs"][0].numpy()}
+        if "closure_logit" in out:
+            res["closure"] = torch.sigmoid(out["closure_logit"][0]).numpy()
+        return res
 
     def push(self, row: np.ndarray, vector: np.ndarray) -> list[tuple[np.ndarray, float]]:
         self._rows.append(row)
@@ -90,7 +113,7 @@ class OnlineSpeech:
         first = self._u - n_have  # frame index of self._vecs[0]
         lo = max(first, t - self.context)
         x = np.stack(self._vecs[lo - first:])  # (W, 56): frames lo .. u-1
-        pred = self.speech.model.predict(x, chunk=max(len(x), 1))
+        pred = self._predict(x)
         raw = pred["coeffs"]  # (W, K)
         i = t - lo
         self._final.append(raw[i])
@@ -101,8 +124,9 @@ class OnlineSpeech:
         j = len(past)
         coeffs = gaussian_filter1d(seq, self.sigma, axis=0, mode="nearest")[j] if self.radius else raw[i].copy()
         # gate and energy-dip closure on the features window
-        feats = AudioFeatures(np.stack(self._rows[lo - first:]), FEATURE_NAMES, self.fps)
-        gate = self._gate(feats.column("vad"))[i]
+        near = max(lo, t - 12)  # the gate and the closure rule reach at most ~8 frames back
+        feats = AudioFeatures(np.stack(self._rows[near - first:]), FEATURE_NAMES, self.fps)
+        gate = self._gate(feats.column("vad"))[t - near]
         coeffs = coeffs * gate
         if self.jaw is not None:
             coeffs[self.jaw] *= post.jaw_gain
@@ -111,7 +135,7 @@ class OnlineSpeech:
             a, b = post.head_closure
             parts.append(float(np.clip((pred["closure"][i] - a) / (b - a), 0.0, 1.0)))
         if post.closure > 0:
-            parts.append(float(SpeechMotion()._closure(feats)[i]) * post.closure)
+            parts.append(float(self._dips._closure(feats)[t - near]) * post.closure)
         closure = max(parts) if parts else 0.0
         if parts:
             coeffs = close_lips(coeffs[None], np.array([closure]), self.targets, post.closure_jaw_drop)[0]
