@@ -61,8 +61,8 @@ def test_frames_arrive_in_order_on_the_audio_clock(head, example_image_path, spe
     assert [f.timestamp for f in frames] == pytest.approx([t / FPS for t in range(75)])
 
 
-def test_no_drift_after_a_minute_fed_in_fast_forward(head, example_image_path, speech):
-    seconds = 60
+def test_no_drift_after_half_a_minute_fed_in_fast_forward(head, example_image_path, speech):
+    seconds = 30
     x = np.tile(speech.samples, math.ceil(seconds * 48000 / len(speech.samples)))[: seconds * 48000]
     s = head.live(example_image_path, config=MOTION_ONLY)
     n = 0

@@ -8,11 +8,15 @@ offline features normalise per clip (they are not causal) is normalised here by 
 over the audio heard so far (at most ``history_s``):
 
   * reference level: the 95th percentile of the analysis-frame levels heard so far (offline: of the
-    whole clip), so it adapts over the first seconds of speech and then follows slow gain changes;
+    whole clip), so it adapts over the first seconds of speech and then follows slow gain changes; at
+    the start, at least a prior (-30 dBFS, falling 10 dB per second heard) so that a silent or noisy
+    lead-in does not read as loud (GRID clips open with ~1 s of room noise). A recording quieter than
+    -30 dBFS therefore moves the mouth less for its first second or two;
   * noise floor and noise spectrum: the quietest 10 % of the live frames heard so far;
   * voice activity: the offline soft thresholds, with the hangover window shifted to end
-    ``vad_lookahead`` analysis frames ahead (offline it is centred: +-50 ms) and the smoothing centred,
-    so a frame waits ``lookahead_s`` = (vad_lookahead + smoothing half-width) x 10 ms + half a window;
+    ``vad_lookahead`` analysis frames ahead (default 0: the hangover only holds the voice after it stops;
+    offline it is centred, +-50 ms) and the smoothing centred, so a frame waits ``lookahead_s`` =
+    (vad_lookahead + smoothing half-width) x 10 ms + half a window (32.5 ms by default);
   * the spectral shape of G_m's vectors: relative to the running voice-weighted mean of the mel bands
     and spectral centroids (offline: the clip's voiced mean).
 
@@ -33,8 +37,8 @@ from tritalk.audio.features import FEATURE_NAMES, FeatureConfig, _band_centroid,
 
 
 class CausalFeatures:
-    def __init__(self, fps: float, config: FeatureConfig = FeatureConfig(), vad_lookahead: int = 2,
-                 history_s: float = 60.0):
+    def __init__(self, fps: float, config: FeatureConfig = FeatureConfig(), vad_lookahead: int = 0,
+                 history_s: float = 60.0, prior_ref_dbfs: float = -30.0, prior_decay_db_s: float = 10.0):
         cfg = self.config = config
         self.fps = float(fps)
         self.sr = cfg.sample_rate
@@ -54,6 +58,7 @@ class CausalFeatures:
         self.vad_lookahead = int(vad_lookahead)
         self.ahead = self.vad_lookahead + self.smooth_half  # analysis frames past a video frame's last one
         self.history = max(100, int(round(history_s / self.hop_eff)))
+        self.prior_ref_dbfs, self.prior_decay = prior_ref_dbfs, prior_decay_db_s
         self.lookahead_s = self.ahead * self.hop_eff + 0.5 * self.win / self.sr
         # state
         self._y = np.zeros(0, np.float64)  # filtered 8 kHz samples from _y0 on
@@ -115,7 +120,10 @@ class CausalFeatures:
         lo = max(0, self._len - self.history)
         ms = self._ms[lo:self._len]
         level_db = 10.0 * np.log10(ms + tiny)
-        ref_db = max(float(np.quantile(level_db, cfg.ref_quantile)), cfg.min_ref_dbfs)
+        # cold start: until speech has been heard, the loudest 5 % are noise; a prior reference that
+        # fades (10 dB/s from -30 dBFS) keeps a silent or noisy lead-in from reading as loud speech
+        prior = self.prior_ref_dbfs - self.prior_decay * self._a * self.hop_eff
+        ref_db = max(float(np.quantile(level_db, cfg.ref_quantile)), prior, cfg.min_ref_dbfs)
         live = level_db > ref_db - cfg.silence_below_ref_db
         if live.sum() < 10:
             live = np.ones_like(live)

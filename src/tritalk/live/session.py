@@ -8,7 +8,7 @@
 Frame ``t`` shows the audio of ``[t / fps, (t + 1) / fps)`` and has ``timestamp = t / fps`` on the audio's
 clock (seconds since the session's first sample), so the two clocks cannot drift apart: after ``N`` samples
 at ``rate`` exactly ``floor((N / rate - lookahead_s) * fps)`` frames have come out. A frame waits for
-``lookahead_s`` of audio past its own interval: the causal features' (``causal_features.py``, ~50 ms) plus
+``lookahead_s`` of audio past its own interval: the causal features' (``causal_features.py``, 32.5 ms) plus
 G_m's ``lookahead`` frames (``online_speech.py``, 2 frames = 80 ms by default). The frames depend only on
 the audio samples, never on how they were cut into chunks. ``push`` does the work in the caller's thread
 and returns the frames that became ready; one session serves one stream (not thread-safe).
@@ -38,11 +38,12 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class LiveConfig:
     lookahead: int = 2
-    """Frames of future audio G_m's attention sees (2 = 80 ms). The live jawOpen trace correlates with the
-    offline one at 0.905 with 0 frames, 0.917 with 1, 0.927 with 2-3, 0.939 with 6 (bundled example
-    speech, docs/live.md): 2 keeps most of it inside the 200 ms latency budget."""
-    vad_lookahead: int = 2
-    """Analysis frames (10 ms) the voice-activity hangover looks ahead (offline: 5, centred)."""
+    """Frames of future audio G_m's attention sees (2 = 80 ms). Correlation of the live jawOpen with the
+    offline one over 8 clips (the bundled example + 7 GRID): mean 0.90 with 0 frames, 0.91 with 1, 0.92 with 2
+    and 0.91 with 3 (docs/live.md): the features' normalisation costs more than the short lookahead."""
+    vad_lookahead: int = 0
+    """Analysis frames (10 ms) the voice-activity hangover looks ahead (offline: 5, centred); 0-2 measure
+    alike (docs/live.md), 0 is the shortest wait."""
     history_s: float = 60.0
     """Running reference level and noise floor over at most this much past audio."""
     transition_s: float = 0.5
