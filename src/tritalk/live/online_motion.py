@@ -59,8 +59,8 @@ class OnlineMotion:
         self._ramp_start: np.ndarray | None = None
         self._current = np.zeros(8)
         self.set_emotion(emotion)
+        self._ramp_start = None  # the first emotion holds from the first frame, no ramp
         self._current = self._emotion_row(0)
-        self._ramp_start = None
         # head: the offline idle sway's seeded sinusoids (motion/head.py head_track)
         hc = config.head
         rng = np.random.default_rng(self.seed + 7919)
