@@ -61,3 +61,84 @@ def run_bench(image: Path | None = None, audio: Path | None = None, size: int = 
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "runs": len(runs), "cpu_count": os.cpu_count(), "machine": platform.machine(),
     }
+
+
+def _looped(clip, seconds: float | None):
+    """The clip repeated (or cut) to ``seconds``; the clip itself when None."""
+    import numpy as np
+
+    from tritalk.types import AudioClip
+
+    if seconds is None:
+        return clip
+    n = int(round(seconds * clip.sample_rate))
+    reps = -(-n // clip.samples.shape[0])
+    return AudioClip(np.tile(clip.samples, reps)[:n], clip.sample_rate)
+
+
+def run_live_bench(image: Path | None = None, audio: Path | None = None, size: int = 256,
+                   seconds: float | None = None, chunk_ms: float = 20.0, budget_ms: float = 200.0) -> dict:
+    """Feed the audio to a live session in real time (``chunk_ms`` chunks paced with time.sleep) and time
+    each frame: latency = the frame's return time - the moment the chunk that completes its audio interval
+    was due (so a session that falls behind real time shows it in the latency); a frame later than
+    ``budget_ms`` counts as dropped (a player showing frames at a fixed ``budget_ms`` delay would skip it).
+    drift = audio clock - lookahead - frame clock after the last push (0 = no drift, |x| < 1000/fps = within
+    a frame). corr_jaw_offline = correlation of the live jawOpen with the offline Motion of the same audio."""
+    import math
+
+    import numpy as np
+    import torch
+
+    from tritalk.types import IDX
+
+    torch.set_num_threads(1)
+    ex_image, ex_audio = example_paths()
+    image, audio = image or ex_image, audio or ex_audio
+    config = TritalkConfig(size=size)
+    clip = _looped(load_audio(audio), seconds)
+    fps, rate = config.fps, clip.sample_rate
+    step = max(1, int(round(chunk_ms / 1000.0 * rate)))
+    with TalkingHead.load(config=config) as head:
+        session = head.live(image, size=size)
+        warm = head.live(image, size=size)  # burn in: JIT, first-call allocations, the seeded tracks
+        warm.push(clip.samples[: rate], rate)
+        warm.finish()
+        done: dict[int, float] = {}
+        t0 = time.perf_counter()
+        for i, start in enumerate(range(0, clip.samples.shape[0], step)):
+            due = t0 + (start + step) / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            for f in session.push(clip.samples[start:start + step], rate):
+                done[f.index] = time.perf_counter()
+        wall_lag = time.perf_counter() - t0 - clip.duration
+        drift_s = (session.audio_seconds - session.lookahead_s) - session.frames_out / fps
+        for f in session.finish():
+            done[f.index] = time.perf_counter()
+        offline = head.motion(clip, base=session.subject.ref_expr)
+    expected = math.ceil(round(clip.duration * fps, 6))
+    lat = []
+    for t, when in done.items():
+        end = min((t + 1) / fps, clip.duration) * rate  # the frame's last sample
+        due = t0 + math.ceil(end / step) * step / rate  # ... arrives with this chunk
+        lat.append((when - due) * 1000.0)
+    lat_a = np.array(lat[: max(len(lat) - session.config.lookahead - 2, 1)])  # the finish() frames waited for no audio
+    live_jaw = session.motion().expr[:, IDX["jawOpen"]]
+    off_jaw = offline.expr[:, IDX["jawOpen"]]
+    n = min(len(live_jaw), len(off_jaw))
+    return {
+        "size": size, "fps": fps, "audio_seconds": round(clip.duration, 2), "chunk_ms": chunk_ms,
+        "frames": len(done), "frames_expected": expected,
+        "latency_ms_p50": round(float(np.percentile(lat_a, 50)), 1),
+        "latency_ms_p95": round(float(np.percentile(lat_a, 95)), 1),
+        "latency_ms_max": round(float(lat_a.max()), 1),
+        "lookahead_ms": round(session.lookahead_s * 1000.0, 1),
+        "dropped_frames": int(expected - len(done) + int(np.sum(lat_a > budget_ms))),
+        "budget_ms": budget_ms,
+        "drift_ms": round(drift_s * 1000.0, 1),
+        "wall_lag_ms": round(wall_lag * 1000.0, 1),
+        "corr_jaw_offline": round(float(np.corrcoef(live_jaw[:n], off_jaw[:n])[0, 1]), 3),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpu_count": os.cpu_count(), "machine": platform.machine(),
+    }

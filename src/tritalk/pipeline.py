@@ -24,7 +24,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from tritalk.motion.head import head_track
 from tritalk.motion.photo_expression import on_photo
 from tritalk.motion.registry import load_speech_generator
 from tritalk.types import IDX, AudioClip, Camera, CameraPath, EmotionSpec, EmotionTimeline, Motion
+
+if TYPE_CHECKING:
+    from tritalk.live.session import LiveConfig, LiveSession
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +242,20 @@ class TalkingHead:
                            "side of the head; expect flat hair and skin there", *GOOD_VIEW)
         engine = self.engine_cls(subject, self.config.engine_config())
         return Result(subject, motion, clip, path, engine, self.config)
+
+    def live(self, image: ImageLike, emotion: EmotionLike = EmotionSpec(), camera: Camera = Camera(),
+             size: int | None = None, seed: int = 0, face: int | None = None, config: "LiveConfig | None" = None
+             ) -> "LiveSession":
+        """A live session (``live/session.py``): push audio chunks as they arrive, get ``(timestamp, frame)``
+        as soon as each frame can be made; emotion and camera can change while it runs."""
+        from tritalk.live.session import LiveConfig, LiveSession
+
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ConfigError(f"seed {seed} is invalid; use a whole number >= 0")
+        subject = self.subject(image, face=face, size=size)
+        engine = self.engine_cls(subject, self.config.engine_config())
+        return LiveSession(self, subject, engine, emotion=emotion, camera=camera, seed=seed,
+                           config=config or LiveConfig())
 
 
 def _window_seed(seed: int, k: int) -> int:

@@ -1,7 +1,8 @@
 """`tritalk` command line: translates flags into the pipeline's dataclasses and calls it.
 
     tritalk generate --image face.jpg --audio speech.wav -o talk.mp4 [--emotion happy] ...
-    tritalk bench [--size 512] [--seconds 10]
+    tritalk bench [--size 512] [--live --size 256 --seconds 300]
+    tritalk live --image face.jpg --audio-in speech.wav|- [-o live.mp4 | --y4m]
 
 Every failure prints one line (``error: ...``) on stderr and exits with a documented code:
 errors tritalk raises on purpose use their class's code (errors.py), unparsable flags exit 5,
@@ -292,9 +293,20 @@ def bench(
     size: int = typer.Option(512, help="Frame size in pixels."),
     fps: float = typer.Option(25.0, help="Frame rate."),
     repeat: int = typer.Option(1, help="Runs to time after one warm-up run; the median is reported."),
+    live: bool = typer.Option(False, "--live", help="Time live mode instead: feed the audio in real time (20 ms "
+                              "chunks) and print latency_ms_p50/p95, fps, dropped_frames, drift_ms and the jawOpen "
+                              "correlation with the offline render."),
+    seconds: Optional[float] = typer.Option(None, help="--live: loop or cut the audio to this many seconds."),
 ) -> None:
     """Time a whole generation (audio -> mp4) and print JSON: fps, real-time factor, peak memory."""
     _setup_logging(False)
+    if live:
+        from tritalk.bench import run_live_bench
+
+        if seconds is not None and not seconds > 0:
+            raise ConfigError(f"--seconds {seconds} is invalid; use a duration > 0")
+        typer.echo(json.dumps(run_live_bench(image, audio, size=size, seconds=seconds), indent=2))
+        return
     from tritalk.bench import run_bench
 
     typer.echo(json.dumps(run_bench(image, audio, size=size, fps=fps, repeat=repeat), indent=2))
@@ -303,6 +315,10 @@ def bench(
 from tritalk.cli.training import register as _register_training  # noqa: E402  prepare | train | eval
 
 _register_training(app)
+
+from tritalk.cli.live import register as _register_live  # noqa: E402  live
+
+_register_live(app)
 
 
 def _one_line(text: object, limit: int = 500) -> str:
