@@ -19,7 +19,7 @@ ZERO_HEAD = np.zeros(6, np.float32)
 
 @pytest.fixture(scope="module")
 def engine(subject256):
-    return MeshEngine(subject256)
+    return MeshEngine(subject256, replace(MeshEngineConfig(), full_head=True))
 
 
 @pytest.fixture(scope="module")

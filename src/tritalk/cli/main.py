@@ -86,6 +86,9 @@ def generate(
     camera_path: Optional[str] = typer.Option(None, "--camera", help="Camera motion over time, added to --yaw/--pitch/--roll/--zoom: "
                                               "orbit (yaw sweeps +-30 deg), nod (pitch +-15), sway (slow drift), or a "
                                               'PATH.json of keyframes [{"t": 0, "yaw": -30}, {"t": 4, "yaw": 30, "zoom": 1.2}].'),
+    full_head: bool = typer.Option(False, "--full-head/--no-full-head", help="Mesh engine: draw ICT-FaceKit's full "
+                                   "3D head (skull, ears, neck) behind the face for turned views (+-30..60 deg). "
+                                   "Experimental: ~2.7x slower to render; seams show at +-45..60."),
     engine: str = typer.Option("mesh", help="Renderer: mesh (explicit 3D mesh from the photo; CPU, real time). "
                                "An unknown name lists the registered engines."),
     size: int = typer.Option(512, help="Output width and height in pixels (even, 128..2048)."),
@@ -137,7 +140,7 @@ def generate(
     camera = CameraPath.parse(camera_path, Camera(yaw=yaw, pitch=pitch, roll=roll, zoom=zoom, distance=distance, fov=fov))
     config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
                                 size=size, fps=fps, engine=engine, blink_rate=blink_rate, head_motion=head_motion,
-                                motion_model=motion_model,
+                                motion_model=motion_model, full_head=full_head,
                                 emotion_stats=None if emotion_stats is None else str(emotion_stats))
     check_output(output, overwrite)
     if motion_out is not None:
@@ -207,7 +210,7 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 # flag -> where it lives in the config tree
 _FLAG_FIELDS = {"size": ("size",), "fps": ("fps",), "engine": ("engine",), "blink_rate": ("motion", "blink_rate"),
                 "head_motion": ("motion", "head_motion"), "motion_model": ("motion", "model"),
-                "emotion_stats": ("motion", "emotion_stats")}
+                "emotion_stats": ("motion", "emotion_stats"), "full_head": ("mesh", "full_head")}
 
 
 def _config_from_flags(ctx: typer.Context, config, replace, **flags):
