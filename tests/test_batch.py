@@ -6,15 +6,13 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import speech_excerpt
 
 from tritalk.batch import Job, read_jobs, run_batch
 from tritalk.errors import ConfigError
-from tritalk.io.audio import load_audio
 from tritalk.io.video import probe_video
 
 
@@ -25,13 +23,7 @@ def run_cli(*args, timeout: int = 400) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def speech_1s(tmp_path_factory, example_audio_path) -> Path:
-    clip = load_audio(example_audio_path)
-    pcm = (np.clip(clip.samples[: clip.sample_rate], -1, 1) * 32767).astype("<i2")
-    path = tmp_path_factory.mktemp("audio") / "speech1s.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(clip.sample_rate)
-        w.writeframes(pcm.tobytes())
-    return path
+    return speech_excerpt(example_audio_path, 1.0, tmp_path_factory.mktemp("audio"))
 
 
 def test_four_jobs_one_bad_row_three_videos_then_a_rerun_skips_them(tmp_path, example_image_path, speech_1s):

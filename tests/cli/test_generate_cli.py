@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import speech_excerpt
 
-from tritalk.io.audio import load_audio
 from tritalk.io.video import read_video_frames
 
 
@@ -22,13 +21,7 @@ def run_cli(*args) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def speech_2s(tmp_path_factory, example_audio_path) -> Path:
-    clip = load_audio(example_audio_path)
-    pcm = (np.clip(clip.samples[: 2 * clip.sample_rate], -1, 1) * 32767).astype("<i2")
-    path = tmp_path_factory.mktemp("audio") / "speech2s.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(clip.sample_rate)
-        w.writeframes(pcm.tobytes())
-    return path
+    return speech_excerpt(example_audio_path, 2.0, tmp_path_factory.mktemp("audio"))
 
 
 def test_unknown_engine_exits_5_naming_the_valid_ones(tmp_path, example_image_path, speech_2s):
