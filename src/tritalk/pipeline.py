@@ -36,7 +36,7 @@ from tritalk.errors import ConfigError, OutputError
 from tritalk.face.analyse import FaceAnalyser, PortraitSegmenter
 from tritalk.face.fit import check_head_pose
 from tritalk.face.subject import Subject, prepare_subject
-from tritalk.io.audio import load_audio
+from tritalk.io.audio import audio_span, check_span, load_audio  # noqa: F401  (audio_span: public here too)
 from tritalk.io.image import load_image
 from tritalk.io.video import VideoWriter, check_output_path
 from tritalk.motion.blink import blink_track
@@ -262,27 +262,6 @@ def _window_seed(seed: int, k: int) -> int:
     """The seed of the k-th motion window: the clip's own for the first (short clips are unchanged), then
     a different stream per window (blinks and head sway do not repeat every minute)."""
     return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
-
-
-def check_span(start: float, end: float | None) -> None:
-    """--start / --end [s]: start >= 0, end > start (end None = the end of the audio)."""
-    if not (math.isfinite(start) and start >= 0):
-        raise ConfigError(f"start {start} is out of range; use a time in seconds >= 0")
-    if end is not None and not (math.isfinite(end) and end > start):
-        raise ConfigError(f"end {end} is out of range; use a time in seconds after start ({start:g})")
-
-
-def audio_span(clip: AudioClip, start: float = 0.0, end: float | None = None) -> AudioClip:
-    """The part [start, end) s of a clip (end None = to its end); a start at or past its end is an error."""
-    if start == 0 and end is None:
-        return clip
-    check_span(start, end)
-    if start >= clip.duration:
-        raise ConfigError(f"start {start:g} s is at or past the end of the audio ({clip.duration:.2f} s); "
-                          "use an earlier --start")
-    a = round(start * clip.sample_rate)
-    b = clip.samples.shape[0] if end is None else min(clip.samples.shape[0], round(end * clip.sample_rate))
-    return AudioClip(clip.samples[a:b].copy(), clip.sample_rate)
 
 
 def check_motion(motion: Motion, audio: AudioClip, fps: float) -> None:

@@ -124,13 +124,14 @@ def generate(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from tritalk.cli.quiet import quiet_native_stderr
-    from tritalk.config import TritalkConfig
+    from tritalk.io.audio import check_span, load_audio
+    from tritalk.io.image import load_image
     from tritalk.io.video import check_output_path
     from tritalk.motion.emotion_timeline import parse_emotion
-    from tritalk.pipeline import TalkingHead, check_output, check_span, save_run_record
     from tritalk.types import Camera, CameraPath, EmotionSpec, Motion
 
+    # everything a user can get wrong is checked before the models load (a few seconds): options, outputs,
+    # then the inputs are decoded, so a bad flag or a broken file is one line within a second
     if not 0.0 <= intensity <= 1.0:
         raise ConfigError(f"intensity {intensity} is out of range; use a value in [0, 1]")
     check_span(start, end)
@@ -138,11 +139,7 @@ def generate(
     if not isinstance(spec, EmotionSpec) or spec.mixture:  # a timeline or a description: say what was understood
         typer.echo(f"emotion: {spec.describe()}", err=True)
     camera = CameraPath.parse(camera_path, Camera(yaw=yaw, pitch=pitch, roll=roll, zoom=zoom, distance=distance, fov=fov))
-    config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
-                                size=size, fps=fps, engine=engine, blink_rate=blink_rate, head_motion=head_motion,
-                                motion_model=motion_model, full_head=full_head,
-                                emotion_stats=None if emotion_stats is None else str(emotion_stats))
-    check_output(output, overwrite)
+    check_output_path(output, overwrite)
     if motion_out is not None:
         check_output_path(motion_out, overwrite, suffixes=(".npz", ".csv"), what="--motion-out")
     record_path = output.with_name(output.stem + ".tritalk.json")
@@ -155,6 +152,17 @@ def generate(
         check_output_path(export_glb, overwrite, suffixes=(".glb",), what="--export-glb")
         check_output_path(export_glb.with_suffix(".wav"), overwrite, suffixes=(".wav",), what="the .glb's soundtrack")
     motion = Motion.load_npz(motion_in) if motion_in is not None else None
+    clip = load_audio(audio, max_seconds=end)  # the order the pipeline reads them in: audio, then the photo
+    load_image(image)  # decoded again by the pipeline (tens of ms), which names the file in its face errors
+
+    from tritalk.cli.quiet import quiet_native_stderr
+    from tritalk.config import TritalkConfig
+    from tritalk.pipeline import TalkingHead, save_run_record
+
+    config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
+                                size=size, fps=fps, engine=engine, blink_rate=blink_rate, head_motion=head_motion,
+                                motion_model=motion_model, full_head=full_head,
+                                emotion_stats=None if emotion_stats is None else str(emotion_stats))
     if motion is not None:
         given = [f"--{n.replace('_', '-')}" for n in ("emotion", "intensity", "seed", "blink_rate", "head_motion",
                                                        "motion_model", "emotion_stats")
@@ -171,7 +179,7 @@ def generate(
                    TextColumn("{task.completed}/{task.total} frames"), TimeRemainingColumn())
         with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("motion", total=None)
-            result = head.generate(image, audio, emotion=spec, camera=camera, seed=seed, face=face, motion=motion,
+            result = head.generate(image, clip, emotion=spec, camera=camera, seed=seed, face=face, motion=motion,
                                    start=start, end=end,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
         before = _file_id(output)

@@ -210,3 +210,24 @@ class MonoResampler:
     def _arrays(frames: list) -> list[np.ndarray]:
         return [f.to_ndarray().reshape(-1).astype(np.float32, copy=False)
                 for f in frames if f is not None and f.samples > 0]
+
+
+def check_span(start: float, end: float | None) -> None:
+    """--start / --end [s]: start >= 0, end > start (end None = the end of the audio)."""
+    if not (math.isfinite(start) and start >= 0):
+        raise ConfigError(f"start {start} is out of range; use a time in seconds >= 0")
+    if end is not None and not (math.isfinite(end) and end > start):
+        raise ConfigError(f"end {end} is out of range; use a time in seconds after start ({start:g})")
+
+
+def audio_span(clip: AudioClip, start: float = 0.0, end: float | None = None) -> AudioClip:
+    """The part [start, end) s of a clip (end None = to its end); a start at or past its end is an error."""
+    if start == 0 and end is None:
+        return clip
+    check_span(start, end)
+    if start >= clip.duration:
+        raise ConfigError(f"start {start:g} s is at or past the end of the audio ({clip.duration:.2f} s); "
+                          "use an earlier --start")
+    a = round(start * clip.sample_rate)
+    b = clip.samples.shape[0] if end is None else min(clip.samples.shape[0], round(end * clip.sample_rate))
+    return AudioClip(clip.samples[a:b].copy(), clip.sample_rate)
