@@ -189,14 +189,10 @@ def _one_line(text: str, limit: int = 500) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def run_batch(jobs: list[Job], config: TritalkConfig = TritalkConfig(), workers: int = 1, overwrite: bool = False,
-              progress: Callable[[Outcome, int, int], None] | None = None) -> BatchReport:
-    """Render every job whose output does not exist yet on ``workers`` processes (1 = in this process).
-    ``progress(outcome, finished, total)`` is called as each row finishes (skipped rows first)."""
-    if workers < 1:
-        raise ConfigError(f"--workers {workers} is out of range; use 1 or more")
-    start = time.perf_counter()
-    report = BatchReport()
+def plan_jobs(jobs: list[Job], overwrite: bool, report: BatchReport,
+              progress: Callable[[Outcome, int, int], None] | None = None) -> list[Job]:
+    """The rows to render. Rows whose output exists are recorded as skipped, and a row writing the output of
+    an earlier row as failed, in ``report`` (``progress`` is told of each); the others are returned."""
     todo, seen = [], {}
     for job in jobs:
         key = os.path.abspath(job.output) if str(job.output) else None
@@ -214,6 +210,18 @@ def run_batch(jobs: list[Job], config: TritalkConfig = TritalkConfig(), workers:
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome, len(report.outcomes), len(jobs))
+    return todo
+
+
+def run_batch(jobs: list[Job], config: TritalkConfig = TritalkConfig(), workers: int = 1, overwrite: bool = False,
+              progress: Callable[[Outcome, int, int], None] | None = None) -> BatchReport:
+    """Render every job whose output does not exist yet on ``workers`` processes (1 = in this process).
+    ``progress(outcome, finished, total)`` is called as each row finishes (skipped rows first)."""
+    if workers < 1:
+        raise ConfigError(f"--workers {workers} is out of range; use 1 or more")
+    start = time.perf_counter()
+    report = BatchReport()
+    todo = plan_jobs(jobs, overwrite, report, progress)
 
     def finished(outcome: Outcome) -> None:
         report.outcomes.append(outcome)

@@ -255,6 +255,11 @@ def batch(
                                                "--size/--fps/--engine given here override it."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Render every row again, replacing existing outputs "
                                    "(default: rows whose output exists are skipped, so a rerun finishes what is left)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray", metavar="ADDRESS", help="Run the rows on a Ray cluster "
+                                              "(pip install 'tritalk[cluster]'): HOST:PORT of its head, ray://HOST:10001, "
+                                              "auto, or local (a private instance here). Only this machine needs the "
+                                              "CSV's files: inputs and videos travel as bytes. --workers is then the "
+                                              "number of actors (default: one per free CPU of the cluster)."),
 ) -> None:
     """Render every row of a jobs CSV; keeps going past a bad row. Prints a summary, writes the failures,
     and exits 8 if any row failed."""
@@ -287,7 +292,15 @@ def batch(
                 bar.console.print(f"row {outcome.job.row}: failed: {outcome.message}", markup=False, highlight=False,
                                   soft_wrap=True)
 
-        report = run_batch(rows, config, workers=workers, overwrite=overwrite, progress=progress)
+        if ray_address is not None:
+            from tritalk.batch_ray import run_batch_ray
+
+            given = ctx.get_parameter_source("workers")
+            n = workers if given is not None and given.name == "COMMANDLINE" else None
+            report = run_batch_ray(rows, config, address=ray_address, workers=n, overwrite=overwrite,
+                                   progress=progress)
+        else:
+            report = run_batch(rows, config, workers=workers, overwrite=overwrite, progress=progress)
     if report.failures:
         report.write_failures(failures)
     else:
