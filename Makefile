@@ -26,8 +26,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	else echo "note: npm not found; the glTF validator / three.js tests will skip"; fi
 
 # the export tests run Khronos' glTF validator and three.js (node); without node_modules they skip
+# two pytest workers (pytest-xdist), each test file on one of them: module fixtures are built once
+TEST_WORKERS ?= 2
 test: $(STAMP) node_modules/.package-lock.json
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(VENV)/bin/tritalk bench --size 512
