@@ -3,6 +3,7 @@
     tritalk generate --image face.jpg --audio speech.wav -o talk.mp4 [--emotion happy] ...
     tritalk bench [--size 512] [--live --size 256 --seconds 300]
     tritalk live --image face.jpg --audio-in speech.wav|- [-o live.mp4 | --y4m]
+    tritalk ui [--host 127.0.0.1] [--port 7860]
 
 Every failure prints one line (``error: ...``) on stderr and exits with a documented code:
 errors tritalk raises on purpose use their class's code (errors.py), unparsable flags exit 5,
@@ -343,6 +344,10 @@ _register_training(app)
 from tritalk.cli.live import register as _register_live  # noqa: E402  live
 
 _register_live(app)
+
+from tritalk.cli.ui import register as _register_ui  # noqa: E402  ui
+
+_register_ui(app)
 
 
 def _one_line(text: object, limit: int = 500) -> str:

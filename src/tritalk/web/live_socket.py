@@ -1,0 +1,177 @@
+"""/ws/live: the browser's microphone in, the talking photo out, frame by frame (issue 22's browser part).
+
+Messages (one WebSocket per session):
+
+* browser -> server, text: ``{"type": "start", "rate": 48000, "size": 256, "emotion": "happy",
+  "intensity": 0.5, "yaw": 0, "pitch": 0, "photo": "data:image/jpeg;base64,..." | null}`` (null: the
+  bundled example portrait); later ``{"type": "emotion", ...}``, ``{"type": "camera", "yaw", "pitch"}``,
+  ``{"type": "stop"}``.
+* browser -> server, binary: a chunk of audio, ``uint32 seq`` (little-endian) then int16 mono PCM at ``rate``.
+* server -> browser, text: ``{"type": "ready", "fps", "size", "lookahead_ms"}`` or ``{"type": "error",
+  "error": "error: <what>; <fix>"}``.
+* server -> browser, binary: a frame, ``uint32 seq`` of the chunk whose arrival made it ready,
+  ``uint32 index``, ``float32 jawOpen``, then the JPEG. The page measures latency from sending chunk
+  ``seq`` to drawing the frame, so any time spent queued here or on the wire is counted.
+
+Chunks are pushed one at a time in a worker thread, in order, each frame tagged with the chunk that
+produced it; the event loop keeps receiving meanwhile, so a session that falls behind shows it as latency
+instead of hiding it. The session's frames depend only on the samples (live/session.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import struct
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tritalk.errors import ConfigError, ImageError, TritalkError
+from tritalk.types import IDX, Camera
+
+logger = logging.getLogger(__name__)
+
+HEADER = struct.Struct("<IIf")  # seq, frame index, jawOpen
+SIZES = (128, 192, 256, 320, 384, 448, 512)  # 256 keeps p95 under 200 ms on two cores (docs/live.md)
+MAX_PHOTO_B64 = 28 * 1024 * 1024  # ~20 MB of photo as base64
+JPEG_QUALITY = 85
+
+
+@dataclass(frozen=True)
+class LiveStart:
+    rate: int
+    size: int
+    emotion: str
+    intensity: float
+    yaw: float
+    pitch: float
+    photo: np.ndarray | None  # RGB, or None for the bundled example
+
+    @staticmethod
+    def parse(msg: dict) -> "LiveStart":
+        try:
+            rate, size = int(msg.get("rate", 48000)), int(msg.get("size", 256))
+            intensity = float(msg.get("intensity", 0.5))
+            yaw, pitch = float(msg.get("yaw", 0.0)), float(msg.get("pitch", 0.0))
+        except (TypeError, ValueError):
+            raise ConfigError("the live start message holds a value that is not a number; reload the page") from None
+        if not 8000 <= rate <= 192000:
+            raise ConfigError(f"microphone rate {rate} Hz is out of range; use 8000..192000 Hz")
+        if size not in SIZES:
+            raise ConfigError(f"live size {size} is not one of {', '.join(map(str, SIZES))}; pick one of those")
+        if not 0.0 <= intensity <= 1.0:
+            raise ConfigError(f"intensity {intensity} is out of range; use a value in [0, 1]")
+        photo = msg.get("photo")
+        return LiveStart(rate, size, str(msg.get("emotion") or "neutral"), intensity, yaw, pitch,
+                         None if not photo else decode_photo(str(photo)))
+
+
+def decode_photo(data_url: str) -> np.ndarray:
+    """A photo sent as a data: URL -> RGB uint8 (H, W, 3), with the CLI's messages for bad files."""
+    if len(data_url) > MAX_PHOTO_B64:
+        raise ImageError("the photo is over the web app's 20 MB limit; use a smaller file")
+    try:
+        raw = base64.b64decode(data_url.split(",", 1)[-1], validate=False)
+    except ValueError:
+        raise ImageError("the photo did not arrive intact; choose it again") from None
+    bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ImageError("cannot read the photo: not an image file; use a JPEG, PNG or WebP photo")
+    return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+async def serve_live(ws, head, example_photo, busy: asyncio.Semaphore) -> None:
+    """One live session over an accepted WebSocket (``ws``: a starlette WebSocket)."""
+    from starlette.websockets import WebSocketDisconnect
+
+    from tritalk.motion.emotion_timeline import parse_emotion
+
+    async def fail(error: TritalkError | str) -> None:
+        text = error if isinstance(error, str) else " ".join(str(error).split())
+        await ws.send_text(json.dumps({"type": "error", "error": f"error: {text}"}))
+        await ws.close()
+
+    try:
+        start = LiveStart.parse(json.loads(await ws.receive_text()))
+    except (ValueError, KeyError):
+        return await fail("the first live message must be the JSON start message; reload the page")
+    except TritalkError as e:
+        return await fail(e)
+    except WebSocketDisconnect:
+        return
+    if busy.locked():
+        return await fail("the server is already running its live sessions; try again when one ends")
+    async with busy:
+        try:
+            spec = parse_emotion(start.emotion, start.intensity)
+            camera = Camera(yaw=start.yaw, pitch=start.pitch)
+            image = start.photo if start.photo is not None else example_photo
+            session = await asyncio.to_thread(head.live, image, emotion=spec, camera=camera, size=start.size)
+        except TritalkError as e:
+            return await fail(e)
+        await ws.send_text(json.dumps({"type": "ready", "fps": session.fps, "size": start.size,
+                                       "lookahead_ms": round(session.lookahead_s * 1000, 1)}))
+        todo: asyncio.Queue = asyncio.Queue()  # (kind, payload): applied in order, in the worker thread
+        jaw = IDX["jawOpen"]
+
+        def work(kind: str, payload) -> list[bytes]:
+            """One step of the session (not thread-safe: only ever called from one thread at a time, in order)."""
+            if kind == "emotion":
+                session.set_emotion(payload)
+                return []
+            if kind == "camera":
+                session.set_camera(payload)
+                return []
+            seq, frames = (payload[0], session.push(payload[1], start.rate)) if kind == "audio" else (0, session.finish())
+            out = []
+            for f in frames:
+                ok, jpeg = cv2.imencode(".jpg", f.image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+                out.append(HEADER.pack(seq, f.index, float(f.expr[jaw])) + jpeg.tobytes())
+            return out
+
+        async def process() -> None:
+            while True:
+                item = await todo.get()
+                if item is None:
+                    return
+                for message in await asyncio.to_thread(work, *item):
+                    await ws.send_bytes(message)
+
+        worker = asyncio.create_task(process())
+        try:
+            while True:
+                msg = await ws.receive()
+                if msg["type"] == "websocket.disconnect":
+                    break
+                if msg.get("bytes") is not None:
+                    data = msg["bytes"]
+                    if len(data) < 6 or (len(data) - 4) % 2:
+                        raise ConfigError("a live audio message must be a uint32 sequence number and int16 PCM")
+                    seq = struct.unpack_from("<I", data)[0]
+                    todo.put_nowait(("audio", (seq, np.frombuffer(data, "<i2", offset=4).astype(np.int16))))
+                    continue
+                ctl = json.loads(msg.get("text") or "{}")
+                if ctl.get("type") == "emotion":
+                    todo.put_nowait(("emotion", parse_emotion(str(ctl.get("emotion") or "neutral"),
+                                                              float(ctl.get("intensity", start.intensity)))))
+                elif ctl.get("type") == "camera":
+                    todo.put_nowait(("camera", Camera(yaw=float(ctl.get("yaw", 0)), pitch=float(ctl.get("pitch", 0)))))
+                elif ctl.get("type") == "stop":
+                    todo.put_nowait(("finish", None))
+                    todo.put_nowait(None)
+                    await worker
+                    await ws.send_text(json.dumps({"type": "finished", "frames": session.frames_out}))
+                    await ws.close()
+                    return
+        except TritalkError as e:
+            worker.cancel()
+            return await fail(e)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            if not worker.done():
+                worker.cancel()
