@@ -35,7 +35,7 @@ from tritalk.io.image import load_image
 from tritalk.motion.emotion_timeline import parse_emotion
 from tritalk.types import EMOTIONS, Camera, CameraPath
 from tritalk.web.jobs import JobQueue, JobRequest
-from tritalk.web.live_socket import SIZES, serve_live
+from tritalk.web.live_socket import SIZES, serve_live, warm_up
 from tritalk.web.uploads import (UploadLimits, check_choice, check_size, read_audio, read_photo, safe_name,
                                  user_message)
 
@@ -52,6 +52,9 @@ class UiSettings:
     live_sessions: int = 1
     """Live sessions at once: one 256² session takes most of a core (docs/live.md); a second would push
     both past the 200 ms budget on a two-core machine."""
+    warm_up: bool = True
+    """Run a throwaway live session before serving (~1-2 s at start-up) so the first Live user does not pay
+    the process's JIT compilation as latency (live_socket.warm_up)."""
     export_glb: bool = True
     """Export the 3D head of each job for the page's three.js viewer (~0.2 s and ~1 MB per job)."""
 
@@ -63,6 +66,8 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
     example = resources.files("tritalk") / "assets" / "examples" / "portrait.jpg"
     with resources.as_file(example) as p:
         example_photo = load_image(p)
+    if settings.warm_up:
+        warm_up(head, example_photo)
     live_busy: dict[str, asyncio.Semaphore] = {}
 
     @asynccontextmanager

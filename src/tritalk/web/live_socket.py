@@ -84,6 +84,15 @@ def decode_photo(data_url: str) -> np.ndarray:
     return np.ascontiguousarray(bgr[:, :, ::-1])
 
 
+def warm_up(head, photo: np.ndarray, size: int = 256) -> None:
+    """A throwaway live session on half a second of silence: the first frame of a process pays ~1 s of JIT
+    compilation (the rasterizer, G_m's trace), which a user's first session would otherwise carry as a
+    backlog of latency it never catches up at real time (2-core machine)."""
+    session = head.live(photo, size=size)
+    session.push(np.zeros(24000, np.int16), 48000)
+    session.finish()
+
+
 async def serve_live(ws, head, example_photo, busy: asyncio.Semaphore) -> None:
     """One live session over an accepted WebSocket (``ws``: a starlette WebSocket)."""
     from starlette.websockets import WebSocketDisconnect
