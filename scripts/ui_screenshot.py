@@ -1,5 +1,7 @@
 """docs/ui.png: the web app's page after a generation, in headless Debian Chromium (Playwright, dev extra).
 
+Usage (from the repository root):
+
     tritalk ui --port 7860 --size 512 &
     .venv/bin/python scripts/ui_screenshot.py --url http://127.0.0.1:7860 --image PHOTO --audio SPEECH -o docs/ui.png
 
