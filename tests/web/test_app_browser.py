@@ -67,12 +67,14 @@ def test_two_users_get_their_videos_and_the_3d_head(browser, ui_server, speech_c
     assert abs(viewer["seconds"] - SECONDS) < 0.1
     assert viewer["webgl"], "the viewer found no WebGL (Chromium needs --enable-unsafe-swiftshader)"
     jaw = []  # the animation follows the audio element's clock: scrubbing it moves the mouth
+    page.wait_for_function("document.getElementById('viewer-audio').readyState >= 1")  # seekable
     for t in np.linspace(0.2, SECONDS - 0.2, 8):
-        page.evaluate(f"document.getElementById('viewer-audio').currentTime = {t}")
-        frames = page.evaluate("tritalkViewer.frames")
-        page.wait_for_function(f"tritalkViewer.frames > {frames} + 1")
+        frames = page.evaluate(f"[tritalkViewer.frames, document.getElementById('viewer-audio').currentTime = {t}][0]")
+        page.wait_for_function(f"tritalkViewer.frames > {frames}")  # drawn again at the new time
         jaw.append(page.evaluate("tritalkViewer.jawOpen()"))
     assert max(jaw) - min(jaw) > 0.1, jaw
+    for page, _ in users:
+        page.context.close()
 
 
 def test_bad_files_get_the_clis_one_line_messages(browser, ui_server, speech_clip, tmp_path):
@@ -103,6 +105,7 @@ def test_bad_files_get_the_clis_one_line_messages(browser, ui_server, speech_cli
     page.click("#generate")
     page.wait_for_function("document.getElementById('error').textContent.includes('limit')")
     assert page.text_content("#error").startswith("error: the audio lasts more than 20 s, the web app's limit;")
+    page.close()
 
     status, answer = _post_files(ui_server + "/api/jobs", {"photo": ("big.jpg", b"\xff" * (21 * 1024 * 1024)),
                                                          "audio": ("speech.wav", speech_clip.read_bytes())})

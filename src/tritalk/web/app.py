@@ -35,7 +35,7 @@ from tritalk.io.image import load_image
 from tritalk.motion.emotion_timeline import parse_emotion
 from tritalk.types import EMOTIONS, Camera, CameraPath
 from tritalk.web.jobs import JobQueue, JobRequest
-from tritalk.web.live_socket import SIZES, serve_live, warm_up
+from tritalk.web.live_socket import SIZES, Faces, serve_live, warm_up
 from tritalk.web.uploads import (UploadLimits, check_choice, check_size, read_audio, read_photo, safe_name,
                                  user_message)
 
@@ -66,8 +66,9 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
     example = resources.files("tritalk") / "assets" / "examples" / "portrait.jpg"
     with resources.as_file(example) as p:
         example_photo = load_image(p)
+    faces = Faces(head)
     if settings.warm_up:
-        warm_up(head, example_photo)
+        warm_up(faces, example_photo)
     live_busy: dict[str, asyncio.Semaphore] = {}
 
     @asynccontextmanager
@@ -158,7 +159,7 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
     @app.websocket("/ws/live")
     async def live_socket(ws: WebSocket) -> None:
         await ws.accept()
-        await serve_live(ws, head, example_photo, live_busy["sem"])
+        await serve_live(ws, faces, example_photo, live_busy["sem"])
 
     return app
 

@@ -22,16 +22,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import logging
 import struct
+import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from tritalk.errors import ConfigError, ImageError, TritalkError
-from tritalk.types import IDX, Camera
+from tritalk.types import IDX, Camera, EmotionSpec
+
+if TYPE_CHECKING:
+    from tritalk.live.session import LiveSession
 
 logger = logging.getLogger(__name__)
 
@@ -84,16 +90,44 @@ def decode_photo(data_url: str) -> np.ndarray:
     return np.ascontiguousarray(bgr[:, :, ::-1])
 
 
-def warm_up(head, photo: np.ndarray, size: int = 256) -> None:
+class Faces:
+    """Each photo's Subject and Engine (what ``TalkingHead.live`` builds, 1-8 s on a busy 2-core machine), kept
+    for the newest few (photo, size): pressing Start again, or a second user of the bundled portrait, starts
+    at once. The sessions that share an Engine run one at a time (``UiSettings.live_sessions``)."""
+
+    def __init__(self, head, keep: int = 4):
+        self.head, self.keep = head, keep
+        self._items: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()
+
+    def session(self, image: np.ndarray, size: int, emotion, camera: Camera) -> "LiveSession":
+        from tritalk.live.session import LiveConfig, LiveSession
+
+        key = (hashlib.sha1(image.tobytes()).hexdigest(), image.shape, size)
+        with self._lock:
+            prepared = self._items.pop(key, None)
+        if prepared is None:  # as TalkingHead.live: the subject (face analysis and fit), then its engine
+            subject = self.head.subject(image, size=size)
+            prepared = subject, self.head.engine_cls(subject, self.head.config.engine_config())
+        with self._lock:
+            self._items[key] = prepared  # newest last
+            while len(self._items) > self.keep:
+                self._items.pop(next(iter(self._items)))
+        subject, engine = prepared
+        return LiveSession(self.head, subject, engine, emotion=emotion, camera=camera, config=LiveConfig())
+
+
+def warm_up(faces: Faces, photo: np.ndarray, size: int = 256) -> None:
     """A throwaway live session on half a second of silence: the first frame of a process pays ~1 s of JIT
     compilation (the rasterizer, G_m's trace), which a user's first session would otherwise carry as a
-    backlog of latency it never catches up at real time (2-core machine)."""
-    session = head.live(photo, size=size)
+    backlog of latency it never catches up at real time (2-core machine). It also prepares the bundled
+    portrait at the default size."""
+    session = faces.session(photo, size, EmotionSpec(), Camera())
     session.push(np.zeros(24000, np.int16), 48000)
     session.finish()
 
 
-async def serve_live(ws, head, example_photo, busy: asyncio.Semaphore) -> None:
+async def serve_live(ws, faces: Faces, example_photo, busy: asyncio.Semaphore) -> None:
     """One live session over an accepted WebSocket (``ws``: a starlette WebSocket)."""
     from starlette.websockets import WebSocketDisconnect
 
@@ -119,7 +153,7 @@ async def serve_live(ws, head, example_photo, busy: asyncio.Semaphore) -> None:
             spec = parse_emotion(start.emotion, start.intensity)
             camera = Camera(yaw=start.yaw, pitch=start.pitch)
             image = start.photo if start.photo is not None else example_photo
-            session = await asyncio.to_thread(head.live, image, emotion=spec, camera=camera, size=start.size)
+            session = await asyncio.to_thread(faces.session, image, start.size, spec, camera)
         except TritalkError as e:
             return await fail(e)
         await ws.send_text(json.dumps({"type": "ready", "fps": session.fps, "size": start.size,

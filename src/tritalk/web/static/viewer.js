@@ -59,13 +59,27 @@ export async function showHead(box, audio, glbUrl, wavUrl) {
   controls.enableDamping = true;
   controls.update();
 
-  let running = true;
+  // Draw only when something changed (the audio's clock moved, the view was dragged, the box resized): a
+  // local server shares the CPU with this page, and a still scene need not be drawn 60 times a second.
+  let running = true, drawnAt = -1, dirty = true;
+  controls.addEventListener("change", () => { dirty = true; });
+  new ResizeObserver(() => {
+    const [w, h] = size();
+    renderer.setSize(w, h, false);
+    camera.aspect = w / h;
+    camera.updateProjectionMatrix();
+    dirty = true;
+  }).observe(box);
   const tick = () => {
     if (!running) return;
-    mixer.setTime(audio.currentTime);  // the audio's clock drives the animation: in sync by construction
-    controls.update();
-    renderer.render(scene, camera);
-    info.frames += 1;
+    controls.update();  // damping keeps 'change' coming until the view settles
+    if (dirty || audio.currentTime !== drawnAt) {
+      drawnAt = audio.currentTime;
+      mixer.setTime(drawnAt);  // the audio's clock drives the animation: in sync by construction
+      renderer.render(scene, camera);
+      info.frames += 1;
+      dirty = false;
+    }
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
