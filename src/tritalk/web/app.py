@@ -18,8 +18,10 @@ The page's widgets become the API's dataclasses here, and the same TalkingHead.g
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import tempfile
+import threading
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -42,6 +44,7 @@ from tritalk.web.uploads import (UploadLimits, check_choice, check_size, read_au
 if TYPE_CHECKING:
     from tritalk.pipeline import TalkingHead
 
+logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 CAMERA_PATHS = ("static", "orbit", "nod", "sway")  # never a file path: the web page cannot name server files
 
@@ -53,8 +56,8 @@ class UiSettings:
     """Live sessions at once: one 256² session takes most of a core (docs/live.md); a second would push
     both past the 200 ms budget on a two-core machine."""
     warm_up: bool = True
-    """Run a throwaway live session before serving (~1-2 s at start-up) so the first Live user does not pay
-    the process's JIT compilation as latency (live_socket.warm_up)."""
+    """Run a throwaway live session in the background once the server is up, so the first Live user does not
+    pay the process's JIT compilation as latency (live_socket.warm_up); the first session waits for it."""
     export_glb: bool = True
     """Export the 3D head of each job for the page's three.js viewer (~0.2 s and ~1 MB per job)."""
 
@@ -67,13 +70,24 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
     with resources.as_file(example) as p:
         example_photo = load_image(p)
     faces = Faces(head)
-    if settings.warm_up:
-        warm_up(faces, example_photo)
+    warmed = threading.Event()
+
+    def warm() -> None:
+        try:
+            warm_up(faces, example_photo)
+        except Exception:  # a warm-up is an optimisation: never keep the server from serving
+            logger.exception("live warm-up failed")
+        finally:
+            warmed.set()
     live_busy: dict[str, asyncio.Semaphore] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         live_busy["sem"] = asyncio.Semaphore(settings.live_sessions)
+        if settings.warm_up:
+            threading.Thread(target=warm, name="tritalk-warm-up", daemon=True).start()
+        else:
+            warmed.set()
         yield
         jobs.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -159,7 +173,7 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
     @app.websocket("/ws/live")
     async def live_socket(ws: WebSocket) -> None:
         await ws.accept()
-        await serve_live(ws, faces, example_photo, live_busy["sem"])
+        await serve_live(ws, faces, example_photo, live_busy["sem"], warmed)
 
     return app
 

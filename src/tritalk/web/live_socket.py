@@ -13,9 +13,11 @@ Messages (one WebSocket per session):
   ``uint32 index``, ``float32 jawOpen``, then the JPEG. The page measures latency from sending chunk
   ``seq`` to drawing the frame, so any time spent queued here or on the wire is counted.
 
-Chunks are pushed one at a time in a worker thread, in order, each frame tagged with the chunk that
-produced it; the event loop keeps receiving meanwhile, so a session that falls behind shows it as latency
-instead of hiding it. The session's frames depend only on the samples (live/session.py).
+Chunks are pushed in order in a worker thread, each frame tagged with the chunk that completed it; the event
+loop keeps receiving meanwhile. Chunks that queued up while a step ran are pushed together in the next step;
+when they hold more than ``MAX_BEHIND_S`` of audio (the machine cannot keep up), only the newest frame is
+rendered and sent (the page counts the gaps in frame indices as dropped). The motion depends only on the
+samples (live/session.py), never on this batching.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ HEADER = struct.Struct("<IIf")  # seq, frame index, jawOpen
 SIZES = (128, 192, 256, 320, 384, 448, 512)  # 256 keeps p95 under 200 ms on two cores (docs/live.md)
 MAX_PHOTO_B64 = 28 * 1024 * 1024  # ~20 MB of photo as base64
 JPEG_QUALITY = 85
+MAX_BEHIND_S = 0.12
+"""Audio waiting in the queue beyond which the session renders only the newest frame of what it catches up
+on (the motion of every frame is still made): on an overloaded machine the page then lags by about this
+much plus one step instead of falling further behind every second. The page counts the skipped frames."""
+_NONE = object()
 
 
 @dataclass(frozen=True)
@@ -114,21 +121,23 @@ class Faces:
             while len(self._items) > self.keep:
                 self._items.pop(next(iter(self._items)))
         subject, engine = prepared
-        return LiveSession(self.head, subject, engine, emotion=emotion, camera=camera, config=LiveConfig())
+        # frames are rendered by serve_live (only those it shows), from the session's expr / head / gaze
+        return LiveSession(self.head, subject, engine, emotion=emotion, camera=camera, config=LiveConfig(render=False))
 
 
 def warm_up(faces: Faces, photo: np.ndarray, size: int = 256) -> None:
-    """A throwaway live session on half a second of silence: the first frame of a process pays ~1 s of JIT
-    compilation (the rasterizer, G_m's trace), which a user's first session would otherwise carry as a
-    backlog of latency it never catches up at real time (2-core machine). It also prepares the bundled
-    portrait at the default size."""
+    """A throwaway live session on a third of a second of silence, one frame rendered: the first frame of a
+    process pays ~1 s of JIT compilation (the rasterizer, G_m), which a user's first session would otherwise
+    carry as a backlog of latency. It also prepares the bundled portrait at the default size. Runs in the
+    background after the port opens (``create_app``); the first Live session waits for it."""
     session = faces.session(photo, size, EmotionSpec(), Camera())
-    session.push(np.zeros(24000, np.int16), 48000)
-    session.finish()
+    frames = session.push(np.zeros(16000, np.int16), 48000) + session.finish()
+    f = frames[-1]
+    session.engine.render_frame(f.expr, f.head, session.camera, f.gaze)
 
 
-async def serve_live(ws, faces: Faces, example_photo, busy: asyncio.Semaphore) -> None:
-    """One live session over an accepted WebSocket (``ws``: a starlette WebSocket)."""
+async def serve_live(ws, faces: Faces, example_photo, busy: asyncio.Semaphore, ready: threading.Event) -> None:
+    """One live session over an accepted WebSocket (``ws``: a starlette WebSocket); ``ready``: warm-up done."""
     from starlette.websockets import WebSocketDisconnect
 
     from tritalk.motion.emotion_timeline import parse_emotion
@@ -149,6 +158,7 @@ async def serve_live(ws, faces: Faces, example_photo, busy: asyncio.Semaphore) -
     if busy.locked():
         return await fail("the server is already running its live sessions; try again when one ends")
     async with busy:
+        await asyncio.to_thread(ready.wait)
         try:
             spec = parse_emotion(start.emotion, start.intensity)
             camera = Camera(yaw=start.yaw, pitch=start.pitch)
@@ -162,26 +172,47 @@ async def serve_live(ws, faces: Faces, example_photo, busy: asyncio.Semaphore) -
         jaw = IDX["jawOpen"]
 
         def work(kind: str, payload) -> list[bytes]:
-            """One step of the session (not thread-safe: only ever called from one thread at a time, in order)."""
+            """One step of the session (not thread-safe: only ever called from one thread at a time, in order).
+            ``audio``: the chunks [(seq, pcm), ...] that arrived while the last step ran (one when keeping up)."""
             if kind == "emotion":
                 session.set_emotion(payload)
                 return []
             if kind == "camera":
                 session.set_camera(payload)
                 return []
-            seq, frames = (payload[0], session.push(payload[1], start.rate)) if kind == "audio" else (0, session.finish())
+            if kind == "audio":
+                made = [(seq, f) for seq, pcm in payload for f in session.push(pcm, start.rate)]
+                if sum(len(pcm) for _, pcm in payload) > MAX_BEHIND_S * start.rate:
+                    made = made[-1:]  # behind real time (a busy machine): show the newest frame, not a backlog
+            else:
+                made = [(payload, f) for f in session.finish()]
             out = []
-            for f in frames:
-                ok, jpeg = cv2.imencode(".jpg", f.image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+            for seq, f in made:  # the session makes the motion of every frame; only shown frames are rendered
+                image = session.engine.render_frame(f.expr, f.head, session.camera, f.gaze)
+                ok, jpeg = cv2.imencode(".jpg", image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
                 out.append(HEADER.pack(seq, f.index, float(f.expr[jaw])) + jpeg.tobytes())
             return out
 
         async def process() -> None:
+            waiting = _NONE  # an item taken while gathering audio, to handle next
+            last_seq = 0
             while True:
-                item = await todo.get()
+                item, waiting = (await todo.get() if waiting is _NONE else waiting), _NONE
                 if item is None:
                     return
-                for message in await asyncio.to_thread(work, *item):
+                kind, payload = item
+                if kind == "audio":  # gather every chunk already queued into one step
+                    batch = [payload]
+                    while not todo.empty():
+                        nxt = todo.get_nowait()
+                        if nxt is None or nxt[0] != "audio":
+                            waiting = nxt
+                            break
+                        batch.append(nxt[1])
+                    payload, last_seq = batch, batch[-1][0]
+                elif kind == "finish":
+                    payload = last_seq
+                for message in await asyncio.to_thread(work, kind, payload):
                     await ws.send_bytes(message)
 
         worker = asyncio.create_task(process())
@@ -197,13 +228,17 @@ async def serve_live(ws, faces: Faces, example_photo, busy: asyncio.Semaphore) -
                     seq = struct.unpack_from("<I", data)[0]
                     todo.put_nowait(("audio", (seq, np.frombuffer(data, "<i2", offset=4).astype(np.int16))))
                     continue
-                ctl = json.loads(msg.get("text") or "{}")
-                if ctl.get("type") == "emotion":
-                    todo.put_nowait(("emotion", parse_emotion(str(ctl.get("emotion") or "neutral"),
-                                                              float(ctl.get("intensity", start.intensity)))))
-                elif ctl.get("type") == "camera":
-                    todo.put_nowait(("camera", Camera(yaw=float(ctl.get("yaw", 0)), pitch=float(ctl.get("pitch", 0)))))
-                elif ctl.get("type") == "stop":
+                try:
+                    ctl = json.loads(msg.get("text") or "{}")
+                    if ctl.get("type") == "emotion":
+                        todo.put_nowait(("emotion", parse_emotion(str(ctl.get("emotion") or "neutral"),
+                                                                  float(ctl.get("intensity", start.intensity)))))
+                    elif ctl.get("type") == "camera":
+                        todo.put_nowait(("camera", Camera(yaw=float(ctl.get("yaw", 0)),
+                                                          pitch=float(ctl.get("pitch", 0)))))
+                except (ValueError, TypeError, AttributeError):
+                    raise ConfigError("a live control message is not valid JSON with numbers; reload the page") from None
+                if ctl.get("type") == "stop":
                     todo.put_nowait(("finish", None))
                     todo.put_nowait(None)
                     await worker

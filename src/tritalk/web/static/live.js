@@ -4,7 +4,8 @@
 const $ = (id) => document.getElementById(id);
 const CHUNK_S = 0.02;
 
-const state = { frames: 0, latencies: [], jaw: [], sent: new Map(), ws: null, ctx: null, stream: null, fps: 25 };
+const state = { frames: 0, dropped: 0, last: -1, latencies: [], jaw: [], sent: new Map(), ws: null, ctx: null,
+                stream: null, fps: 25 };
 
 function percentile(xs, p) {
   if (!xs.length) return null;
@@ -15,6 +16,7 @@ function percentile(xs, p) {
 window.tritalkLive = {
   stats: () => ({
     frames: state.frames,
+    dropped: state.dropped,  // frames the server skipped to catch up (a machine too busy for real time)
     latency_ms_p95: percentile(state.latencies, 95),
     latency_ms_p50: percentile(state.latencies, 50),
     jaw_min: state.jaw.length ? Math.min(...state.jaw) : null,
@@ -45,7 +47,7 @@ function readPhoto() {
 let drawing = Promise.resolve();
 function onFrame(buf) {
   const view = new DataView(buf);
-  const seq = view.getUint32(0, true), jaw = view.getFloat32(8, true);
+  const seq = view.getUint32(0, true), index = view.getUint32(4, true), jaw = view.getFloat32(8, true);
   const jpeg = new Blob([buf.slice(12)], { type: "image/jpeg" });
   drawing = drawing.then(async () => {  // in order: decoding is async
     const img = await createImageBitmap(jpeg);
@@ -55,11 +57,13 @@ function onFrame(buf) {
     const sent = state.sent.get(seq);
     if (sent !== undefined) state.latencies.push(performance.now() - sent);
     state.frames += 1;
+    state.dropped += Math.max(0, index - state.last - 1);
+    state.last = index;
     state.jaw.push(jaw);
     if (state.frames % 5 === 0) {
       const s = window.tritalkLive.stats();
       $("live-stats").textContent = `${s.frames} frames · latency p50 ${s.latency_ms_p50.toFixed(0)} ms, ` +
-        `p95 ${s.latency_ms_p95.toFixed(0)} ms`;
+        `p95 ${s.latency_ms_p95.toFixed(0)} ms` + (s.dropped ? ` · ${s.dropped} skipped to catch up` : "");
     }
   });
 }
@@ -96,7 +100,7 @@ async function start() {
   showError("");
   $("live-start").disabled = true;
   $("live-status").textContent = "preparing the photo…";
-  Object.assign(state, { frames: 0, latencies: [], jaw: [], sent: new Map(), capturing: false });
+  Object.assign(state, { frames: 0, dropped: 0, last: -1, latencies: [], jaw: [], sent: new Map(), capturing: false });
   let photo;
   try { photo = await readPhoto(); } catch (e) { showError(`error: cannot read the photo (${e}); choose it again`); $("live-start").disabled = false; return; }
   // the rate is known only once the audio context exists; ask for the microphone first
