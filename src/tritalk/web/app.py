@@ -135,14 +135,14 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
                 path = folder / safe_name(upload.filename, f"{what}.bin")
                 path.write_bytes(data)
                 files[what] = path
-            photo = await asyncio.to_thread(read_photo, files["photo"])
+            await asyncio.to_thread(read_photo, files["photo"])  # unreadable: the CLI's message, now
             audio = await asyncio.to_thread(read_audio, files["audio"], limits)
-            request_ = JobRequest(photo, audio, _emotion(form), _camera(form), _number(form, "seed", 0, int),
-                                  export_glb=settings.export_glb)
+            job_request = JobRequest(files["photo"], audio, _emotion(form), _camera(form),
+                                     _number(form, "seed", 0, int), export_glb=settings.export_glb)
         except TritalkError as e:
             shutil.rmtree(folder, ignore_errors=True)
             return fail(user_message(e, folder), 400)
-        job = jobs.submit(job_id, folder, request_)
+        job = jobs.submit(job_id, folder, job_request)
         return JSONResponse(jobs.status(job), status_code=202)
 
     @app.get("/api/jobs/{job_id}")

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from tritalk.errors import TritalkError
 from tritalk.types import AudioClip, CameraPath, EmotionSpec, EmotionTimeline
 from tritalk.web.uploads import user_message
@@ -33,9 +31,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class JobRequest:
-    """What the page asked for, already checked and read (the photo decoded, the audio within limits)."""
+    """What the page asked for, already checked (the photo decodes, the audio is read and within limits)."""
 
-    photo: np.ndarray  # (H, W, 3) uint8 RGB
+    photo: Path  # the upload in the job's folder (by path: a face problem's message then names the user's file)
     audio: AudioClip
     emotion: EmotionSpec | EmotionTimeline
     camera: CameraPath
