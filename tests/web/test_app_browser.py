@@ -128,3 +128,27 @@ def _post_files(url: str, files: dict[str, tuple[str, bytes]]) -> tuple[int, dic
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
+
+
+def test_webcam_photo_and_recorded_speech_reach_the_server(browser, ui_server):
+    """Use webcam + Record (Chromium's fake camera and microphone): the snapshot and the recording (webm/opus)
+    go up as files; the recording decodes (else the audio error comes first), and the fake camera's test
+    pattern has no face: the job says so as the CLI would, naming the snapshot."""
+    context = browser.new_context(permissions=["camera", "microphone"])
+    page = context.new_page()
+    page.goto(ui_server)
+    page.click("#webcam-open")
+    page.wait_for_function("document.getElementById('webcam').videoWidth > 0")
+    page.click("#webcam-snap")
+    page.wait_for_function("document.getElementById('photo').files.length === 1")
+    page.click("#record")
+    page.wait_for_timeout(1200)
+    page.click("#record")
+    page.wait_for_function("document.getElementById('audio').files.length === 1")
+    audio = page.evaluate("[document.getElementById('audio').files[0].name, document.getElementById('audio').files[0].size]")
+    assert audio[0] in ("recording.webm", "recording.ogg") and audio[1] > 1000
+    page.click("#generate")
+    page.wait_for_function("document.getElementById('error').textContent !== ''", timeout=60_000)
+    assert page.text_content("#error").startswith("error: no face found in 'webcam.jpg'; use a photo with one")
+    assert page.evaluate("window.tritalkUi.job.state") == "failed"
+    context.close()
