@@ -56,14 +56,19 @@ function onFrame(buf) {
     canvas.getContext("2d").drawImage(img, 0, 0);
     const sent = state.sent.get(seq);
     if (sent !== undefined) state.latencies.push(performance.now() - sent);
+    for (const k of state.sent.keys()) {  // forget chunks long answered (a Map iterates in insertion order)
+      if (k >= seq - 50) break;
+      state.sent.delete(k);
+    }
     state.frames += 1;
     state.dropped += Math.max(0, index - state.last - 1);
     state.last = index;
     state.jaw.push(jaw);
-    if (state.frames % 5 === 0) {
-      const s = window.tritalkLive.stats();
-      $("live-stats").textContent = `${s.frames} frames · latency p50 ${s.latency_ms_p50.toFixed(0)} ms, ` +
-        `p95 ${s.latency_ms_p95.toFixed(0)} ms` + (s.dropped ? ` · ${s.dropped} skipped to catch up` : "");
+    if (state.frames % 5 === 0 && state.latencies.length) {  // the last 10 s on the page; stats(): the whole session
+      const recent = state.latencies.slice(-250);
+      $("live-stats").textContent = `${state.frames} frames · latency (last 10 s) p50 ` +
+        `${percentile(recent, 50).toFixed(0)} ms, p95 ${percentile(recent, 95).toFixed(0)} ms` +
+        (state.dropped ? ` · ${state.dropped} skipped to catch up` : "");
     }
   });
 }
