@@ -1,6 +1,7 @@
 # tritalk: two commands on a fresh clone.
 #   make demo   sets up .venv and renders the bundled example to out/demo.mp4
-#   make test   sets up .venv with the dev extras, node_modules (npm ci) and runs the tests
+#   make test   sets up .venv with the dev extras, node_modules (npm ci), Debian chromium (apt, when root) and runs
+#               the tests on two pytest workers
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -26,9 +27,19 @@ node_modules/.package-lock.json: package.json package-lock.json
 	else echo "note: npm not found; the glTF validator / three.js tests will skip"; fi
 
 # the export tests run Khronos' glTF validator and three.js (node); without node_modules they skip
+# the web app's browser tests drive Debian's chromium (never `playwright install`): installed here when it is
+# missing and this is a root shell with apt (CI); otherwise those tests skip and say why
+.PHONY: browser
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	    else echo "note: /usr/bin/chromium is missing (apt-get install chromium); the browser tests will skip"; fi; \
+	fi
+
 # two pytest workers (pytest-xdist), each test file on one of them: module fixtures are built once
 TEST_WORKERS ?= 2
-test: $(STAMP) node_modules/.package-lock.json
+test: $(STAMP) node_modules/.package-lock.json browser
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
