@@ -19,7 +19,9 @@ Runs at the model's rate only (25 fps for the shipped G_m): other output rates r
 from __future__ import annotations
 
 import math
+import threading
 import warnings
+import weakref
 from dataclasses import replace
 
 import numpy as np
@@ -70,9 +72,7 @@ class OnlineSpeech:
             return model.predict(x, chunk=max(len(x), 1))
         xt = torch.from_numpy(np.ascontiguousarray(x, np.float32))[None]
         if self._traced is None:
-            with torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # TracerWarnings about the band mask: it is fixed for this length
-                self._traced = torch.jit.trace(model.eval(), xt, strict=False, check_trace=False)
+            self._traced = _traced(model, xt)
         with torch.inference_mode():
             out = self._traced(xt)
         res = {"coeffs": out["coeffs"][0].numpy()}
@@ -142,3 +142,20 @@ class OnlineSpeech:
         expr = np.clip(coeffs @ self.speech._expand, 0.0, 1.0).astype(np.float32)  # (52,)
         self._t += 1
         return expr, float(np.clip(closure, 0.0, 1.0))
+
+
+_TRACES: "weakref.WeakKeyDictionary[torch.nn.Module, dict[int, torch.jit.ScriptModule]]" = weakref.WeakKeyDictionary()
+_TRACES_LOCK = threading.Lock()
+
+
+def _traced(model: torch.nn.Module, example: torch.Tensor) -> torch.jit.ScriptModule:
+    """G_m traced for windows of ``example``'s length, once per loaded model: every live session of one
+    TalkingHead shares it (tracing costs 0.2-1 s, a stall a few seconds into each new session otherwise)."""
+    with _TRACES_LOCK:
+        per_length = _TRACES.setdefault(model, {})
+        n = example.shape[1]
+        if n not in per_length:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # TracerWarnings about the band mask: it is fixed for this length
+                per_length[n] = torch.jit.trace(model.eval(), example, strict=False, check_trace=False)
+        return per_length[n]
