@@ -81,3 +81,7 @@ def test_lips_touch_but_never_pass_through_each_other(open_photo):
     x = subject.personal + np.tensordot(delta, engine.expr_basis, axes=1)
     assert np.array_equal(lips_in_contact(subject.personal), subject.personal)  # open lips: untouched
     assert not np.array_equal(lips_in_contact(x), x)
+    overlap = x[INNER_LIP_UPPER[5], 1] - x[INNER_LIP_LOWER[5], 1]  # < 0: crossed
+    assert overlap < 0
+    kept = lips_in_contact(x, floor=overlap - 1.0)  # a photo whose own lips overlap that much keeps them so
+    assert kept[INNER_LIP_UPPER[5], 1] == x[INNER_LIP_UPPER[5], 1]

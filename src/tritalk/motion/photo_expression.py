@@ -31,10 +31,10 @@ KEEPS_PHOTO_SMILE: tuple[str, ...] = ("neutral", "happy", "contempt")
 
 
 # Closing an open-mouthed photo. MediaPipe's inner-lip gap (landmarks 13-14) on real shut lips reads 0-0.9 mm
-# (GRID dev frames of closed mouths): a photo whose gap is below CLOSED_LIP_GAP_CM is left exactly as it is, one
-# above twice that is closed all the way down to its relaxed rest, and between the two the share closed rises
-# linearly (no jump between two nearly equal photos).
-CLOSED_LIP_GAP_CM = 0.05
+# (GRID dev frames of closed mouths; grid_man_greyhair_pwij3p's closed first frame: 0.73 mm): a photo whose gap is
+# below CLOSED_LIP_GAP_CM is left exactly as it is, one above twice that is closed all the way down to its relaxed
+# rest, and between the two the share closed rises linearly (no jump between two nearly equal photos).
+CLOSED_LIP_GAP_CM = 0.1
 # Lips a little apart are a relaxed rest many speakers hold in pauses (grid_woman_longhair_brbk7n rests at ~6 mm);
 # a wider gap is a frame caught mid-word (grid_man_greyhair_swwp2s: 14 mm, shut at rest). So up to
 # RELAXED_LIP_GAP_CM of the photo's gap is kept at rest; the lips still shut fully on /p b m/ (``Motion.lip_closure``).
