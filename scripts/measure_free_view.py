@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     with TalkingHead.load(config=config) as th:
         for photo in args.photos:
             subject = th.subject(photo)
-            motion = th.motion(clip, base=subject.ref_expr)
+            motion = th.motion(clip, base=subject.ref_expr, lip_gap=subject.lip_gap)
             engine = th.engine_cls(subject, config.engine_config())
             base = None
             for yaw, pitch in VIEWS:

@@ -116,7 +116,7 @@ def run_live_bench(image: Path | None = None, audio: Path | None = None, size: i
         drift_s = (session.audio_seconds - session.lookahead_s) - session.frames_out / fps
         for f in session.finish():
             done[f.index] = time.perf_counter()
-        offline = head.motion(clip, base=session.subject.ref_expr)
+        offline = head.motion(clip, base=session.subject.ref_expr, lip_gap=session.subject.lip_gap)
     expected = math.ceil(round(clip.duration * fps, 6))
     lat = []
     for t, when in done.items():

@@ -155,11 +155,12 @@ class TalkingHead:
         return subject
 
     def motion(self, audio: AudioClip, emotion: EmotionLike = EmotionSpec(), seed: int = 0,
-               base: np.ndarray | None = None, progress: Progress | None = None) -> Motion:
+               base: np.ndarray | None = None, progress: Progress | None = None, lip_gap: float = 0.0) -> Motion:
         """Speech mouth + emotion (per region; lips stay speech-driven) + head pose + gaze + blinks, for a
         portrait whose own expression is ``base`` (52,) (default: a neutral face). The performance is made
         as a change from the portrait, then put on it (``motion/photo_expression.py``): a smiling photo
-        keeps its smile, except where an emotion that cannot smile takes it back.
+        keeps its smile, except where an emotion that cannot smile takes it back. ``lip_gap`` [cm] is the
+        portrait's own inner-lip gap (``Subject.lip_gap``): an open-mouthed photo's lips close at rest.
 
         Long audio is made in windows of ``MOTION_WINDOW_S`` that overlap by ``MOTION_OVERLAP_S`` and are
         cross-faded there, so the memory this takes does not grow with the audio (only the Motion itself,
@@ -171,7 +172,7 @@ class TalkingHead:
         base = np.zeros(len(IDX), np.float32) if base is None else np.asarray(base, np.float32)
         window, overlap = round(MOTION_WINDOW_S * cfg.fps), round(MOTION_OVERLAP_S * cfg.fps)
         if n_frames <= window + overlap:  # one window: the whole clip at once
-            motion = self._motion_window(audio, track, seed, base)
+            motion = self._motion_window(audio, track, seed, base, lip_gap=lip_gap)
             if progress:
                 progress(n_frames, n_frames)
             return motion
@@ -184,7 +185,8 @@ class TalkingHead:
             lo, hi = max(0, start - overlap), min(n_frames, start + window + overlap)
             a, b = round(lo / cfg.fps * audio.sample_rate), round(hi / cfg.fps * audio.sample_rate)
             clip = AudioClip(audio.samples[a:b], audio.sample_rate)
-            part = self._motion_window(clip, track[lo:hi], _window_seed(seed, k), base, n_frames=hi - lo)
+            part = self._motion_window(clip, track[lo:hi], _window_seed(seed, k), base, n_frames=hi - lo,
+                                       lip_gap=lip_gap)
             fields = [(expr, part.expr), (head, part.head), (gaze, part.gaze),
                       (closure, part.lip_closure if part.lip_closure is not None else np.zeros(hi - lo, np.float32))]
             fade = np.clip((np.arange(lo, hi) - lo + 0.5) / max(1, reach - lo), 0.0, 1.0) if reach > lo else None
@@ -202,7 +204,7 @@ class TalkingHead:
         return Motion(np.clip(expr, 0, 1), head, gaze, cfg.fps, base=base, lip_closure=np.clip(closure, 0, 1))
 
     def _motion_window(self, audio: AudioClip, track: np.ndarray, seed: int, base: np.ndarray,
-                       n_frames: int | None = None) -> Motion:
+                       n_frames: int | None = None, lip_gap: float = 0.0) -> Motion:
         """The Motion of one stretch of audio with its emotion track (T, 8)."""
         cfg, mcfg = self.config, self.config.motion
         n_frames = len(track) if n_frames is None else n_frames
@@ -216,7 +218,8 @@ class TalkingHead:
             change[:, IDX[name]] = np.maximum(change[:, IDX[name]], blinks)
         head = head_track(n_frames, cfg.fps, feats, track, amount=mcfg.head_motion, seed=seed, config=mcfg.head)
         gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed, config=mcfg.gaze)
-        return Motion(on_photo(change, base, track), head, gaze, cfg.fps, base=base, lip_closure=speech.lip_closure)
+        return Motion(on_photo(change, base, track, lip_gap, speech.lip_closure), head, gaze, cfg.fps, base=base,
+                      lip_closure=speech.lip_closure)
 
     def generate(self, image: ImageLike, audio: str | Path | AudioClip, emotion: EmotionLike = EmotionSpec(),
                  camera: Camera | CameraPath = Camera(), seed: int = 0, face: int | None = None,
@@ -236,7 +239,8 @@ class TalkingHead:
             check_motion(motion, clip, self.config.fps)
         subject = self.subject(image, face=face)
         if motion is None:
-            motion = self.motion(clip, emotion, seed, base=subject.ref_expr, progress=progress)
+            motion = self.motion(clip, emotion, seed, base=subject.ref_expr, progress=progress,
+                                 lip_gap=subject.lip_gap)
         if abs(path.base.yaw) > GOOD_VIEW[0] or abs(path.base.pitch) > GOOD_VIEW[1]:
             logger.warning("views beyond about %g deg yaw / %g deg pitch show mostly the completed (never seen) "
                            "side of the head; expect flat hair and skin there", *GOOD_VIEW)

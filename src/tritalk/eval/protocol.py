@@ -110,7 +110,8 @@ def evaluate_clip(item, systems: Sequence, views: Sequence[float] = (0.0,), weig
         m = no_reference(fake, fake_track, loud[: len(fake)], fps)
         if yaw == 0:
             m.update(full_reference(real, fake, real_track, fake_track))
-        m.update(weights.metrics(real, fake, clip["audio"], reference_view=yaw == 0, fps=fps))
+        # every system is driven with the default (neutral) emotion: that is what emotion accuracy checks
+        m.update(weights.metrics(real, fake, clip["audio"], reference_view=yaw == 0, fps=fps, emotion="neutral"))
         m["seconds"] = time.perf_counter() - t0
         results.setdefault(system.name, {})[_key(yaw)] = m
         series[f"{system.name}@{_key(yaw)}"] = _list(mouth_opening(fake_track.landmarks))

@@ -6,8 +6,8 @@
 
 results.md: Table I's layout (PSNR/SSIM, LPIPS, FID, M-LMD, Sync_conf) at the front view with our F-LMD
 added; Table II's layout for each novel view (the learned metrics and our no-reference measures; the real
-frames exist only at the front view); Table IV (emotion accuracy); our no-reference measures next to the
-real clips' own values; time per clip and system.
+frames exist only at the front view); Table IV (emotion accuracy); CSIM at the front view; our no-reference
+measures next to the real clips' own values; time per clip and system.
 """
 
 from __future__ import annotations
@@ -95,6 +95,8 @@ def write_markdown(path: Path, rows: Sequence[dict], summary: dict, meta: dict) 
     lines += _table(["system", "mouth-open r ↑", "range ratio (1 = real)"], body) + [""]
     lines += ["## Table IV layout (emotion accuracy)", ""]
     lines += _table(["system", "Avg. Acc."], [[s, fmt(summary[s].get("0", {}).get("emotion_acc"))] for s in systems])
+    lines += ["", "## Identity (front view): CSIM, the reference photo against each generated frame (ArcFace)", ""]
+    lines += _table(["system", "CSIM ↑"], [[s, fmt(summary[s].get("0", {}).get("CSIM"))] for s in systems])
     lines += ["", "## No-reference measures (front view) and the real clips' own values", ""]
     names = {"face_rate": "face rate", "av_offset": "AV offset [frames]", "mouth_loudness_r": "mouth-loudness r",
              "blink_rate": "blinks/min", "pose_jitter": "pose jitter [deg]", "flicker": "flicker"}

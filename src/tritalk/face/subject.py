@@ -15,7 +15,7 @@ import numpy as np
 
 from tritalk.face.analyse import FaceAnalyser, FaceObservation, PortraitSegmenter
 from tritalk.face.fit import FaceFit, FitConfig, fit_face
-from tritalk.face.model import FaceModel
+from tritalk.face.model import INNER_LIP_MIDDLE, FaceModel
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,13 @@ class Subject:
     @property
     def ref_expr(self) -> np.ndarray:
         return self.fit.expr
+
+    @property
+    def lip_gap(self) -> float:
+        """The photo's inner-lip gap at the middle of the mouth [cm, model frame], 0 where the lips touch: how
+        far its lips are apart, which the motion closes at rest (motion/photo_expression.py ``closed_rest``)."""
+        upper, lower = INNER_LIP_MIDDLE
+        return max(0.0, float(self.personal[upper, 1] - self.personal[lower, 1]))
 
 
 def crop_box(obs: FaceObservation, height: int, width: int) -> tuple[float, float, float]:

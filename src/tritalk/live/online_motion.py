@@ -45,9 +45,10 @@ def emotion_vector(emotion: EmotionSpec | EmotionTimeline | str, fps: float, hor
 class OnlineMotion:
     def __init__(self, emotion_model: EmotionModel, config: MotionConfig, fps: float, base: np.ndarray,
                  emotion: EmotionSpec | EmotionTimeline | str = EmotionSpec(), seed: int = 0,
-                 transition_s: float = 0.5, window: int = 25, horizon_s: float = 300.0):
+                 transition_s: float = 0.5, window: int = 25, horizon_s: float = 300.0, lip_gap: float = 0.0):
         self.model, self.config, self.fps, self.seed = emotion_model, config, float(fps), int(seed)
         self.base = np.asarray(base, np.float32)
+        self.lip_gap = float(lip_gap)  # the photo's inner-lip gap [cm]: an open mouth closes at rest (on_photo)
         self.transition = max(1, int(round(transition_s * fps)))
         self.window = window
         self.block = max(1, int(round(horizon_s * fps)))
@@ -164,6 +165,7 @@ class OnlineMotion:
         gaze_deg = gaze_deg + track @ np.array(gc.offset_deg, np.float64)
         gaze_deg[0] -= gc.vor_gain * math.degrees(head[0])
         gaze_deg[1] -= gc.vor_gain * math.degrees(head[1])
-        expr = on_photo(change[None], self.base, track[None].astype(np.float32))[0]
+        expr = on_photo(change[None], self.base, track[None].astype(np.float32), self.lip_gap,
+                        np.array([closure], np.float32))[0]
         self._t += 1
         return expr, head, np.radians(gaze_deg).astype(np.float32), track.astype(np.float32)

@@ -75,7 +75,7 @@ class LiveSession:
         self.features = CausalFeatures(cfg.fps, cfg.audio, config.vad_lookahead, config.history_s)
         self.speech = OnlineSpeech(head.speech, cfg.fps, config.lookahead)
         self.motion_layer = OnlineMotion(head.emotion_model, cfg.motion, cfg.fps, subject.ref_expr, emotion, seed,
-                                         config.transition_s)
+                                         config.transition_s, lip_gap=subject.lip_gap)
         self.camera = self._check_camera(camera)
         self.lookahead_s = self.features.lookahead_s + config.lookahead / self.fps
         self._resampler: StreamResampler | None = None

@@ -82,6 +82,30 @@ def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings
     return dist / rings
 
 
+# facing inner-lip points (upper, lower), the shared corners left out
+LIP_PAIRS = (np.array(INNER_LIP_UPPER[1:-1]), np.array(INNER_LIP_LOWER[1:-1]))
+
+
+def lips_in_contact(x: np.ndarray, floor: np.ndarray | float = 0.0) -> np.ndarray:
+    """(478, 3) model-frame vertices (+y up) with no lower inner-lip point above the upper one it faces by more
+    than ``floor`` (per pair, <= 0: how far the photo's own lips already overlap there, so the photo is kept
+    exactly): where they cross, both move to their middle height. Lips touch, they do not pass through each
+    other; closing an open-mouthed photo (motion/photo_expression.py ``closed_rest``) or a /p b m/ shuts the
+    middle of the mouth, and the blendshapes, whose lip profile is flatter than an open photo's, would otherwise
+    push the lips through each other towards the corners (a folded, self-crossing mouth)."""
+    up, lo = LIP_PAIRS
+    gap = x[up, 1] - x[lo, 1]
+    floor = np.broadcast_to(np.minimum(np.asarray(floor, np.float32), 0.0), gap.shape)
+    cross = gap < floor
+    if not cross.any():
+        return x
+    x = x.copy()
+    mid = 0.5 * (x[up[cross], 1] + x[lo[cross], 1])
+    x[up[cross], 1] = mid + 0.5 * floor[cross]
+    x[lo[cross], 1] = mid - 0.5 * floor[cross]
+    return x
+
+
 def rendered_expr_basis(model: FaceModel, config: MeshEngineConfig = MeshEngineConfig()) -> np.ndarray:
     """(52, 478, 3) cm: the blendshapes as this engine renders them (and exports/gltf.py exports them),
     ``config.expression_gain`` applied inside the face. The gain amplifies the features inside the face,
@@ -154,6 +178,8 @@ class MeshEngine:
         self.n_oval = len(self.oval)
         self.jaw_idx = [IDX[n] for n in JAW_SHAPES]
         self.expr_basis = rendered_expr_basis(subject.model, config)
+        up, lo = LIP_PAIRS  # where the photo's own lips overlap (<= 0), they may keep doing so
+        self.lip_floor = np.minimum(subject.personal[up, 1] - subject.personal[lo, 1], 0.0).astype(np.float32)
         self.lip_poly = list(inner_lip_polygon())
         self.palette = MouthPalette.from_photo(subject.image, self.src_xy[list(INNER_LIP_UPPER + INNER_LIP_LOWER)],
                                                self.src_xy[self.lip_poly],
@@ -270,6 +296,7 @@ class MeshEngine:
         """(478, 3) image-space face vertices (x, y px; z px, smaller = nearer) for one frame, given the
         change of expression from the photo's own (``expr_delta``, see ``expr_delta``)."""
         x = self.subject.personal + np.tensordot(expr_delta, self.expr_basis, axes=1)
+        x = lips_in_contact(x, self.lip_floor)
         rot = rotation(head[0], head[1], head[2])
         x = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
         return self._apply_camera(self.subject.fit.to_image(x), camera)
@@ -541,9 +568,8 @@ class MeshEngine:
                     camera: Camera) -> None:
         lip = v[self.lip_poly, :2]
         gap = v[list(INNER_LIP_LOWER), 1] - v[list(INNER_LIP_UPPER), 1]
-        rest_gap = self.src_xy[list(INNER_LIP_LOWER), 1] - self.src_xy[list(INNER_LIP_UPPER), 1]
-        if gap.max() <= 0.5 and rest_gap.max() <= 0.5:
-            return
+        if gap.max() <= 0.5:  # lips together (an open-mouthed photo's too, once closed): no mouth to paint; the
+            return  # anti-aliased fill of a flat polygon would draw a line of teeth and cavity between the lips
         rest = self.project(np.zeros_like(delta), head, camera)  # skull-fixed upper teeth
         jaw_only = np.zeros_like(delta)
         jaw_only[self.jaw_idx] = delta[self.jaw_idx]
