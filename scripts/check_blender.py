@@ -1,5 +1,7 @@
 """Import a tritalk .glb into Blender, print what arrived (mesh, shape keys, actions) and render one frame.
 
+Usage (in Blender, after an export):
+
     tritalk generate -i face.jpg -a speech.wav -o talk.mp4 --export-glb head.glb
     blender -b --python scripts/check_blender.py -- head.glb --frame 40 -o out/blender_frame.png
 

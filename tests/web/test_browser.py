@@ -32,12 +32,22 @@ def _video_facts(path: Path) -> dict:
                     float(np.abs(f.astype(np.int16) - frames[0]).mean()) for f in frames)}
 
 
+# every wait is a hang detector: a 2-core machine also running the other test worker (and the server's own
+# warm-up) can take well over Playwright's default 30 s to answer a first request
+WAIT_MS = 120_000
+
+
+def _page(context):
+    context.set_default_timeout(WAIT_MS)
+    return context.new_page()
+
+
 def test_two_users_get_their_videos_and_the_3d_head(browser, ui_server, speech_clip, tmp_path):
     speech = speech_clip
     users = []
     for photo, emotion in (("london_025_female_black_neutral_450.jpg", "happy"),
                            ("london_025_female_black_smiling_450.jpg", "sad")):
-        page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        page = _page(browser.new_context(viewport={"width": 1200, "height": 900}))
         page.goto(ui_server)
         page.wait_for_function("document.querySelectorAll('#emotion option').length === 8")
         page.set_input_files("#photo", str(DATA / photo))
@@ -60,13 +70,13 @@ def test_two_users_get_their_videos_and_the_3d_head(browser, ui_server, speech_c
         assert abs(facts["n"] - SECONDS * 25) <= 1
         assert facts["change"] > 1.0  # the face moves (not one frame repeated)
         # the browser itself can play it: metadata loaded, same duration
-        page.wait_for_function("document.getElementById('result').readyState >= 1", timeout=20_000)
+        page.wait_for_function("document.getElementById('result').readyState >= 1", timeout=WAIT_MS)
         assert abs(page.evaluate("document.getElementById('result').duration") - SECONDS) < 0.1
         users[k] = (page, facts)
     assert np.abs(users[0][1]["first"].astype(int) - users[1][1]["first"]).mean() > 2  # each got their own
 
     page = users[0][0]
-    page.wait_for_function("window.tritalkViewer && window.tritalkViewer.loaded", timeout=30_000)
+    page.wait_for_function("window.tritalkViewer && window.tritalkViewer.loaded", timeout=WAIT_MS)
     viewer = page.evaluate("({n: tritalkViewer.morphTargets, names: tritalkViewer.morphNames, "
                            "seconds: tritalkViewer.animationSeconds, webgl: tritalkViewer.webgl})")
     assert viewer["n"] >= 52 and {"jawOpen", "eyeBlinkLeft", "mouthSmileLeft"} <= set(viewer["names"])
@@ -98,7 +108,7 @@ def test_bad_files_get_the_clis_one_line_messages(browser, ui_server, speech_cli
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000)
         w.writeframes((np.random.default_rng(0).normal(0, 300, 8000 * 25)).astype("<i2").tobytes())
 
-    page = browser.new_page()
+    page = _page(browser.new_context())
     page.goto(ui_server)
     page.set_input_files("#photo", str(notes))
     page.set_input_files("#audio", str(speech_clip))
@@ -141,7 +151,7 @@ def test_webcam_photo_and_recorded_speech_reach_the_server(browser, ui_server):
     go up as files; the recording decodes (else the audio error comes first), and the fake camera's test
     pattern has no face: the job says so as the CLI would, naming the snapshot."""
     context = browser.new_context(permissions=["camera", "microphone"])
-    page = context.new_page()
+    page = _page(context)
     page.goto(ui_server)
     page.click("#webcam-open")
     page.wait_for_function("document.getElementById('webcam').videoWidth > 0")
@@ -154,7 +164,7 @@ def test_webcam_photo_and_recorded_speech_reach_the_server(browser, ui_server):
     audio = page.evaluate("[document.getElementById('audio').files[0].name, document.getElementById('audio').files[0].size]")
     assert audio[0] in ("recording.webm", "recording.ogg") and audio[1] > 1000
     page.click("#generate")
-    page.wait_for_function("document.getElementById('error').textContent !== ''", timeout=60_000)
+    page.wait_for_function("document.getElementById('error').textContent !== ''", timeout=WAIT_MS)
     assert page.text_content("#error").startswith("error: no face found in 'webcam.jpg'; use a photo with one")
     assert page.evaluate("window.tritalkUi.job.state") == "failed"
     context.close()
@@ -162,11 +172,11 @@ def test_webcam_photo_and_recorded_speech_reach_the_server(browser, ui_server):
 
 def test_live_page_talks_with_the_microphone(browser, ui_server, record_property):
     context = browser.new_context(permissions=["microphone"])
-    page = context.new_page()
+    page = _page(context)
     page.goto(ui_server + "/live")
     page.wait_for_function("document.querySelectorAll('#live-emotion option').length === 8")
     page.click("#live-start")
-    page.wait_for_function("window.tritalkLive.stats().frames >= 60", polling=100, timeout=60_000)  # 2.4 s of frames
+    page.wait_for_function("window.tritalkLive.stats().frames >= 60", polling=100, timeout=WAIT_MS)  # 2.4 s of frames
     png, stats, jaw = page.evaluate("""() => [document.getElementById('live-view').toDataURL('image/png'),
                                               window.tritalkLive.stats(), window.tritalkLive.jaw()]""")
     jaw = np.array(jaw)
