@@ -139,12 +139,45 @@ class HeadMesh:
         return cls(rest.astype(np.float32), expr_basis[:, moving].astype(np.float32), moving, tris, normals, head_w,
                    winding, m.mirror)
 
+    def drawn(self) -> "DrawnHead":
+        """The part of the head the renderer draws: only the vertices its triangles use (the model's
+        triangles under the face and below the collar were cut, a third of its vertices with them),
+        with the expression basis flattened for one matrix-vector product per frame."""
+        used = np.unique(self.triangles)
+        index = np.full(len(self.rest), -1, np.int64)
+        index[used] = np.arange(len(used))
+        moving = index[self.moving]
+        keep = moving >= 0
+        basis = self.expr_basis[:, keep].reshape(self.expr_basis.shape[0], -1)
+        return DrawnHead(used, index[self.triangles].astype(np.int32), self.rest[used].copy(),
+                         self.head_weight[used].copy(), moving[keep], np.ascontiguousarray(basis, np.float32))
+
     def model_vertices(self, expr_delta: np.ndarray) -> np.ndarray:
         """(V, 3) model frame [cm] with a change of expression from the photo's (52,)."""
         if not np.any(expr_delta):
             return self.rest
         v = self.rest.copy()
         v[self.moving] += np.tensordot(expr_delta.astype(np.float32), self.expr_basis, axes=1)
+        return v
+
+
+@dataclass(frozen=True)
+class DrawnHead:
+    """What the mesh engine transforms every frame (``HeadMesh.drawn``): compact, renumbered vertices."""
+
+    used: np.ndarray  # (U,) int: which of HeadMesh's vertices these are
+    triangles: np.ndarray  # (F, 3) int32 into the U vertices
+    rest: np.ndarray  # (U, 3) float32 model frame [cm]
+    head_weight: np.ndarray  # (U,) float32
+    moving: np.ndarray  # (M,) int rows of ``rest`` an expression moves
+    basis: np.ndarray  # (52, M * 3) float32
+
+    def model_vertices(self, expr_delta: np.ndarray) -> np.ndarray:
+        """(U, 3) model frame [cm] with a change of expression from the photo's (52,)."""
+        if not np.any(expr_delta):
+            return self.rest
+        v = self.rest.copy()
+        v[self.moving] += (expr_delta.astype(np.float32) @ self.basis).reshape(-1, 3)
         return v
 
 

@@ -38,6 +38,7 @@ from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEF
 from tritalk.face.subject import Subject
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
+from tritalk.render.disocclusion import blend_fill, fill_weight
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
 from tritalk.render.head_mesh import HeadMesh
 from tritalk.render.head_texture import complete_head_texture
@@ -121,8 +122,9 @@ class MeshEngine:
             head_img = subject.fit.to_image(self.head.rest)
             self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head)
             faces[1] = faces[1][~self._covered_by_head(head_img, rest, faces[1])]
-            faces.append(self.head.triangles + N_FACE + self.n_sheet)
-            src.append(self.head_tex.src)
+            self.drawn = self.head.drawn()  # only the vertices drawn are transformed each frame
+            faces.append(self.drawn.triangles + N_FACE + self.n_sheet)
+            src.append(self.head_tex.src[self.drawn.used])
         self.faces_all = np.concatenate(faces).astype(np.int32)
         self.src_all = np.concatenate(src).astype(np.float32)
         # the sheet in 3D at rest (image frame), and where its head part pivots
@@ -141,10 +143,14 @@ class MeshEngine:
             c = self.src_xy[:N_FACE].mean(0)  # sampled a little inside the outline: skin, not the wall beside it
             at = (c + (self.src_xy[:N_FACE] - c) * config.head.face_fill_inset).astype(np.float32)
             attrs[:N_FACE, :3] = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
-            attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill
-            attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen
-            attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside
+            used = self.drawn.used
+            attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill[used]
+            attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen[used]
+            attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside[used]
             self.head_fill_attrs = attrs
+            corners = attrs[self.faces_all]  # (F, 3, 5): which triangles can ever show the head's fill
+            self.tri_unseen = corners[..., 3].max(1) > 0
+            self.tri_outside = corners[..., 4].max(1) > 0
             ring = np.zeros(len(self.faces_all), bool)
             ring[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.0  # touching the outline
             self.face_ring = ring  # face triangles at the outline, filled like the head when stretched
@@ -275,11 +281,15 @@ class MeshEngine:
         return self._apply_camera(self.subject.fit.to_image(x), camera)
 
     def _head(self, delta: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
-        """(V, 3) image-space full-head vertices: the neck blends from the head's pose to the torso's."""
-        x = self.head.model_vertices(delta)
+        """(U, 3) image-space vertices of the drawn full head (``DrawnHead``)."""
+        return self._head_points(self.drawn.model_vertices(delta), self.drawn.head_weight, head, camera)
+
+    def _head_points(self, x: np.ndarray, weight: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
+        """(N, 3) image-space points of the head's model-frame points ``x`` (N, 3): the neck blends from
+        the head's pose to the torso's (``weight`` 1 = head, 0 = torso)."""
         rot = rotation(head[0], head[1], head[2])
         moved = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
-        w = self.head.head_weight[:, None]
+        w = weight[:, None]
         return self._apply_camera(self.subject.fit.to_image(x * (1 - w) + moved * w), camera)
 
     def _sheet(self, face_v: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
@@ -400,8 +410,11 @@ class MeshEngine:
         xy_pose = r.xy
         if np.any(delta):
             parts = [r.v0[:N_FACE, :2], self._sheet(r.v0, head, camera)[:, :2]]
-            if self.head is not None:
-                parts.append(self._head(np.zeros_like(delta), head, camera)[:, :2])
+            if self.head is not None:  # only the vertices an expression moves differ from this frame's
+                hv = r.xy[N_FACE + self.n_sheet:].copy()
+                d = self.drawn
+                hv[d.moving] = self._head_points(d.rest[d.moving], d.head_weight[d.moving], head, camera)[:, :2]
+                parts.append(hv)
             xy_pose = np.concatenate(parts).astype(np.float32)
         stretch = (edge_lengths(xy_pose, r.faces) / self.src_edges[r.kept]).max(1)  # anisotropic stretch counts
         lo, hi = self.config.disocclusion_stretch
@@ -411,22 +424,33 @@ class MeshEngine:
         opened[: len(self.face_tris)] = 0.0
         if self.head is not None:
             opened[self.face_ring[r.kept]] = face_opened[self.face_ring[r.kept]]
-        open_px = np.where(r.tri_id >= 0, opened[np.maximum(r.tri_id, 0)], 0.0).astype(np.float32)
-        head_fill = None
+        need = opened > 0  # triangles that show any fill: only their neighbourhood is touched
+        solid = np.float32(0.0)
         if self.head is not None:  # the head's never-seen surface always shows its completed texture
-            head_fill = interpolate(r.tri_id, r.bary, r.faces, self.head_fill_attrs, fill=0.0)
             turn = np.degrees(max(abs(np.radians(camera.yaw) + head[0]), abs(np.radians(camera.pitch) + head[1])))
             solid = np.float32(min(turn / self.config.head.outside_fill_deg, 1.0))
-            open_px = np.maximum(open_px, np.maximum(head_fill[..., 3], solid * head_fill[..., 4]))
+            need |= self.tri_unseen[r.kept] | (self.tri_outside[r.kept] & (solid > 0))
+        if not need.any():
+            return person, alpha
+        sigma = max(size / 256.0, 0.5)
+        pad = int(np.ceil(4 * sigma)) + 2  # the blur's reach (OpenCV's float kernel radius is 4 sigma)
+        pts = r.xy[r.faces[need]].reshape(-1, 2)
+        x0, y0 = np.clip(np.floor(pts.min(0)).astype(int) - pad, 0, size)
+        x1, y1 = np.clip(np.ceil(pts.max(0)).astype(int) + pad + 1, 0, size)
+        if x1 <= x0 or y1 <= y0:
+            return person, alpha
+        tri = np.ascontiguousarray(r.tri_id[y0:y1, x0:x1])
+        bary = np.ascontiguousarray(r.bary[y0:y1, x0:x1])
+        attrs = self.head_fill_attrs if self.head is not None else None
+        open_px = fill_weight(tri, bary, r.faces, opened, attrs, solid)
         if open_px.max() <= 0:
             return person, alpha
-        open_px = cv2.GaussianBlur(open_px, (0, 0), max(size / 256.0, 0.5))
-        filled = cv2.remap(self.scene.filled, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT_101)
-        if head_fill is not None:
-            on_head = (r.tri_id >= 0) & self.vertex_filled[r.kept][np.maximum(r.tri_id, 0)]
-            filled[on_head] = np.clip(head_fill[on_head, :3] + 0.5, 0, 255).astype(np.uint8)
-        return cv2.blendLinear(person, filled, 1.0 - open_px, open_px), alpha * (1 - open_px) + open_px
+        # the box reaches past the blur's support of anything non-zero (or ends at the frame's border):
+        # blurring it alone gives what blurring the whole frame would
+        open_px = cv2.GaussianBlur(open_px, (0, 0), sigma)
+        on_head = self.vertex_filled[r.kept] if self.head is not None else None
+        blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0)
+        return person, alpha
 
     def _vertex_normals(self, v: np.ndarray, zoom: float = 1.0) -> np.ndarray:
         """(N_FACE, 3) unit normals of the face mesh in the image frame (towards the viewer: -z). The
