@@ -20,6 +20,7 @@ from functools import lru_cache
 from importlib import resources
 
 import cv2
+import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -41,6 +42,7 @@ class HeadModel:
     expr_basis: np.ndarray  # (52, V, 3) float32, BLENDSHAPES order
     id_basis: np.ndarray  # (K, V, 3) float32, one standard deviation each (K = FaceModel's modes)
     triangles: np.ndarray  # (F, 3) int32, consistently wound
+    triangles_lod: np.ndarray  # (F', 3) int32 the ones drawn: decimated away from the face, same vertices
     landmark_vertices: np.ndarray  # (468, 3) int32 head vertices around each MediaPipe landmark ...
     landmark_weights: np.ndarray  # (468, 3) float32 ... and its barycentric weights
     mirror: np.ndarray  # (V,) int32 the vertex at (-x, y, z)
@@ -54,7 +56,8 @@ class HeadModel:
             assert tuple(d["blendshapes"]) == BLENDSHAPES, "head_model.npz was built for another coefficient order"
             return cls(d["neutral"].astype(np.float32), d["expr_deltas"].astype(np.float32),
                        d["id_deltas"].astype(np.float32), d["triangles"].astype(np.int32),
-                       d["landmark_vertices"].astype(np.int32), d["landmark_weights"].astype(np.float32),
+                       d["triangles_lod"].astype(np.int32), d["landmark_vertices"].astype(np.int32),
+                       d["landmark_weights"].astype(np.float32),
                        d["mirror"].astype(np.int32))
 
     def landmarks(self, v: np.ndarray) -> np.ndarray:
@@ -114,7 +117,7 @@ class HeadMesh:
         centre = rest.mean(0)
         if np.mean(((rest - centre) * normals).sum(1)) < 0:  # point the normals outwards
             normals = -normals
-        tris = m.triangles
+        tris = m.triangles_lod  # drawn: the decimated surface (the full one's normals and texture)
         # image-space winding of a front-facing triangle (the image frame flips y and z)
         img = subject.fit.to_image(rest)
         t = img[tris]
@@ -177,8 +180,25 @@ class DrawnHead:
         if not np.any(expr_delta):
             return self.rest
         v = self.rest.copy()
-        v[self.moving] += (expr_delta.astype(np.float32) @ self.basis).reshape(-1, 3)
+        _add_expression(v, self.moving, np.ascontiguousarray(expr_delta, np.float32), self.basis)
         return v
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_expression(v, moving, delta, basis):
+    """v[moving] += delta @ basis, one thread, skipping shapes that do not change (a BLAS call spun up
+    threads that cost more than the product on a shared 2-core machine)."""
+    m = moving.shape[0]
+    acc = np.zeros(m * 3, np.float32)
+    for k in range(delta.shape[0]):
+        d = delta[k]
+        if d == 0.0:
+            continue
+        for j in range(m * 3):
+            acc[j] += d * basis[k, j]
+    for i in range(m):
+        for c in range(3):
+            v[moving[i], c] += acc[3 * i + c]
 
 
 def _fit_silhouette(subject: Subject, rest: np.ndarray, near: np.ndarray, config: HeadConfig) -> np.ndarray:
