@@ -210,7 +210,14 @@ class MeshEngine:
         inside = np.zeros(len(pts), bool)
         inside[ok] = covered[pi[ok, 1], pi[ok, 0]]
         inside[: self.n_oval_sheet] = True  # the face outline itself
-        return inside[sheet_tris - N_FACE].all(1)  # every corner under the head: nothing of it would show
+        # a triangle with every corner under the head may still reach past it where the head's outline is
+        # concave (the notch above an ear): it stays if any pixel of it is uncovered, else a hole shows
+        # the background plate there at the photo's own view
+        local = sheet_tris - N_FACE
+        tid, _, _ = rasterize(pts, np.zeros(len(pts), np.float32), local, size, size)
+        shows = np.zeros(len(local), bool)
+        shows[np.unique(tid[(tid >= 0) & ~covered])] = True
+        return inside[local].all(1) & ~shows  # nothing of it would show
 
     def _closed_eye_texture(self) -> np.ndarray:
         """The photo with each eye opening and upper lid (up to the crease) inpainted by lid skin, plus
