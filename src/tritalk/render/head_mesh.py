@@ -110,8 +110,11 @@ class HeadMesh:
         wn = (we / we.sum(1, keepdims=True) * follow).astype(np.float32)
         fb = face_basis[:, :N_FACE].astype(np.float32)  # (52, 468, 3)
         expr_basis = np.zeros((fb.shape[0], len(rest), 3), np.float32)
+        reach = np.flatnonzero(follow[:, 0] > 1e-5)  # beyond, every shape moves a vertex < 1e-4 cm: skipped
+        sub = np.zeros((fb.shape[0], len(reach), 3), np.float32)
         for k in range(K_NEAREST):
-            expr_basis += wn[None, :, k, None] * fb[:, idx[:, k]]
+            sub += wn[None, reach, k, None] * fb[:, idx[reach, k]]
+        expr_basis[:, reach] = sub
         rest = _fit_silhouette(subject, rest, near[:, 0], config)
         normals = vertex_normals(rest, m.triangles)
         centre = rest.mean(0)
@@ -130,7 +133,13 @@ class HeadMesh:
         oval = subject.fit.to_image(subject.personal[list(FACE_OVAL)])[:, :2]
         c = oval.mean(0)
         inner = (c + (oval - c) * config.face_cut).astype(np.float32)
-        inside = np.array([cv2.pointPolygonTest(inner, (float(x), float(y)), False) > 0 for x, y in img[:, :2]])
+        size = subject.size
+        cut = np.zeros((size, size), np.uint8)
+        cv2.fillPoly(cut, [np.round(inner).astype(np.int32)], 1)
+        px = np.round(img[:, :2]).astype(int)
+        ok = (px >= 0).all(1) & (px < size).all(1)
+        inside = np.zeros(len(img), bool)
+        inside[ok] = cut[px[ok, 1], px[ok, 0]] > 0
         front = (normals @ subject.fit.rotation[2]) > 0
         under = (inside & front)[tris].all(1)
         chin_y = float(subject.personal[FACE_OVAL[18], 1])
