@@ -46,6 +46,11 @@ class HeadConfig:
     neck_keep: float = 0.35
     """The model's neck is cut this many face heights below the chin: below, the collar and the torso
     are the portrait sheet's (a model neck running into the shirt turned into a skin-coloured bib)."""
+    neck_skin_chroma: float = 0.08
+    """Chromaticity difference (L1 of r, g, b / sum) from the cheeks above which a neck vertex's photo colour
+    is not skin (a white collar on pale skin differs by ~0.13): it is completed when the view turns ..."""
+    neck_skin_brightness: tuple[float, float] = (0.3, 1.3)
+    """... or brightness ratio to the cheeks outside this range (a neck in its own shadow keeps ~0.5)."""
     face_cut: float = 0.96
     """The model's triangles inside the face outline shrunk to this fraction (about its centre) are not
     drawn: the face mesh covers them; the ring left overlaps the face's edge so no gap opens."""

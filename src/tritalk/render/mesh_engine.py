@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from scipy import sparse
+from scipy.spatial import cKDTree
 
 from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
                                 RIGHT_EYE, RIGHT_IRIS, FaceModel, expression_gain_vector, inner_lip_polygon)
@@ -121,7 +122,12 @@ class MeshEngine:
             self.head = HeadMesh.build(subject, config.head, rendered_expr_basis(subject.model, config))
             head_img = subject.fit.to_image(self.head.rest)
             self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head)
-            faces[1] = faces[1][~self._covered_by_head(head_img, rest, faces[1])]
+            under = self._covered_by_head(head_img, rest, faces[1])
+            # under the head's neck the sheet stays, behind it, showing the person's filled-in colours: the
+            # neck turns with the head over the still torso and uncovers it (cut away, the wall showed there)
+            neck = self.scene.head_weight[faces[1] - N_FACE].min(1) < 0.99
+            faces[1] = faces[1][~under | neck]
+            self.sheet_hidden = (under & neck)[~under | neck]
             self.drawn = self.head.drawn()  # only the vertices drawn are transformed each frame
             faces.append(self.drawn.triangles + N_FACE + self.n_sheet)
             src.append(self.head_tex.src[self.drawn.used])
@@ -135,6 +141,9 @@ class MeshEngine:
         self.src_sign = np.sign(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
         self.is_face = np.arange(len(self.faces_all)) < len(self.face_tris)
         self.is_head = np.arange(len(self.faces_all)) >= len(faces[0]) + len(faces[1])
+        self.always_filled = np.zeros(len(self.faces_all), bool)  # sheet triangles kept under the head's neck
+        if self.head is not None:
+            self.always_filled[len(faces[0]):len(faces[0]) + len(faces[1])] = self.sheet_hidden
         if self.head is not None:  # a closed surface: front-facing by its own winding, not the photo's
             self.src_sign[self.is_head] = self.head.winding
             attrs = np.zeros((len(self.src_all), 5), np.float32)
@@ -144,6 +153,10 @@ class MeshEngine:
             at = (c + (self.src_xy[:N_FACE] - c) * config.head.face_fill_inset).astype(np.float32)
             attrs[:N_FACE, :3] = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
             used = self.drawn.used
+            # ... and at the outline itself the head's completed colour beside it: the stretched ring is a
+            # gradient from the face's skin to the side of the head, not a flat crescent with two edges
+            _, near = cKDTree(self.head.rest[used]).query(subject.personal[self.oval])
+            attrs[self.oval, :3] = self.head_tex.fill[used][near]
             attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill[used]
             attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen[used]
             attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside[used]
@@ -341,6 +354,10 @@ class MeshEngine:
         person, alpha = self._fill_disocclusions(r, person, alpha, delta, head, camera)
         alpha[r.tri_id < 0] = 0.0
         alpha[(r.tri_id >= 0) & (r.tri_id < len(self.face_tris))] = 1.0
+        solid = self._solid(head, camera)
+        if solid > 0:  # a turned head is opaque: its outline's see-through photo pixels (wall) only fit at rest
+            on_head = (r.tri_id >= 0) & self.is_head[r.kept][np.maximum(r.tri_id, 0)]
+            alpha[on_head] = np.maximum(alpha[on_head], solid)
         if shade is not None:
             box, sh = shade
             person[box] = np.clip(person[box] * sh[..., :1] + sh[..., 1:] + 0.5, 0, 255).astype(np.uint8)
@@ -431,11 +448,10 @@ class MeshEngine:
         opened[: len(self.face_tris)] = 0.0
         if self.head is not None:
             opened[self.face_ring[r.kept]] = face_opened[self.face_ring[r.kept]]
+            opened[self.always_filled[r.kept]] = 1.0
         need = opened > 0  # triangles that show any fill: only their neighbourhood is touched
-        solid = np.float32(0.0)
+        solid = self._solid(head, camera)
         if self.head is not None:  # the head's never-seen surface always shows its completed texture
-            turn = np.degrees(max(abs(np.radians(camera.yaw) + head[0]), abs(np.radians(camera.pitch) + head[1])))
-            solid = np.float32(min(turn / self.config.head.outside_fill_deg, 1.0))
             need |= self.tri_unseen[r.kept] | (self.tri_outside[r.kept] & (solid > 0))
         if not need.any():
             return person, alpha
@@ -458,6 +474,15 @@ class MeshEngine:
         on_head = self.vertex_filled[r.kept] if self.head is not None else None
         blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0)
         return person, alpha
+
+    def _solid(self, head: np.ndarray, camera: Camera) -> np.float32:
+        """0 at the photo's view .. 1 from ``HeadConfig.outside_fill_deg`` of turn (head pose + camera): how
+        much the full head shows completed colours instead of what the photo saw only at a grazing angle or
+        as background, and how opaque it is. 0 without the full head."""
+        if self.head is None:
+            return np.float32(0.0)
+        turn = np.degrees(max(abs(np.radians(camera.yaw) + head[0]), abs(np.radians(camera.pitch) + head[1])))
+        return np.float32(min(turn / self.config.head.outside_fill_deg, 1.0))
 
     def _vertex_normals(self, v: np.ndarray, zoom: float = 1.0) -> np.ndarray:
         """(N_FACE, 3) unit normals of the face mesh in the image frame (towards the viewer: -z). The
