@@ -119,7 +119,13 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     chroma = np.abs(hair / max(hair.sum(), 1.0) - skin / max(skin.sum(), 1.0)).sum()
     if chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean():  # else bald: skin continues
         scalp = ~known & (head.rest[:, 1] > brow + config.hair_from_cm)
+        # the hair's own pattern where the photo shows hair straight through the vertex (the back of the
+        # skull takes the front's strands and highlights, not one flat colour: a helmet); its median else
+        through = scalp & (alpha > 0.5) & _not_skin(colour, skin, config)
         values[scalp] = hair
+        # (its brightness kept near the median's: dark gaps between strands became dark blobs when turned)
+        ratio = np.maximum(colour[through].mean(1), 1.0) / max(float(hair.mean()), 1.0)
+        values[through] = colour[through] * (np.clip(ratio, 0.65, 1.3) / ratio)[:, None]
         known = known | scalp
     # light fixed to the head: the completed colour carries the relief of what it fills
     light = np.array(config.fill_light, np.float32)

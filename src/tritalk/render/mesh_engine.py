@@ -114,7 +114,7 @@ class MeshEngine:
         inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)  # 0 at the outline .. 1 inside
         self.pivot = subject.personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
         rest = subject.fit.to_image(subject.personal)
-        self.scene = build_scene(subject, rest, config.portrait)
+        self.scene = build_scene(subject, rest, config.portrait, flat_torso=config.full_head)
         self.n_sheet = len(self.scene.sheet_src)
         self.n_oval_sheet = len(FACE_OVAL)
         faces = [self.face_tris, self.scene.sheet_tris + N_FACE]
