@@ -92,14 +92,13 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     wall = np.linalg.norm(colour - _sample(cv2.GaussianBlur(background, (0, 0), max(size / 256.0, 0.5)), src), axis=1)
     alpha = np.minimum(alpha, np.clip(wall / config.wall_distance, 0.0, 1.0))
     known = (seen > 0.5) & (alpha > 0.5)
-    # the neck (below the mouth) where the photo shows something else (a collar, a scarf, long hair, the wall
-    # past a slimmer neck than the model's): not a source,
-    # and completed once the view turns, else the model's neck carries the shirt's pixels as shards
+    # the neck (below the mouth) where the photo shows something else (a collar, a scarf, long hair): shown
+    # in that thing's own smoothed colour once the view turns (``outside``), not its pixels stretched into
+    # shards; still a source (completed as skin, a collar became a skin-coloured bib)
     cheeks = _sample(blurred, subject.observation.landmarks[list(CHEEKS), :2].astype(np.float32))
     skin = np.median(cheeks, 0)
     mouth_y = float(subject.personal[[61, 291], 1].mean())  # the neck's sides reach up to the jaw's angle
     covered = (head.rest[:, 1] < mouth_y) & _not_skin(colour, skin, config) & (seen > 0)
-    known &= ~covered
     # mirrored side first, with the colour ratio of the two sides where both were seen
     values = np.where(known[:, None], colour, 0.0)
     both = known & known[head.mirror]

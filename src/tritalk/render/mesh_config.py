@@ -61,6 +61,11 @@ class HeadConfig:
     """Edge stretch at which the face's outline triangles start to show / fully show the face's smoothed
     colours (``face_fill_inset``): only where the photo's grazing edge pixels would be smeared into
     streaks; a lower start painted a flat oval over the cheek."""
+    ring_to_head: float = 0.0
+    """At the face's outline, the stretched ring's colour is this far from the face's smoothed skin towards
+    the head's completed colour beside it. 1 turns the flat crescent the ring shows at +-30..60 deg into a
+    gradient (no seam to the eye), but MediaPipe then found one face at +-60 deg on 9 of 14 views of seven
+    tuning portraits instead of 11 (the cheek fades into the dark side of the head), so it is off."""
     face_fill_inset: float = 0.9
     """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
     this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""

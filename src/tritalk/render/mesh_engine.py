@@ -155,10 +155,11 @@ class MeshEngine:
             at = (c + (self.src_xy[:N_FACE] - c) * config.head.face_fill_inset).astype(np.float32)
             attrs[:N_FACE, :3] = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
             used = self.drawn.used
-            # ... and at the outline itself the head's completed colour beside it: the stretched ring is a
-            # gradient from the face's skin to the side of the head, not a flat crescent with two edges
+            # ... and at the outline itself, ``ring_to_head`` of the way to the head's completed colour beside
+            # it: a gradient from the face's skin to the side of the head instead of a flat crescent
             _, near = cKDTree(self.head.rest[used]).query(subject.personal[self.oval])
-            attrs[self.oval, :3] = self.head_tex.fill[used][near]
+            w = config.head.ring_to_head
+            attrs[self.oval, :3] = (1 - w) * attrs[self.oval, :3] + w * self.head_tex.fill[used][near]
             attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill[used]
             attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen[used]
             attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside[used]
