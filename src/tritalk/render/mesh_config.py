@@ -119,7 +119,7 @@ class MeshEngineConfig:
     full_head: bool = True
     """Draw ICT-FaceKit's full head (skull, ears, neck; head_mesh.py) behind the face: turned views show a
     real head side instead of the portrait sheet's ellipsoid proxy (`--no-full-head` turns it off). It
-    costs 1.17-1.34x the face-only render at the rest view and 1.16-1.23x at 45 deg (a decimated head, only its
+    costs 1.17-1.34x the face-only render at the rest view and 1.16-1.24x at 45 deg (a decimated head, only its
     drawn vertices transformed, the fill done where it shows: README, Measured); its seams still show at
     +-45-60 deg (README, Free view)."""
     head: HeadConfig = field(default_factory=HeadConfig)
