@@ -7,8 +7,8 @@ neutral, the 52 ARKit expression deltas (ICT's ``_L/_R`` halves of browInnerUp a
 and the first identity modes, as float16 with deltas under 0.05 mm set to 0 (they compress away).
 Also stored: where each of MediaPipe's 468 face landmarks sits on this head (the correspondence of
 face_model.npz, re-indexed onto the kept vertices), each vertex's mirror partner (ICT is symmetric), and
-``triangles_lod``: the triangles the renderer draws, decimated (mesh_decimate.py, collapses onto the
-model's own vertices) away from the face to ``LOD_KEEP`` of their count. ICT's skull and neck are
+``triangles_lod``: the triangles the renderer draws, decimated (tritalk/render/decimate.py, collapses
+onto the model's own vertices) away from the face to ``LOD_KEEP`` of their count. ICT's skull and neck are
 finer than a 512^2 frame needs (median 5 px^2 per triangle); the renderer's cost is per triangle there.
 
 Usage (from the repository root):
@@ -21,9 +21,9 @@ import argparse
 import sys
 
 import numpy as np
-from mesh_decimate import decimate
 from scipy.spatial import cKDTree
 
+from tritalk.render.decimate import decimate
 from tritalk.types import BLENDSHAPES
 
 N_IDENTITY = 60  # FaceModel.load's default: the fit solves for this many identity modes

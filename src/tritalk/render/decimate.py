@@ -1,6 +1,6 @@
 """Quadric-error half-edge collapse (Garland & Heckbert 1997, restricted to collapsing onto an existing vertex).
 
-Used by build_headmodel.py to give the renderer a coarse version of ICT-FaceKit's head: every vertex kept
+Offline only: scripts/build_headmodel.py uses it to give the renderer a coarse version of ICT-FaceKit's head: every vertex kept
 is one of the model's own, so the identity and expression bases, the landmark correspondence and the
 mirror map stay valid; only the triangle list changes.
 
