@@ -113,9 +113,7 @@ def test_the_near_side_at_60_is_not_a_smear(engine, flat, yaw):
     mask[int(max(y0, 0)):int(min(y1, size)), int(max(x0, 0)):int(min(x1, size))] = True
     full = engine.render_frame(rest_expr(engine), ZERO_HEAD, cam)
     old = flat.render_frame(rest_expr(flat), ZERO_HEAD, cam)
-    # 0.73-0.78 on the example (0.81-0.94 with HeadConfig.ring_to_head=1: the flat crescent's two hard
-    # vertical edges add change along x); the sheet: 1.03-1.08; a smear changes more across rows than along
-    assert _streakiness(full, mask) < 1.0
+    assert _streakiness(full, mask) < 0.9  # 0.73-0.78 on the example; the sheet: 1.03-1.08
     assert _streakiness(full, mask) < _streakiness(old, mask)
 
 
