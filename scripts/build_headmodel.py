@@ -6,7 +6,10 @@ Kept: the ``M_Face`` and ``M_BackHead`` triangles (no eyeballs, teeth, lashes); 
 neutral, the 52 ARKit expression deltas (ICT's ``_L/_R`` halves of browInnerUp and cheekPuff summed)
 and the first identity modes, as float16 with deltas under 0.05 mm set to 0 (they compress away).
 Also stored: where each of MediaPipe's 468 face landmarks sits on this head (the correspondence of
-face_model.npz, re-indexed onto the kept vertices) and each vertex's mirror partner (ICT is symmetric).
+face_model.npz, re-indexed onto the kept vertices), each vertex's mirror partner (ICT is symmetric), and
+``triangles_lod``: the triangles the renderer draws, decimated (tritalk/render/decimate.py, collapses
+onto the model's own vertices) away from the face to ``LOD_KEEP`` of their count. ICT's skull and neck are
+finer than a 512^2 frame needs (median 5 px^2 per triangle); the renderer's cost is per triangle there.
 
 Usage (from the repository root):
     .venv/bin/python scripts/build_headmodel.py ICT_NPZ [-o src/tritalk/assets/facemodel/head_model.npz]
@@ -20,11 +23,14 @@ import sys
 import numpy as np
 from scipy.spatial import cKDTree
 
+from tritalk.render.decimate import decimate
 from tritalk.types import BLENDSHAPES
 
 N_IDENTITY = 60  # FaceModel.load's default: the fit solves for this many identity modes
 MATERIALS = ("M_Face", "M_BackHead")
 TINY_CM = 0.005
+LOD_LOCK_CM = 1.0  # vertices this close to a face landmark keep full detail (the seam with the face mesh)
+LOD_KEEP = 0.25  # share of the other triangles kept
 
 
 def ict_to_arkit(name: str) -> str:
@@ -53,11 +59,17 @@ def build(ict_npz: str, face_npz: str, out: str) -> None:
     corner = remap[d["faces"][fm["ict_faces"][:468]]]  # (468, 3) kept-vertex ids
     assert (corner >= 0).all(), "a face landmark lies off the kept head surface"
     _, mirror = cKDTree(neutral).query(neutral * np.array([-1.0, 1.0, 1.0], np.float32))
+    w = fm["ict_weights"][:468].astype(np.float64)
+    landmarks = np.einsum("kij,ki->kj", neutral[corner].astype(np.float64), w)
+    near, _ = cKDTree(landmarks).query(neutral)
+    locked = near < LOD_LOCK_CM
+    n_locked = int(locked[tris].all(1).sum())
+    lod = decimate(neutral, tris, locked, n_locked + int(LOD_KEEP * (len(tris) - n_locked)))
     np.savez_compressed(out, neutral=neutral, expr_deltas=expr.astype(np.float16), id_deltas=ident.astype(np.float16),
-                        triangles=tris, landmark_vertices=corner.astype(np.int32),
+                        triangles=tris, triangles_lod=lod, landmark_vertices=corner.astype(np.int32),
                         landmark_weights=fm["ict_weights"][:468].astype(np.float32), mirror=mirror.astype(np.int32),
                         blendshapes=np.array(BLENDSHAPES))
-    print(f"wrote {out}: {len(verts)} vertices, {len(tris)} triangles")
+    print(f"wrote {out}: {len(verts)} vertices, {len(tris)} triangles ({len(lod)} drawn)")
 
 
 def main(argv=None) -> int:

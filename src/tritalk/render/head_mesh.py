@@ -20,6 +20,7 @@ from functools import lru_cache
 from importlib import resources
 
 import cv2
+import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -41,6 +42,7 @@ class HeadModel:
     expr_basis: np.ndarray  # (52, V, 3) float32, BLENDSHAPES order
     id_basis: np.ndarray  # (K, V, 3) float32, one standard deviation each (K = FaceModel's modes)
     triangles: np.ndarray  # (F, 3) int32, consistently wound
+    triangles_lod: np.ndarray  # (F', 3) int32 the ones drawn: decimated away from the face, same vertices
     landmark_vertices: np.ndarray  # (468, 3) int32 head vertices around each MediaPipe landmark ...
     landmark_weights: np.ndarray  # (468, 3) float32 ... and its barycentric weights
     mirror: np.ndarray  # (V,) int32 the vertex at (-x, y, z)
@@ -54,7 +56,8 @@ class HeadModel:
             assert tuple(d["blendshapes"]) == BLENDSHAPES, "head_model.npz was built for another coefficient order"
             return cls(d["neutral"].astype(np.float32), d["expr_deltas"].astype(np.float32),
                        d["id_deltas"].astype(np.float32), d["triangles"].astype(np.int32),
-                       d["landmark_vertices"].astype(np.int32), d["landmark_weights"].astype(np.float32),
+                       d["triangles_lod"].astype(np.int32), d["landmark_vertices"].astype(np.int32),
+                       d["landmark_weights"].astype(np.float32),
                        d["mirror"].astype(np.int32))
 
     def landmarks(self, v: np.ndarray) -> np.ndarray:
@@ -107,14 +110,17 @@ class HeadMesh:
         wn = (we / we.sum(1, keepdims=True) * follow).astype(np.float32)
         fb = face_basis[:, :N_FACE].astype(np.float32)  # (52, 468, 3)
         expr_basis = np.zeros((fb.shape[0], len(rest), 3), np.float32)
+        reach = np.flatnonzero(follow[:, 0] > 1e-5)  # beyond, every shape moves a vertex < 1e-4 cm: skipped
+        sub = np.zeros((fb.shape[0], len(reach), 3), np.float32)
         for k in range(K_NEAREST):
-            expr_basis += wn[None, :, k, None] * fb[:, idx[:, k]]
+            sub += wn[None, reach, k, None] * fb[:, idx[reach, k]]
+        expr_basis[:, reach] = sub
         rest = _fit_silhouette(subject, rest, near[:, 0], config)
         normals = vertex_normals(rest, m.triangles)
         centre = rest.mean(0)
         if np.mean(((rest - centre) * normals).sum(1)) < 0:  # point the normals outwards
             normals = -normals
-        tris = m.triangles
+        tris = m.triangles_lod  # drawn: the decimated surface (the full one's normals and texture)
         # image-space winding of a front-facing triangle (the image frame flips y and z)
         img = subject.fit.to_image(rest)
         t = img[tris]
@@ -127,7 +133,13 @@ class HeadMesh:
         oval = subject.fit.to_image(subject.personal[list(FACE_OVAL)])[:, :2]
         c = oval.mean(0)
         inner = (c + (oval - c) * config.face_cut).astype(np.float32)
-        inside = np.array([cv2.pointPolygonTest(inner, (float(x), float(y)), False) > 0 for x, y in img[:, :2]])
+        size = subject.size
+        cut = np.zeros((size, size), np.uint8)
+        cv2.fillPoly(cut, [np.round(inner).astype(np.int32)], 1)
+        px = np.round(img[:, :2]).astype(int)
+        ok = (px >= 0).all(1) & (px < size).all(1)
+        inside = np.zeros(len(img), bool)
+        inside[ok] = cut[px[ok, 1], px[ok, 0]] > 0
         front = (normals @ subject.fit.rotation[2]) > 0
         under = (inside & front)[tris].all(1)
         chin_y = float(subject.personal[FACE_OVAL[18], 1])
@@ -139,6 +151,19 @@ class HeadMesh:
         return cls(rest.astype(np.float32), expr_basis[:, moving].astype(np.float32), moving, tris, normals, head_w,
                    winding, m.mirror)
 
+    def drawn(self) -> "DrawnHead":
+        """The part of the head the renderer draws: only the vertices its triangles use (the model's
+        triangles under the face and below the collar were cut, a third of its vertices with them),
+        with the expression basis flattened for one matrix-vector product per frame."""
+        used = np.unique(self.triangles)
+        index = np.full(len(self.rest), -1, np.int64)
+        index[used] = np.arange(len(used))
+        moving = index[self.moving]
+        keep = moving >= 0
+        basis = self.expr_basis[:, keep].reshape(self.expr_basis.shape[0], -1)
+        return DrawnHead(used, index[self.triangles].astype(np.int32), self.rest[used].copy(),
+                         self.head_weight[used].copy(), moving[keep], np.ascontiguousarray(basis, np.float32))
+
     def model_vertices(self, expr_delta: np.ndarray) -> np.ndarray:
         """(V, 3) model frame [cm] with a change of expression from the photo's (52,)."""
         if not np.any(expr_delta):
@@ -146,6 +171,43 @@ class HeadMesh:
         v = self.rest.copy()
         v[self.moving] += np.tensordot(expr_delta.astype(np.float32), self.expr_basis, axes=1)
         return v
+
+
+@dataclass(frozen=True)
+class DrawnHead:
+    """What the mesh engine transforms every frame (``HeadMesh.drawn``): compact, renumbered vertices."""
+
+    used: np.ndarray  # (U,) int: which of HeadMesh's vertices these are
+    triangles: np.ndarray  # (F, 3) int32 into the U vertices
+    rest: np.ndarray  # (U, 3) float32 model frame [cm]
+    head_weight: np.ndarray  # (U,) float32
+    moving: np.ndarray  # (M,) int rows of ``rest`` an expression moves
+    basis: np.ndarray  # (52, M * 3) float32
+
+    def model_vertices(self, expr_delta: np.ndarray) -> np.ndarray:
+        """(U, 3) model frame [cm] with a change of expression from the photo's (52,)."""
+        if not np.any(expr_delta):
+            return self.rest
+        v = self.rest.copy()
+        _add_expression(v, self.moving, np.ascontiguousarray(expr_delta, np.float32), self.basis)
+        return v
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_expression(v, moving, delta, basis):
+    """v[moving] += delta @ basis, one thread, skipping shapes that do not change (a BLAS call spun up
+    threads that cost more than the product on a shared 2-core machine)."""
+    m = moving.shape[0]
+    acc = np.zeros(m * 3, np.float32)
+    for k in range(delta.shape[0]):
+        d = delta[k]
+        if d == 0.0:
+            continue
+        for j in range(m * 3):
+            acc[j] += d * basis[k, j]
+    for i in range(m):
+        for c in range(3):
+            v[moving[i], c] += acc[3 * i + c]
 
 
 def _fit_silhouette(subject: Subject, rest: np.ndarray, near: np.ndarray, config: HeadConfig) -> np.ndarray:

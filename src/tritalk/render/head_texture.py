@@ -44,6 +44,15 @@ def _sample(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return out.reshape(len(xy), -1).astype(np.float32)
 
 
+def _not_skin(colour: np.ndarray, skin: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """(V,) bool: colours (V, 3) that are not the skin's (3,): another chromaticity (L1 of r, g, b / sum)
+    or a brightness ratio outside ``config.neck_skin_brightness``."""
+    chroma = np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - skin / max(skin.sum(), 1.0)).sum(1)
+    ratio = colour.mean(1) / max(skin.mean(), 1.0)
+    lo, hi = config.neck_skin_brightness
+    return (chroma > config.neck_skin_chroma) | (ratio < lo) | (ratio > hi)
+
+
 def _laplace_fill(tris: np.ndarray, values: np.ndarray, known: np.ndarray, eps: float) -> np.ndarray:
     """(V, C): ``values`` on ``known`` vertices, harmonic (mesh-graph Laplace) in between; ``eps`` pulls
     parts with no known vertex towards the known mean."""
@@ -83,6 +92,13 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     wall = np.linalg.norm(colour - _sample(cv2.GaussianBlur(background, (0, 0), max(size / 256.0, 0.5)), src), axis=1)
     alpha = np.minimum(alpha, np.clip(wall / config.wall_distance, 0.0, 1.0))
     known = (seen > 0.5) & (alpha > 0.5)
+    # the neck (below the mouth) where the photo shows something else (a collar, a scarf, long hair): shown
+    # in that thing's own smoothed colour once the view turns (``outside``), not its pixels stretched into
+    # shards; still a source (completed as skin, a collar became a skin-coloured bib)
+    cheeks = _sample(blurred, subject.observation.landmarks[list(CHEEKS), :2].astype(np.float32))
+    skin = np.median(cheeks, 0)
+    mouth_y = float(subject.personal[[61, 291], 1].mean())  # the neck's sides reach up to the jaw's angle
+    covered = (head.rest[:, 1] < mouth_y) & _not_skin(colour, skin, config) & (seen > 0)
     # mirrored side first, with the colour ratio of the two sides where both were seen
     values = np.where(known[:, None], colour, 0.0)
     both = known & known[head.mirror]
@@ -98,13 +114,17 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # its skin), so the scalp is not a blend of hair and the neck's skin
     brow = float(subject.personal[[105, 334], 1].mean())
     top = known & (head.rest[:, 1] > brow + config.hair_top_cm)
-    cheeks = _sample(blurred, subject.observation.landmarks[list(CHEEKS), :2].astype(np.float32))
-    skin = np.median(cheeks, 0)
     hair = np.median(colour[top], 0) if top.sum() > 20 else skin
     chroma = np.abs(hair / max(hair.sum(), 1.0) - skin / max(skin.sum(), 1.0)).sum()
     if chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean():  # else bald: skin continues
         scalp = ~known & (head.rest[:, 1] > brow + config.hair_from_cm)
+        # the hair's own pattern where the photo shows hair straight through the vertex (the back of the
+        # skull takes the front's strands and highlights, not one flat colour: a helmet); its median else
+        through = scalp & (alpha > 0.5) & _not_skin(colour, skin, config)
         values[scalp] = hair
+        # (its brightness kept near the median's: dark gaps between strands became dark blobs when turned)
+        ratio = np.maximum(colour[through].mean(1), 1.0) / max(float(hair.mean()), 1.0)
+        values[through] = colour[through] * (np.clip(ratio, 0.65, 1.3) / ratio)[:, None]
         known = known | scalp
     # light fixed to the head: the completed colour carries the relief of what it fills
     light = np.array(config.fill_light, np.float32)
@@ -117,5 +137,6 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)
     outside = (1.0 - unseen) * np.maximum(np.clip((0.6 - alpha) / 0.4, 0.0, 1.0), 1.0 - seen)
+    outside = np.maximum(outside, (1.0 - unseen) * covered)
     return HeadTexture(src, unseen.astype(np.float32), outside.astype(np.float32),
                        np.clip(fill, 0, 255).astype(np.float32))

@@ -46,6 +46,11 @@ class HeadConfig:
     neck_keep: float = 0.35
     """The model's neck is cut this many face heights below the chin: below, the collar and the torso
     are the portrait sheet's (a model neck running into the shirt turned into a skin-coloured bib)."""
+    neck_skin_chroma: float = 0.08
+    """Chromaticity difference (L1 of r, g, b / sum) from the cheeks above which a neck vertex's photo colour
+    is not skin (a white collar on pale skin differs by ~0.13): it is completed when the view turns ..."""
+    neck_skin_brightness: tuple[float, float] = (0.3, 1.3)
+    """... or brightness ratio to the cheeks outside this range (a neck in its own shadow keeps ~0.5)."""
     face_cut: float = 0.96
     """The model's triangles inside the face outline shrunk to this fraction (about its centre) are not
     drawn: the face mesh covers them; the ring left overlaps the face's edge so no gap opens."""
@@ -56,6 +61,11 @@ class HeadConfig:
     """Edge stretch at which the face's outline triangles start to show / fully show the face's smoothed
     colours (``face_fill_inset``): only where the photo's grazing edge pixels would be smeared into
     streaks; a lower start painted a flat oval over the cheek."""
+    ring_to_head: float = 0.0
+    """At the face's outline, the stretched ring's colour is this far from the face's smoothed skin towards
+    the head's completed colour beside it. 1 turns the flat crescent the ring shows at +-30..60 deg into a
+    gradient (no seam to the eye), but MediaPipe then found one face at +-60 deg on 9 of 14 views of seven
+    tuning portraits instead of 11 (the cheek fades into the dark side of the head), so it is off."""
     face_fill_inset: float = 0.9
     """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
     this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""
@@ -106,11 +116,12 @@ class HeadConfig:
 class MeshEngineConfig:
     pivot_cm: tuple[float, float, float] = (0.0, -4.0, -9.0)  # neck pivot of head motion, from the face centroid
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
-    full_head: bool = False
+    full_head: bool = True
     """Draw ICT-FaceKit's full head (skull, ears, neck; head_mesh.py) behind the face: turned views show a
-    real head side instead of the portrait sheet's ellipsoid proxy (`--full-head`). Off by default for now:
-    it renders 2.7x slower at every view (10 vs 28 fps at 512^2 on a loaded 2-core machine, frontal), below
-    the 50 fps the engine must keep, and its seams are visible at +-45-60 deg (README, Free view)."""
+    real head side instead of the portrait sheet's ellipsoid proxy (`--no-full-head` turns it off). It
+    costs 1.17-1.34x the face-only render at the rest view and 1.16-1.24x at 45 deg (a decimated head, only its
+    drawn vertices transformed, the fill done where it shows: README, Measured); its seams still show at
+    +-45-60 deg (README, Free view)."""
     head: HeadConfig = field(default_factory=HeadConfig)
     expression_gain: tuple[tuple[str, float], ...] = tuple(EXPRESSION_GAIN.items())
     """Per-shape amplitude (a name without Left/Right covers both sides); 1 = the face model's own."""

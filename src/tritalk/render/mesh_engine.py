@@ -4,7 +4,7 @@ How a frame is made:
  1. The frame's absolute ARKit expression (``Motion.expr``) minus the photo's own expression
     (``Subject.ref_expr``) moves the subject's personal mesh (the photo's exact landmarks in the
     model frame); the head pose turns it about a neck pivot; the fitted camera projects it.
- 2. The full head (head_mesh.py, on by ``MeshEngineConfig.full_head``): ICT-FaceKit's skull, ears and
+ 2. The full head (head_mesh.py, ``MeshEngineConfig.full_head``, on by default): ICT-FaceKit's skull, ears and
     neck fitted behind the face mesh, turning and deforming with it; what the photo saw of it is sampled
     from the photo, the rest is completed (head_texture.py: mirrored side, then the seen colours
     continued over the mesh, hair colour on the scalp) and shown as a turn uncovers it.
@@ -32,12 +32,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from scipy import sparse
+from scipy.spatial import cKDTree
 
 from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
                                 RIGHT_EYE, RIGHT_IRIS, FaceModel, expression_gain_vector, inner_lip_polygon)
 from tritalk.face.subject import Subject
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
+from tritalk.render.disocclusion import blend_fill, fill_weight
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
 from tritalk.render.head_mesh import HeadMesh
 from tritalk.render.head_texture import complete_head_texture
@@ -117,9 +119,11 @@ def rendered_expr_basis(model: FaceModel, config: MeshEngineConfig = MeshEngineC
 
 
 class MeshEngine:
-    """The mesh engine (an ``Engine``, engine.py): frames of one Subject. Build once per subject (~0.3 s);
-    a 512^2 frame then takes ~10 ms. Read-only after construction: one engine may render from several
-    threads at once."""
+    """The mesh engine (an ``Engine``, engine.py): frames of one Subject. Build once per subject (~0.6 s of
+    CPU with the full head at 512^2); a 512^2 frame then takes ~11 ms face-only on an idle core (README,
+    Measured) and 1.2-1.3x that with the full head: only its drawn, decimated vertices move each frame,
+    and the fill of what a turn uncovers touches only the pixels that show it (render/disocclusion.py).
+    Read-only after construction: one engine may render from several threads at once."""
 
     name = "mesh"
 
@@ -134,7 +138,7 @@ class MeshEngine:
         inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)  # 0 at the outline .. 1 inside
         self.pivot = subject.personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
         rest = subject.fit.to_image(subject.personal)
-        self.scene = build_scene(subject, rest, config.portrait)
+        self.scene = build_scene(subject, rest, config.portrait, flat_torso=config.full_head)
         self.n_sheet = len(self.scene.sheet_src)
         self.n_oval_sheet = len(FACE_OVAL)
         faces = [self.face_tris, self.scene.sheet_tris + N_FACE]
@@ -144,9 +148,15 @@ class MeshEngine:
             self.head = HeadMesh.build(subject, config.head, rendered_expr_basis(subject.model, config))
             head_img = subject.fit.to_image(self.head.rest)
             self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head)
-            faces[1] = faces[1][~self._covered_by_head(head_img, rest, faces[1])]
-            faces.append(self.head.triangles + N_FACE + self.n_sheet)
-            src.append(self.head_tex.src)
+            under = self._covered_by_head(head_img, rest, faces[1])
+            # under the head's neck the sheet stays, behind it, showing the person's filled-in colours: the
+            # neck turns with the head over the still torso and uncovers it (cut away, the wall showed there)
+            neck = self.scene.head_weight[faces[1] - N_FACE].min(1) < 0.99
+            faces[1] = faces[1][~under | neck]
+            self.sheet_hidden = (under & neck)[~under | neck]
+            self.drawn = self.head.drawn()  # only the vertices drawn are transformed each frame
+            faces.append(self.drawn.triangles + N_FACE + self.n_sheet)
+            src.append(self.head_tex.src[self.drawn.used])
         self.faces_all = np.concatenate(faces).astype(np.int32)
         self.src_all = np.concatenate(src).astype(np.float32)
         # the sheet in 3D at rest (image frame), and where its head part pivots
@@ -157,6 +167,9 @@ class MeshEngine:
         self.src_sign = np.sign(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
         self.is_face = np.arange(len(self.faces_all)) < len(self.face_tris)
         self.is_head = np.arange(len(self.faces_all)) >= len(faces[0]) + len(faces[1])
+        self.always_filled = np.zeros(len(self.faces_all), bool)  # sheet triangles kept under the head's neck
+        if self.head is not None:
+            self.always_filled[len(faces[0]):len(faces[0]) + len(faces[1])] = self.sheet_hidden
         if self.head is not None:  # a closed surface: front-facing by its own winding, not the photo's
             self.src_sign[self.is_head] = self.head.winding
             attrs = np.zeros((len(self.src_all), 5), np.float32)
@@ -165,10 +178,19 @@ class MeshEngine:
             c = self.src_xy[:N_FACE].mean(0)  # sampled a little inside the outline: skin, not the wall beside it
             at = (c + (self.src_xy[:N_FACE] - c) * config.head.face_fill_inset).astype(np.float32)
             attrs[:N_FACE, :3] = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
-            attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill
-            attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen
-            attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside
+            used = self.drawn.used
+            # ... and at the outline itself, ``ring_to_head`` of the way to the head's completed colour beside
+            # it: a gradient from the face's skin to the side of the head instead of a flat crescent
+            _, near = cKDTree(self.head.rest[used]).query(subject.personal[self.oval])
+            w = config.head.ring_to_head
+            attrs[self.oval, :3] = (1 - w) * attrs[self.oval, :3] + w * self.head_tex.fill[used][near]
+            attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill[used]
+            attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen[used]
+            attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside[used]
             self.head_fill_attrs = attrs
+            corners = attrs[self.faces_all]  # (F, 3, 5): which triangles can ever show the head's fill
+            self.tri_unseen = corners[..., 3].max(1) > 0
+            self.tri_outside = corners[..., 4].max(1) > 0
             ring = np.zeros(len(self.faces_all), bool)
             ring[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.0  # touching the outline
             self.face_ring = ring  # face triangles at the outline, filled like the head when stretched
@@ -230,7 +252,14 @@ class MeshEngine:
         inside = np.zeros(len(pts), bool)
         inside[ok] = covered[pi[ok, 1], pi[ok, 0]]
         inside[: self.n_oval_sheet] = True  # the face outline itself
-        return inside[sheet_tris - N_FACE].all(1)  # every corner under the head: nothing of it would show
+        # a triangle with every corner under the head may still reach past it where the head's outline is
+        # concave (the notch above an ear): it stays if any pixel of it is uncovered, else a hole shows
+        # the background plate there at the photo's own view
+        local = sheet_tris - N_FACE
+        tid, _, _ = rasterize(pts, np.zeros(len(pts), np.float32), local, size, size)
+        shows = np.zeros(len(local), bool)
+        shows[np.unique(tid[(tid >= 0) & ~covered])] = True
+        return inside[local].all(1) & ~shows  # nothing of it would show
 
     def _closed_eye_texture(self) -> np.ndarray:
         """The photo with each eye opening and upper lid (up to the crease) inpainted by lid skin, plus
@@ -302,11 +331,15 @@ class MeshEngine:
         return self._apply_camera(self.subject.fit.to_image(x), camera)
 
     def _head(self, delta: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
-        """(V, 3) image-space full-head vertices: the neck blends from the head's pose to the torso's."""
-        x = self.head.model_vertices(delta)
+        """(U, 3) image-space vertices of the drawn full head (``DrawnHead``)."""
+        return self._head_points(self.drawn.model_vertices(delta), self.drawn.head_weight, head, camera)
+
+    def _head_points(self, x: np.ndarray, weight: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
+        """(N, 3) image-space points of the head's model-frame points ``x`` (N, 3): the neck blends from
+        the head's pose to the torso's (``weight`` 1 = head, 0 = torso)."""
         rot = rotation(head[0], head[1], head[2])
         moved = (x - self.pivot) @ rot.T + self.pivot + head[3:6].astype(np.float32)
-        w = self.head.head_weight[:, None]
+        w = weight[:, None]
         return self._apply_camera(self.subject.fit.to_image(x * (1 - w) + moved * w), camera)
 
     def _sheet(self, face_v: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
@@ -351,6 +384,10 @@ class MeshEngine:
         person, alpha = self._fill_disocclusions(r, person, alpha, delta, head, camera)
         alpha[r.tri_id < 0] = 0.0
         alpha[(r.tri_id >= 0) & (r.tri_id < len(self.face_tris))] = 1.0
+        solid = self._solid(head, camera)
+        if solid > 0:  # a turned head is opaque: its outline's see-through photo pixels (wall) only fit at rest
+            on_head = (r.tri_id >= 0) & self.is_head[r.kept][np.maximum(r.tri_id, 0)]
+            alpha[on_head] = np.maximum(alpha[on_head], solid)
         if shade is not None:
             box, sh = shade
             person[box] = np.clip(person[box] * sh[..., :1] + sh[..., 1:] + 0.5, 0, 255).astype(np.uint8)
@@ -427,8 +464,11 @@ class MeshEngine:
         xy_pose = r.xy
         if np.any(delta):
             parts = [r.v0[:N_FACE, :2], self._sheet(r.v0, head, camera)[:, :2]]
-            if self.head is not None:
-                parts.append(self._head(np.zeros_like(delta), head, camera)[:, :2])
+            if self.head is not None:  # only the vertices an expression moves differ from this frame's
+                hv = r.xy[N_FACE + self.n_sheet:].copy()
+                d = self.drawn
+                hv[d.moving] = self._head_points(d.rest[d.moving], d.head_weight[d.moving], head, camera)[:, :2]
+                parts.append(hv)
             xy_pose = np.concatenate(parts).astype(np.float32)
         stretch = (edge_lengths(xy_pose, r.faces) / self.src_edges[r.kept]).max(1)  # anisotropic stretch counts
         lo, hi = self.config.disocclusion_stretch
@@ -438,22 +478,41 @@ class MeshEngine:
         opened[: len(self.face_tris)] = 0.0
         if self.head is not None:
             opened[self.face_ring[r.kept]] = face_opened[self.face_ring[r.kept]]
-        open_px = np.where(r.tri_id >= 0, opened[np.maximum(r.tri_id, 0)], 0.0).astype(np.float32)
-        head_fill = None
+            opened[self.always_filled[r.kept]] = 1.0
+        need = opened > 0  # triangles that show any fill: only their neighbourhood is touched
+        solid = self._solid(head, camera)
         if self.head is not None:  # the head's never-seen surface always shows its completed texture
-            head_fill = interpolate(r.tri_id, r.bary, r.faces, self.head_fill_attrs, fill=0.0)
-            turn = np.degrees(max(abs(np.radians(camera.yaw) + head[0]), abs(np.radians(camera.pitch) + head[1])))
-            solid = np.float32(min(turn / self.config.head.outside_fill_deg, 1.0))
-            open_px = np.maximum(open_px, np.maximum(head_fill[..., 3], solid * head_fill[..., 4]))
+            need |= self.tri_unseen[r.kept] | (self.tri_outside[r.kept] & (solid > 0))
+        if not need.any():
+            return person, alpha
+        sigma = max(size / 256.0, 0.5)
+        pad = int(np.ceil(4 * sigma)) + 2  # the blur's reach (OpenCV's float kernel radius is 4 sigma)
+        pts = r.xy[r.faces[need]].reshape(-1, 2)
+        x0, y0 = np.clip(np.floor(pts.min(0)).astype(int) - pad, 0, size)
+        x1, y1 = np.clip(np.ceil(pts.max(0)).astype(int) + pad + 1, 0, size)
+        if x1 <= x0 or y1 <= y0:
+            return person, alpha
+        tri = np.ascontiguousarray(r.tri_id[y0:y1, x0:x1])
+        bary = np.ascontiguousarray(r.bary[y0:y1, x0:x1])
+        attrs = self.head_fill_attrs if self.head is not None else None
+        open_px = fill_weight(tri, bary, r.faces, opened, attrs, solid)
         if open_px.max() <= 0:
             return person, alpha
-        open_px = cv2.GaussianBlur(open_px, (0, 0), max(size / 256.0, 0.5))
-        filled = cv2.remap(self.scene.filled, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT_101)
-        if head_fill is not None:
-            on_head = (r.tri_id >= 0) & self.vertex_filled[r.kept][np.maximum(r.tri_id, 0)]
-            filled[on_head] = np.clip(head_fill[on_head, :3] + 0.5, 0, 255).astype(np.uint8)
-        return cv2.blendLinear(person, filled, 1.0 - open_px, open_px), alpha * (1 - open_px) + open_px
+        # the box reaches past the blur's support of anything non-zero (or ends at the frame's border):
+        # blurring it alone gives what blurring the whole frame would
+        open_px = cv2.GaussianBlur(open_px, (0, 0), sigma)
+        on_head = self.vertex_filled[r.kept] if self.head is not None else None
+        blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0)
+        return person, alpha
+
+    def _solid(self, head: np.ndarray, camera: Camera) -> np.float32:
+        """0 at the photo's view .. 1 from ``HeadConfig.outside_fill_deg`` of turn (head pose + camera): how
+        much the full head shows completed colours instead of what the photo saw only at a grazing angle or
+        as background, and how opaque it is. 0 without the full head."""
+        if self.head is None:
+            return np.float32(0.0)
+        turn = np.degrees(max(abs(np.radians(camera.yaw) + head[0]), abs(np.radians(camera.pitch) + head[1])))
+        return np.float32(min(turn / self.config.head.outside_fill_deg, 1.0))
 
     def _vertex_normals(self, v: np.ndarray, zoom: float = 1.0) -> np.ndarray:
         """(N_FACE, 3) unit normals of the face mesh in the image frame (towards the viewer: -z). The

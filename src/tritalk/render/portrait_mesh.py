@@ -63,8 +63,11 @@ def fill_holes(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig = PortraitConfig()) -> PortraitScene:
-    """``face_img`` (478, 3): the face landmarks in the image frame at rest (x, y, z px)."""
+def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig = PortraitConfig(),
+                flat_torso: bool = False) -> PortraitScene:
+    """``face_img`` (478, 3): the face landmarks in the image frame at rest (x, y, z px). ``flat_torso``:
+    below the chin the sheet is the torso plane only (the full head draws the neck): the ellipsoid's
+    steep rim there turned the collar into triangles that flip and stretch (shards) as the view turns."""
     size = subject.size
     person = subject.person
     oval = np.array(FACE_OVAL)
@@ -121,6 +124,10 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     near = (wts * step[None]).sum(1) / wts.sum(1)
     z[n_o:] += near * np.exp(-d2.min(1) / (2 * sigma ** 2))
     z[:n_o] = face_img[oval, 2]
+    if flat_torso:
+        torso = pts[:, 1] > chin_y
+        torso[:n_o] = False
+        z[torso] = centre[2]
     below = np.clip((pts[:, 1] - chin_y) / (config.neck_fade * face_h), 0, 1)
     outside_head = np.clip(np.sqrt(r2) - 1.0, 0, 1) * (pts[:, 1] > centre[1])
     head_w = np.clip(1.0 - np.maximum(below, outside_head * 2.0), 0, 1).astype(np.float32)

@@ -1,0 +1,112 @@
+"""Per-pixel kernels (numba) of the mesh engine's disocclusion fill (``MeshEngine._fill_disocclusions``).
+
+Where a turn stretches the person sheet open, or shows the full head's never-seen surface, the frame
+shows filled-in colours instead of the photo's. Both kernels work on one box of the frame (the pixels
+near the triangles that can show fill) and in one pass, so a frame pays for the pixels that change, not
+for whole-frame temporaries (about 50k pixels of a 512^2 frame at the rest view, all of it the head's
+outline and neck).
+
+    open_px = fill_weight(tri, bary, faces, opened, attrs, solid)       # (h, w) before blurring
+    blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0)
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill_weight(tri, bary, faces, opened, attrs, solid, out):
+    h, w = tri.shape
+    for i in range(h):
+        for j in range(w):
+            t = tri[i, j]
+            if t < 0:
+                out[i, j] = 0.0
+                continue
+            o = opened[t]
+            if attrs.shape[0] > 0:
+                a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+                w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
+                unseen = w0 * attrs[a, 3] + w1 * attrs[b, 3] + w2 * attrs[c, 3]
+                outside = solid * (w0 * attrs[a, 4] + w1 * attrs[b, 4] + w2 * attrs[c, 4])
+                o = max(o, max(unseen, outside))
+            out[i, j] = o
+
+
+def fill_weight(tri: np.ndarray, bary: np.ndarray, faces: np.ndarray, opened: np.ndarray, attrs: np.ndarray | None,
+                solid: float) -> np.ndarray:
+    """(h, w) float32: how much each pixel of a box shows fill. ``tri`` (h, w) triangle ids (-1 = none),
+    ``bary`` (h, w, 3), ``faces`` (F, 3), ``opened`` (F,) per-triangle stretch weight; ``attrs`` (V, 5) the
+    head's [r, g, b, unseen, outside] per vertex (None without a head); ``solid`` scales ``outside``."""
+    out = np.empty(tri.shape, np.float32)
+    a = np.zeros((0, 5), np.float32) if attrs is None else np.ascontiguousarray(attrs, np.float32)
+    _fill_weight(np.ascontiguousarray(tri, np.int32), np.ascontiguousarray(bary, np.float32),
+                 np.ascontiguousarray(faces, np.int32), np.ascontiguousarray(opened, np.float32), a,
+                 np.float32(solid), out)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0):
+    h, w = open_px.shape
+    fh, fw = filled.shape[0], filled.shape[1]
+    col = np.empty(3, np.float32)
+    for i in range(h):
+        for j in range(w):
+            o = open_px[i, j]
+            if o <= 0.0:
+                continue
+            y, x = y0 + i, x0 + j
+            t = tri[i, j]
+            if t >= 0 and on_head[t]:  # the head's completed colour, interpolated over its triangle
+                a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+                w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
+                for k in range(3):
+                    v = w0 * attrs[a, k] + w1 * attrs[b, k] + w2 * attrs[c, k] + 0.5
+                    col[k] = np.floor(min(max(v, 0.0), 255.0))
+            else:  # the person's filled-in photo at this pixel's photo coordinates (bilinear, reflected)
+                sx, sy = src[y, x, 0], src[y, x, 1]
+                fx, fy = np.floor(sx), np.floor(sy)
+                ax, ay = sx - fx, sy - fy
+                xi, yi = int(fx), int(fy)
+                for k in range(3):
+                    col[k] = 0.0
+                for dy in range(2):
+                    yy = yi + dy
+                    if yy < 0:
+                        yy = -yy
+                    if yy >= fh:
+                        yy = 2 * fh - 2 - yy
+                    yy = min(max(yy, 0), fh - 1)
+                    wy = ay if dy == 1 else 1.0 - ay
+                    for dx in range(2):
+                        xx = xi + dx
+                        if xx < 0:
+                            xx = -xx
+                        if xx >= fw:
+                            xx = 2 * fw - 2 - xx
+                        xx = min(max(xx, 0), fw - 1)
+                        wx = ax if dx == 1 else 1.0 - ax
+                        for k in range(3):
+                            col[k] += wy * wx * filled[yy, xx, k]
+            for k in range(3):
+                v = person[y, x, k] * (1.0 - o) + col[k] * o + 0.5
+                person[y, x, k] = np.uint8(min(max(v, 0.0), 255.0))
+            alpha[y, x] = alpha[y, x] * (1.0 - o) + o
+
+
+def blend_fill(person: np.ndarray, alpha: np.ndarray, open_px: np.ndarray, src: np.ndarray, tri: np.ndarray,
+               bary: np.ndarray, faces: np.ndarray, attrs: np.ndarray | None, on_head: np.ndarray | None,
+               filled: np.ndarray, y0: int, x0: int) -> None:
+    """Blend fill colours into ``person`` (S, S, 3) uint8 and ``alpha`` (S, S) float32, in place, by
+    ``open_px`` (h, w) (the box at rows y0.., columns x0..). On triangles ``on_head`` (F,) bool the
+    colour is the head's per-vertex ``attrs[:, :3]``; elsewhere ``filled`` (S, S, 3) sampled at the
+    pixel's photo coordinates ``src`` (S, S, 2)."""
+    if attrs is None:
+        attrs = np.zeros((0, 5), np.float32)
+        on_head = np.zeros(len(faces), np.bool_)
+    _blend_fill(person, alpha, np.ascontiguousarray(open_px, np.float32), src, np.ascontiguousarray(tri, np.int32),
+                np.ascontiguousarray(bary, np.float32), np.ascontiguousarray(faces, np.int32),
+                np.ascontiguousarray(attrs, np.float32), np.ascontiguousarray(on_head), filled, int(y0), int(x0))
