@@ -16,6 +16,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from web_helpers import browser, mic_wav, speech_clip, ui_process, ui_server  # noqa: F401  (fixtures)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SECONDS = 2.5  # conftest.SPEECH_SECONDS
