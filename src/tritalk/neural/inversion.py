@@ -3,7 +3,7 @@ on the generator, so the rest view of the tri-plane head looks like the referenc
 
 Targets are head windows with their masks, cameras and expressions: the photo itself (front view, its own
 expression) and, optionally, mesh-engine renders of the same photo at other views and expressions
-(triplane_engine.py builds them). Each step fits the photo and two of the other targets (a fixed,
+(triplane_engine.py builds them). Each step fits the photo and one of the other targets (a fixed,
 seeded order: the same inputs give the same result), on premultiplied L1 + opacity L1 + the
 Laplacian-pyramid term. It stops after ``steps`` or when ``seconds`` have passed.
 """
@@ -74,7 +74,7 @@ def invert(model: TriplaneGenerator, reference: torch.Tensor, targets: list[Inve
     rng = np.random.default_rng(seed)
     t0, first, last, done = time.perf_counter(), float("nan"), float("nan"), 0
     for step in range(steps):
-        others = list(rng.permutation(np.arange(1, len(targets)))[:2]) if len(targets) > 1 else []
+        others = list(rng.permutation(np.arange(1, len(targets)))[:1]) if len(targets) > 1 else []
         loss = _loss(model, w, [targets[0]] + [targets[i] for i in others])
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -24,8 +24,8 @@ class ModulatedConv2d(nn.Module):
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, kernel, kernel) / math.sqrt(in_ch * kernel * kernel))
         self.bias = nn.Parameter(torch.zeros(out_ch))
         self.affine = nn.Linear(style_dim, in_ch)
-        nn.init.zeros_(self.affine.weight)
-        nn.init.ones_(self.affine.bias)  # starts as a plain convolution
+        nn.init.normal_(self.affine.weight, std=1.0 / math.sqrt(style_dim))  # every style steers from the start
+        nn.init.ones_(self.affine.bias)  # StyleGAN2: scales around 1
         self.demodulate, self.padding = demodulate, kernel // 2
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:

@@ -40,11 +40,11 @@ STAGES = ("pretrain", "portrait", "emotion")
 @dataclass(frozen=True)
 class TriplaneTrainConfig:
     net: TriplaneNetConfig = field(default_factory=TriplaneNetConfig)
-    pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(steps=2000, batch_size=2, lr=2e-3, warmup=50,
+    pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(steps=1400, batch_size=2, lr=2e-3, warmup=50,
                                                                       log_every=50))
-    portrait: TrainConfig = field(default_factory=lambda: TrainConfig(steps=800, batch_size=2, lr=1e-3, warmup=20,
+    portrait: TrainConfig = field(default_factory=lambda: TrainConfig(steps=500, batch_size=2, lr=1e-3, warmup=20,
                                                                       log_every=50))
-    emotion: TrainConfig = field(default_factory=lambda: TrainConfig(steps=250, batch_size=2, lr=1e-3, warmup=10,
+    emotion: TrainConfig = field(default_factory=lambda: TrainConfig(steps=150, batch_size=2, lr=1e-3, warmup=10,
                                                                      log_every=25))
     portrait_weights: PortraitLossWeights = field(default_factory=PortraitLossWeights)
     emotion_weights: EmotionLossWeights = field(default_factory=EmotionLossWeights)
