@@ -194,11 +194,21 @@ class TriplaneEngine:
         cy = size / 2 + zoom * (cy - head[4] * scale - size / 2)
         half *= zoom
         res = rgb.shape[0]
+        # R sharpens colour but not opacity: where its premultiplied RGB falls below alpha x the colour, the
+        # seam darkens. Colour = rgb / alpha (clipped), premultiplied again by the opacity that is composited.
+        colour = np.clip(rgb / np.maximum(alpha[..., None], 1e-3), 0.0, 1.0)
+        rgb = colour * alpha[..., None]
         s = 2 * half / res
         m = np.array([[s, 0, cx - half + 0.5 * s - 0.5], [0, s, cy - half + 0.5 * s - 0.5]], np.float32)
         layer = np.concatenate([rgb, alpha[..., None]], -1).astype(np.float32)
         warped = cv2.warpAffine(layer, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                                 borderValue=0)
+        # bilinear resampling reaches past the window's edge by up to one source pixel: cut it there
+        x0, x1 = int(np.floor(cx - half)), int(np.ceil(cx + half))
+        y0, y1 = int(np.floor(cy - half)), int(np.ceil(cy + half))
+        keep = np.zeros((size, size, 1), np.float32)
+        keep[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = 1.0
+        warped *= keep
         a = warped[..., 3:4]
         out = warped[..., :3] * 255 + (1 - a) * bg.astype(np.float32)
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)

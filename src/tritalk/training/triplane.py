@@ -42,9 +42,9 @@ class TriplaneTrainConfig:
     net: TriplaneNetConfig = field(default_factory=TriplaneNetConfig)
     pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(steps=1400, batch_size=2, lr=2e-3, warmup=50,
                                                                       log_every=50))
-    portrait: TrainConfig = field(default_factory=lambda: TrainConfig(steps=500, batch_size=2, lr=1e-3, warmup=20,
+    portrait: TrainConfig = field(default_factory=lambda: TrainConfig(steps=300, batch_size=2, lr=1e-3, warmup=20,
                                                                       log_every=50))
-    emotion: TrainConfig = field(default_factory=lambda: TrainConfig(steps=150, batch_size=2, lr=1e-3, warmup=10,
+    emotion: TrainConfig = field(default_factory=lambda: TrainConfig(steps=100, batch_size=2, lr=1e-3, warmup=10,
                                                                      log_every=25))
     portrait_weights: PortraitLossWeights = field(default_factory=PortraitLossWeights)
     emotion_weights: EmotionLossWeights = field(default_factory=EmotionLossWeights)
