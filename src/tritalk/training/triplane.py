@@ -213,10 +213,14 @@ def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, 
             save_resume(d, opt, step, {"history": history, "curves": curves})
 
         log = history.setdefault(stage, [])
-        log += train_loop(model, loss_fn, ds, collate_pairs, tcfg, acc,
-                          on_log=lambda r, stage=stage: on_log and on_log({"stage": stage, **r}),
-                          start_step=start, optimizer_state=opt_state, on_checkpoint=checkpoint,
-                          checkpoint_every=cfg.checkpoint_every)
+
+        def logged(rec: dict, stage=stage, log=log) -> None:  # kept as it comes: a checkpoint saves it mid-stage
+            log.append(rec)
+            if on_log:
+                on_log({"stage": stage, **rec})
+
+        train_loop(model, loss_fn, ds, collate_pairs, tcfg, acc, on_log=logged, start_step=start,
+                   optimizer_state=opt_state, on_checkpoint=checkpoint, checkpoint_every=cfg.checkpoint_every)
         model = acc.unwrap_model(model)
     model = model.cpu().eval().requires_grad_(False)
     info = {}
