@@ -74,7 +74,7 @@ class TriplaneEngine:
     def __init__(self, subject: Subject, config: TriplaneConfig = TriplaneConfig(),
                  generator: TriplaneGenerator | None = None):
         from tritalk.render.mesh_engine import MeshEngine
-        from tritalk.training.triplane_data import cut_window, head_mask, window_box
+        from tritalk.neural.head_window import cut_window, head_mask, window_box
 
         self.subject, self.config = subject, config
         self.mesh = MeshEngine(subject)
