@@ -1,7 +1,8 @@
 """Build the tri-plane generator's training data (training/triplane_data.py) from a folder of portraits and
 talking-face clips, holding some out for measurement.
 
-    python scripts/make_triplane_data.py --portraits DIR --videos DIR -o out/triplane_data.npz \\
+Usage (from the repository root):
+    .venv/bin/python scripts/make_triplane_data.py --portraits DIR --videos DIR -o out/triplane_data.npz \\
         --holdout london_092,eileen_collins,lbbc2a,sbwe5n
     python scripts/make_triplane_data.py ... --only-holdout --views 24 -o out/triplane_heldout.npz
 

@@ -1,7 +1,8 @@
 """Measure the tri-plane engine on photos it was not trained on: videos at yaw 0 and +-30 for the auditor, a
 frame strip (PNG) of views and emotions, and the engine's render speed (frames per second, this CPU).
 
-    python scripts/measure_triplane.py --photos a.jpg,b.png --audio speech.wav -o out/triplane_measure \\
+Usage (from the repository root):
+    .venv/bin/python scripts/measure_triplane.py --photos a.jpg,b.png --audio speech.wav -o out/triplane_measure \\
         [--checkpoint DIR] [--seconds 4] [--size 512]
 
 Writes OUT/<photo>_yaw<Y>.mp4 (one inversion per photo; the views share it), OUT/strip_<photo>.png

@@ -1,7 +1,8 @@
 """Training curves of the tri-plane generator: held-out PSNR / SSIM at every checkpoint and the training loss,
 from a checkpoint's train_info.json.
 
-    python scripts/plot_triplane_curves.py CHECKPOINT/train_info.json -o docs/triplane_curves.png
+Usage (from the repository root):
+    .venv/bin/python scripts/plot_triplane_curves.py CHECKPOINT/train_info.json -o docs/triplane_curves.png
 """
 
 from __future__ import annotations
