@@ -27,6 +27,7 @@ from tritalk.motion.emotion import EmotionConfig
 from tritalk.motion.gaze import GazeConfig
 from tritalk.motion.head import HeadConfig
 from tritalk.motion.lip_closure import SpeechMotionPost
+from tritalk.neural.engine_config import TriplaneConfig
 from tritalk.render.mesh_config import MeshEngineConfig
 
 CONFIG_FORMAT = "tritalk.config/1"
@@ -76,6 +77,8 @@ class TritalkConfig:
     fit: FitConfig = field(default_factory=FitConfig)
     mesh: MeshEngineConfig = field(default_factory=MeshEngineConfig)
     """The mesh engine's config (each engine's config is the field named in its registry entry)."""
+    triplane: TriplaneConfig = field(default_factory=TriplaneConfig)
+    """The tri-plane engine's config (neural/triplane_engine.py)."""
 
     def __post_init__(self):
         if not (isinstance(self.size, int) and 128 <= self.size <= 2048 and self.size % 2 == 0):

@@ -65,6 +65,9 @@ def register_engine(entry: EngineEntry) -> None:
 
 register_engine(EngineEntry("mesh", "tritalk.render.mesh_engine:MeshEngine", "mesh",
                             "explicit 3D mesh from the photo; CPU, real time (default)"))
+register_engine(EngineEntry("triplane", "tritalk.neural.triplane_engine:TriplaneEngine", "triplane",
+                            "the paper's tri-plane generator (neural head over the mesh engine's hair, body, "
+                            "background); shipped tiny model: low detail"))
 
 
 def engine_names() -> tuple[str, ...]:

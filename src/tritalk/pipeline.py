@@ -201,7 +201,8 @@ class TalkingHead:
             done, reach = min(n_frames, start + window), hi
             if progress:
                 progress(done, n_frames)
-        return Motion(np.clip(expr, 0, 1), head, gaze, cfg.fps, base=base, lip_closure=np.clip(closure, 0, 1))
+        return Motion(np.clip(expr, 0, 1), head, gaze, cfg.fps, base=base, lip_closure=np.clip(closure, 0, 1),
+                      emotion=track)
 
     def _motion_window(self, audio: AudioClip, track: np.ndarray, seed: int, base: np.ndarray,
                        n_frames: int | None = None, lip_gap: float = 0.0) -> Motion:
@@ -219,7 +220,7 @@ class TalkingHead:
         head = head_track(n_frames, cfg.fps, feats, track, amount=mcfg.head_motion, seed=seed, config=mcfg.head)
         gaze = gaze_track(n_frames, cfg.fps, feats, track, head=head, seed=seed, config=mcfg.gaze)
         return Motion(on_photo(change, base, track, lip_gap, speech.lip_closure), head, gaze, cfg.fps, base=base,
-                      lip_closure=speech.lip_closure)
+                      lip_closure=speech.lip_closure, emotion=track)
 
     def generate(self, image: ImageLike, audio: str | Path | AudioClip, emotion: EmotionLike = EmotionSpec(),
                  camera: Camera | CameraPath = Camera(), seed: int = 0, face: int | None = None,

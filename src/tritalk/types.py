@@ -76,11 +76,14 @@ class Motion:
     """(52,) float32 in [0, 1]: the portrait's own expression (None = a neutral face, all zeros)."""
     lip_closure: np.ndarray | None = None
     """(T,) in [0, 1]: where the speech model shut the lips (/p b m/); later stages (emotion) keep them shut."""
+    emotion: np.ndarray | None = None
+    """(T, 8) emotion weights per frame (EMOTIONS order, rows sum to 1; the pipeline's emotion track). Engines
+    that condition on the emotion label (the tri-plane engine's M_e) read it; None = neutral."""
 
     def __post_init__(self):  # fail at the boundary, not three stages later
         if self.base is None:
             object.__setattr__(self, "base", np.zeros(N_EXPR, np.float32))
-        for name in ("expr", "head", "gaze", "base", "lip_closure"):  # float32: saved and loaded exactly
+        for name in ("expr", "head", "gaze", "base", "lip_closure", "emotion"):  # float32: saved and loaded exactly
             a = getattr(self, name)
             if a is not None:
                 try:
@@ -100,7 +103,9 @@ class Motion:
             raise InputError(f"Motion.base must be ({N_EXPR},), got {self.base.shape}")
         if self.lip_closure is not None and self.lip_closure.shape != (t,):
             raise InputError(f"Motion.lip_closure must be ({t},), got {self.lip_closure.shape}")
-        for name in ("expr", "head", "gaze", "base", "lip_closure"):
+        if self.emotion is not None and self.emotion.shape != (t, len(EMOTIONS)):
+            raise InputError(f"Motion.emotion must be ({t}, {len(EMOTIONS)}), got {self.emotion.shape}")
+        for name in ("expr", "head", "gaze", "base", "lip_closure", "emotion"):
             if getattr(self, name) is not None and not np.all(np.isfinite(getattr(self, name))):
                 raise InputError(f"Motion.{name} has NaN or infinite values")
         for name in ("expr", "base"):
@@ -132,7 +137,7 @@ class Motion:
 
     def save_npz(self, path: str | Path) -> None:
         """Every field, exactly (float32): ``Motion.load_npz`` gives back an equal Motion."""
-        extra = {} if self.lip_closure is None else {"lip_closure": self.lip_closure}
+        extra = {k: getattr(self, k) for k in ("lip_closure", "emotion") if getattr(self, k) is not None}
         with open(path, "wb") as f:  # np.savez would append .npz to a name without it
             np.savez(f, format=np.array(MOTION_FORMAT), expr=self.expr, head=self.head, gaze=self.gaze,
                      fps=np.array(self.fps, np.float64), base=self.base, blendshapes=np.array(BLENDSHAPES), **extra)
@@ -161,11 +166,12 @@ class Motion:
                     raise InputError(f"motion file '{path}' has other blendshape columns than ARKit's 52; "
                                      "save it with Motion.save_npz")
                 closure = np.asarray(d["lip_closure"], np.float32) if "lip_closure" in d else None
+                emotion = np.asarray(d["emotion"], np.float32) if "emotion" in d else None
                 if "fps" not in d:
                     raise InputError(f"motion file '{path}' has no 'fps'; use a .npz written by Motion.save_npz")
                 return cls(_float_array(d, "expr", path), _float_array(d, "head", path),
                            _float_array(d, "gaze", path), float(d["fps"]), base=_float_array(d, "base", path),
-                           lip_closure=closure)
+                           lip_closure=closure, emotion=emotion)
             except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile) as e:
                 raise InputError(f"motion file '{path}' is damaged ({e}); use a .npz written by "
                                  "Motion.save_npz") from None

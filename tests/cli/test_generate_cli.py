@@ -28,7 +28,7 @@ def test_unknown_engine_exits_5_naming_the_valid_ones(tmp_path, example_image_pa
     out = tmp_path / "x.mp4"
     proc = run_cli("generate", "-i", example_image_path, "-a", speech_2s, "-o", out, "--engine", "nope")
     assert proc.returncode == 5, proc.stderr
-    assert proc.stderr.strip().splitlines() == ["error: unknown engine 'nope'; choose one of: mesh"]
+    assert proc.stderr.strip().splitlines() == ["error: unknown engine 'nope'; choose one of: mesh, triplane"]
     assert not out.exists()
 
 

@@ -91,8 +91,13 @@ def generate(
                                    "3D head (skull, ears, neck) behind the face for turned views (+-30..60 deg; on by "
                                    "default). --no-full-head: the older 2.5D sheet, ~1.1-1.3x faster; seams show at "
                                    "+-45..60 either way."),
-    engine: str = typer.Option("mesh", help="Renderer: mesh (explicit 3D mesh from the photo; CPU, real time). "
-                               "An unknown name lists the registered engines."),
+    engine: str = typer.Option("mesh", help="Renderer: mesh (explicit 3D mesh from the photo; CPU, real time) or "
+                               "triplane (the paper's tri-plane generator: its face over the mesh engine's hair, body "
+                               "and background; the shipped tiny model gives low detail). An unknown name lists the "
+                               "registered engines."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Triplane engine: a generator folder "
+                                              "(config.json + model.safetensors from 'tritalk train triplane') instead "
+                                              "of the shipped tiny one."),
     size: int = typer.Option(512, help="Output width and height in pixels (even, 128..2048)."),
     fps: float = typer.Option(25.0, help="Output frame rate, 5..60."),
     seed: int = typer.Option(0, help="Random seed for blinks and head sway; same inputs + seed = same video."),
@@ -164,7 +169,8 @@ def generate(
     config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
                                 size=size, fps=fps, engine=engine, blink_rate=blink_rate, head_motion=head_motion,
                                 motion_model=motion_model, full_head=full_head,
-                                emotion_stats=None if emotion_stats is None else str(emotion_stats))
+                                emotion_stats=None if emotion_stats is None else str(emotion_stats),
+                                checkpoint=None if checkpoint is None else str(checkpoint))
     if motion is not None:
         given = [f"--{n.replace('_', '-')}" for n in ("emotion", "intensity", "seed", "blink_rate", "head_motion",
                                                        "motion_model", "emotion_stats")
@@ -220,7 +226,8 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 # flag -> where it lives in the config tree
 _FLAG_FIELDS = {"size": ("size",), "fps": ("fps",), "engine": ("engine",), "blink_rate": ("motion", "blink_rate"),
                 "head_motion": ("motion", "head_motion"), "motion_model": ("motion", "model"),
-                "emotion_stats": ("motion", "emotion_stats"), "full_head": ("mesh", "full_head")}
+                "emotion_stats": ("motion", "emotion_stats"), "full_head": ("mesh", "full_head"),
+                "checkpoint": ("triplane", "checkpoint")}
 
 
 def _config_from_flags(ctx: typer.Context, config, replace, **flags):

@@ -17,7 +17,7 @@ from typing import Optional
 
 import typer
 
-train_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Train a model (motion: G_m + lip reader).")
+train_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Train a model (motion: G_m + lip reader; triplane: the 3D portrait generator).")
 
 
 def _split(s: str) -> tuple[str, ...]:
@@ -89,6 +89,49 @@ def train_motion_cmd(
     info = train_motion(cfg, on_log=log)
     typer.echo(f"wrote {output} (trained on {info.get('n_real', 0)} real + {info.get('n_synthetic', 0)} synthetic "
                f"clips in {info.get('train_seconds', 0):.0f} s; held out: {', '.join(cfg.holdout) or 'none'})")
+
+
+@train_app.command("triplane")
+def train_triplane_cmd(
+    data: Path = typer.Option(..., "--data", help="Training data .npz (scripts/make_triplane_data.py)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Checkpoint folder (config.json + model.safetensors); "
+                                "a stopped run given the same folder resumes."),
+    config: str = typer.Option("tiny", "--config", help="tiny (this CPU, ~40 min) | base (the paper's scale, GPUs) "
+                               "| a JSON file of TriplaneTrainConfig."),
+    heldout: Optional[Path] = typer.Option(None, "--heldout", help="Held-out .npz (portraits / clips not trained "
+                                           "on): PSNR / SSIM at every checkpoint, the training curves."),
+    vgg: Optional[Path] = typer.Option(None, "--vgg", help="torchvision VGG-19 state dict (L_VGG); without it the "
+                                       "Laplacian-pyramid substitute."),
+    arcface: Optional[Path] = typer.Option(None, "--arcface", help="insightface iresnet backbone.pth (L_ID); "
+                                           "without it the random-conv embedding substitute."),
+    clip: Optional[Path] = typer.Option(None, "--clip", help="Hugging Face CLIP folder (L_CLIP, stage 3); "
+                                        "without it the prototype-render substitute."),
+    threads: int = typer.Option(0, min=0, help="torch CPU threads (0 = torch's default; 1 on a small busy CPU)."),
+) -> None:
+    """Train the tri-plane generator (Sec. III-C2, III-C3): pretrain, portrait (eq. 2), emotion (eq. 3)."""
+    import dataclasses
+    import logging
+
+    from tritalk.errors import InputError
+    from tritalk.training.triplane import train_config, train_triplane
+
+    logging.getLogger("tritalk").setLevel(logging.INFO)
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+    for p in [data] + ([heldout] if heldout else []):
+        if not p.is_file():
+            raise InputError(f"training data '{p}' does not exist; build it with scripts/make_triplane_data.py")
+    cfg = dataclasses.replace(train_config(config), vgg=str(vgg) if vgg else None,
+                              arcface=str(arcface) if arcface else None, clip=str(clip) if clip else None)
+
+    def log(rec: dict) -> None:
+        typer.echo(json.dumps({k: (round(v, 5) if isinstance(v, float) else v) for k, v in rec.items()}), err=True)
+
+    info = train_triplane(cfg, data, output, heldout, on_log=log)
+    typer.echo(f"wrote {output} ({info.get('samples', 0)} samples, {info.get('train_seconds', 0):.0f} s; "
+               f"loss networks: {', '.join(f'{k} = {v}' for k, v in info.get('loss_networks', {}).items())})")
 
 
 def eval_cmd(

@@ -42,10 +42,16 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 def train_loop(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, dict], dict[str, torch.Tensor]], dataset,
                collate_fn, cfg: TrainConfig, accelerator=None,
-               on_log: Callable[[dict], None] | None = None) -> list[dict]:
+               on_log: Callable[[dict], None] | None = None, start_step: int = 0,
+               optimizer_state: dict | None = None,
+               on_checkpoint: Callable[[int, torch.nn.Module, torch.optim.Optimizer], None] | None = None,
+               checkpoint_every: int = 0) -> list[dict]:
     """Optimise ``model``'s trainable parameters on ``sum(loss_fn(model, batch).values())``; returns the log.
 
     ``loss_fn`` gets the *prepared* model (DDP-wrapped on several GPUs): call it, not the original.
+    Resuming: ``start_step`` and ``optimizer_state`` (from a resume file) continue a stopped run;
+    ``on_checkpoint(step, unwrapped model, optimizer)`` is called every ``checkpoint_every`` steps and at the end
+    (main process only).
     """
     from accelerate import Accelerator
 
@@ -53,6 +59,8 @@ def train_loop(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, dict]
     torch.manual_seed(cfg.seed)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if optimizer_state is not None:
+        opt.load_state_dict(optimizer_state)
     g = torch.Generator().manual_seed(cfg.seed)
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True,
                                          collate_fn=collate_fn, generator=g, num_workers=cfg.num_workers)
@@ -62,7 +70,7 @@ def train_loop(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, dict]
     model, opt, loader = acc.prepare(model, opt, loader)
     model.train()
     history, sums, n_sum, t0 = [], {}, 0, time.perf_counter()
-    step = 0
+    step = start_step
     while step < cfg.steps:
         for batch in loader:
             if step >= cfg.steps:
@@ -91,5 +99,8 @@ def train_loop(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, dict]
                     if on_log:
                         on_log(rec)
                 sums, n_sum = {}, 0
+            if on_checkpoint and acc.is_main_process and (
+                    step == cfg.steps or (checkpoint_every and step % checkpoint_every == 0)):
+                on_checkpoint(step, acc.unwrap_model(model), opt)
     acc.wait_for_everyone()
     return history

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from tritalk.motion.generator import MotionGenerator
@@ -56,3 +57,85 @@ def freeze(module: torch.nn.Module) -> torch.nn.Module:
     """Frozen part of a stage: no gradients, eval mode (no dropout)."""
     module.requires_grad_(False)
     return module.eval()
+
+
+# --- the tri-plane generator (Sec. III-C2, III-C3) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortraitLossWeights:
+    """Eq. (2): L = λ_VGG L_VGG + λ_pixel L_pixel + λ_reg L_reg + λ_ID L_ID."""
+
+    vgg: float = 0.8  # λ_VGG (or its named substitute)
+    pixel: float = 1.0  # λ_pixel: L1 of the premultiplied RGB after R, of the volume's own RGB, and of opacity
+    reg: float = 0.1  # λ_reg: the identity code's distance from w̄_id and the motion code's size
+    id: float = 0.2  # λ_ID (or its named substitute)
+
+
+@dataclass(frozen=True)
+class EmotionLossWeights:
+    """Eq. (3): λ_VGG = 0.05, λ_CLIP = 1, λ_reg = 0.7, λ_ID = 1, λ_sim = 1."""
+
+    vgg: float = 0.05
+    clip: float = 1.0  # L_CLIP, or the prototype-render substitute
+    reg: float = 0.7
+    id: float = 1.0
+    sim: float = 1.0  # the colour-histogram term
+
+
+def _down(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.interpolate(x, size=like.shape[-2:], mode="area")
+
+
+def portrait_stage(model, batch: dict, perceptual, identity, weights: PortraitLossWeights = PortraitLossWeights(),
+                   jitter: bool = True) -> dict[str, torch.Tensor]:
+    """Stage 2, the cross-contrastive reconstruction: each batch row pairs a source and a driving frame of one
+    subject (``batch["pair"]``: rows 2k and 2k+1); both take the identity code of the source image, each its
+    own motion code and camera: L_s + L_d of eq. (2). Targets are premultiplied by the head mask."""
+    from tritalk.neural.generator import TriplaneGenerator  # noqa: F401  (the model type this expects)
+
+    out = model(batch["ref"], batch["windows"], batch["emotion"], batch["world2cam"], batch["focal"], jitter=jitter)
+    target = batch["image"] * batch["mask"]
+    pixel = (torch.nn.functional.l1_loss(out.rgb, target) + torch.nn.functional.l1_loss(out.alpha, batch["mask"])
+             + torch.nn.functional.l1_loss(out.raw_rgb, _down(target, out.raw_rgb))
+             + torch.nn.functional.l1_loss(out.raw_alpha, _down(batch["mask"], out.raw_alpha)))
+    g = getattr(model, "module", model)
+    reg = ((out.w - g.identity_encoder.w_avg) ** 2).mean() + (out.z_m ** 2).mean()
+    return {"vgg": weights.vgg * perceptual(out.rgb, target), "pixel": weights.pixel * pixel,
+            "reg": weights.reg * reg, "id": weights.id * identity(out.rgb, target)}
+
+
+def emotion_stage(model, batch: dict, perceptual, identity, clip=None,
+                  weights: EmotionLossWeights = EmotionLossWeights(), jitter: bool = True) -> dict[str, torch.Tensor]:
+    """Stage 3, M_e alone (everything else frozen): for each row a random non-neutral emotion at full weight;
+    I^origin renders the neutral code, I^e the emotion-mapped one, same motion and camera (eq. 3).
+    ``clip`` = a ClipEmotionLoss, or None for the prototype-render substitute: L1 between I^e and the
+    generator's render of the emotion's FACS prototype added to the frame's expression (through E_m)."""
+    from tritalk.motion.emotion_prototypes import prototype
+    from tritalk.types import EMOTIONS
+
+    g = getattr(model, "module", model)
+    b = batch["ref"].shape[0]
+    e = torch.randint(1, len(EMOTIONS), (b,), generator=batch.get("generator"))
+    onehot = torch.nn.functional.one_hot(e, len(EMOTIONS)).to(batch["ref"].dtype)
+    neutral = torch.nn.functional.one_hot(torch.zeros_like(e), len(EMOTIONS)).to(batch["ref"].dtype)
+    with torch.no_grad():
+        w = g.identity_encoder(batch["ref"])
+        z_m = g.motion_encoder(batch["windows"])
+        origin, _, _, _ = g.render(w, z_m, batch["world2cam"], batch["focal"], jitter=False)
+    w_e = g.emotion_mapper(w, onehot)
+    image, _, _, _ = g.render(w_e, z_m, batch["world2cam"], batch["focal"], jitter=jitter)
+    if clip is not None:
+        emo = clip(image, e)
+    else:
+        protos = torch.tensor(np.stack([prototype(n) for n in EMOTIONS]), dtype=batch["windows"].dtype)
+        with torch.no_grad():
+            shown = (batch["windows"] + protos[e][:, None]).clamp(0, 1)
+            target, _, _, _ = g.render(g.emotion_mapper(w, neutral), g.motion_encoder(shown), batch["world2cam"],
+                                       batch["focal"], jitter=False)
+        emo = torch.nn.functional.l1_loss(image, target)
+    from tritalk.neural.losses import histogram_loss
+
+    return {"vgg": weights.vgg * perceptual(image, origin), "clip": weights.clip * emo,
+            "reg": weights.reg * ((w_e - w) ** 2).mean(), "id": weights.id * identity(image, origin),
+            "sim": weights.sim * histogram_loss(image, origin)}

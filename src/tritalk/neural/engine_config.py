@@ -1,0 +1,45 @@
+"""The tri-plane engine's config (a field of TritalkConfig, ``triplane``): values only, no torch import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tritalk.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class TriplaneConfig:
+    checkpoint: str | None = None
+    """Generator folder (config.json + model.safetensors, ``tritalk train triplane``); None = the shipped tiny one."""
+    inversion_steps: int = 200
+    """Optimisation steps on the identity code and the generator against the photo (Sec. III-B: "several
+    inversion steps to enhance identity faithfulness"); 0 = the encoder's code as it is. Measured on London 092
+    (held out), 512², auditor: 40 steps -> dlib identity 0.75, mouth-loudness r -0.11; 200 steps (~35 s
+    on this CPU) -> 0.56, 0.37."""
+    inversion_seconds: float = 60.0
+    """Time budget of the inversion: it stops early (with a warning) when the steps take longer, so a slow
+    machine still starts rendering; below the budget the result is deterministic."""
+    inversion_lr: float = 0.01
+    tune_generator: bool = True
+    """Fine-tune G, the decoder and R with the code (pivotal tuning): a tiny generator cannot reach an unseen
+    face through its code alone."""
+    inversion_views: int = 6
+    """Mesh-engine renders of the same photo at other views and expressions, beside the photo itself, that the
+    inversion also fits: the photo alone says nothing about the side of the head, and fitting one view
+    bends the tri-plane into a flat picture."""
+    emotion_strength: float = 0.5
+    """Scale of the non-neutral emotion weights given to M_e. The Motion already carries the emotion's
+    expression (motion/emotion.py), and stage 3 teaches M_e that expression's look again; at 0.5 the two
+    together do not double it (not measured yet)."""
+    threads: int = 0
+    """torch threads inside the engine's calls (0 = leave torch's setting alone; the CLI sets 1)."""
+
+    def __post_init__(self):
+        if not 0 <= self.inversion_steps <= 5000:
+            raise ConfigError(f"inversion steps {self.inversion_steps} is out of range; use 0 to 5000")
+        if not 0.0 <= self.inversion_seconds <= 3600.0:
+            raise ConfigError(f"inversion budget {self.inversion_seconds} s is out of range; use 0 to 3600")
+        if not 0.0 <= self.emotion_strength <= 2.0:
+            raise ConfigError(f"emotion strength {self.emotion_strength} is out of range; use 0 to 2")
+        if not 0 <= self.inversion_views <= 64:
+            raise ConfigError(f"inversion views {self.inversion_views} is out of range; use 0 to 64")

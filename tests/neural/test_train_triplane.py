@@ -1,0 +1,143 @@
+"""Training the tri-plane generator: each stage trains on CPU with finite, falling losses; frozen parts do not
+move; a checkpoint reloads with identical output; a stopped run resumes; the CLI runs the three stages."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import torch
+
+from tritalk.neural.generator import TriplaneGenerator
+from tritalk.training.loop import TrainConfig
+from tritalk.training.stages import emotion_stage, portrait_stage
+from tritalk.training.triplane import PairDataset, TriplaneTrainConfig, collate_pairs, train_triplane
+
+
+def _losses():
+    from tritalk.neural.losses import IdentityLoss, PerceptualLoss
+
+    return PerceptualLoss(), IdentityLoss()
+
+
+def _batch(pair_data, micro):
+    ds = PairDataset(pair_data, micro)
+    return collate_pairs([ds[i] for i in range(4)])
+
+
+def _overfit(model, loss_fn, batch, steps: int = 12, lr: float = 1e-2, term: str | None = None) -> list[float]:
+    """The loss (or one named term of it) at each step of Adam on one fixed batch."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=lr)
+    history = []
+    for _ in range(steps):
+        terms = loss_fn(model, batch)
+        loss = sum(terms.values())
+        assert all(torch.isfinite(v) for v in terms.values())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        history.append(float((terms[term] if term else loss).detach()))
+    return history
+
+
+def test_portrait_stage_losses_fall_and_frozen_R_stays(pair_data, micro):
+    torch.manual_seed(0)
+    model = TriplaneGenerator(micro)
+    model.superres.requires_grad_(False)  # stage 2: R frozen
+    model.emotion_mapper.requires_grad_(False)
+    before = {k: v.clone() for k, v in model.superres.state_dict().items()}
+    perceptual, identity = _losses()
+    batch = _batch(pair_data, micro)
+    terms = portrait_stage(model, batch, perceptual, identity, jitter=False)
+    assert set(terms) == {"vgg", "pixel", "reg", "id"}  # eq. (2)
+    hist = _overfit(model, lambda m, b: portrait_stage(m, b, perceptual, identity, jitter=False), batch)
+    assert hist[-1] < 0.8 * hist[0]
+    assert all(torch.equal(before[k], v) for k, v in model.superres.state_dict().items())
+
+
+def test_emotion_stage_trains_M_e_alone(pair_data, micro):
+    torch.manual_seed(0)
+    model = TriplaneGenerator(micro)
+    with torch.no_grad():  # as after stage 2: the volume holds matter (a random one is empty, its render black)
+        model.decoder.net[-1].bias[0] = 4.0
+    model.requires_grad_(False)
+    model.emotion_mapper.requires_grad_(True)  # stage 3: M_e alone
+    others = {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("emotion_mapper")}
+    perceptual, identity = _losses()
+    batch = _batch(pair_data, micro)
+    batch["generator"] = torch.Generator().manual_seed(0)  # the same emotions every step: a fixed overfit batch
+    terms = emotion_stage(model, batch, perceptual, identity)
+    assert set(terms) == {"vgg", "clip", "reg", "id", "sim"}  # eq. (3), prototype-render substitute for CLIP
+
+    def loss_fn(m, b):
+        b["generator"] = torch.Generator().manual_seed(0)
+        return emotion_stage(m, b, perceptual, identity, jitter=False)
+
+    # from a mapper that moves the code far off (random branches), eq. (3) pulls it back on a fixed batch
+    with torch.no_grad():
+        for p in model.emotion_mapper.parameters():
+            p.normal_(std=0.3)
+    hist = _overfit(model, loss_fn, batch, steps=12, lr=1e-2)
+    assert hist[-1] < 0.8 * hist[0]
+    assert all(torch.equal(others[k], v) for k, v in model.state_dict().items() if k in others)
+    assert any(v.abs().max() > 0 for k, v in model.state_dict().items() if k.startswith("emotion_mapper")
+               and k.endswith("weight"))
+
+
+def test_train_triplane_checkpoint_reloads_identically_and_resumes(pair_data, micro, tmp_path):
+    two = TrainConfig(steps=2, batch_size=2, lr=1e-3, warmup=1, log_every=1)
+    cfg = TriplaneTrainConfig(net=micro, pretrain=two, portrait=two, emotion=two, checkpoint_every=1)
+    logs = []
+    info = train_triplane(cfg, pair_data, tmp_path / "run", pair_data, on_log=logs.append)
+    for stage in ("pretrain", "portrait", "emotion"):
+        recs = [r for r in logs if r.get("stage") == stage and "loss" in r]
+        assert len(recs) == 2 and all(np.isfinite(r["loss"]) for r in recs)
+    assert info["loss_networks"] == {"perceptual": "laplacian-pyramid-l1", "identity": "random-conv-embedding",
+                                     "emotion": "prototype-render"}
+    assert any("psnr" in r for r in info["curves"])
+    a = TriplaneGenerator.from_pretrained(tmp_path / "run")
+    b = TriplaneGenerator.from_pretrained(tmp_path / "run")
+    batch = _batch(pair_data, micro)
+    with torch.no_grad():
+        out_a = a(batch["ref"], batch["windows"], batch["emotion"], batch["world2cam"], batch["focal"])
+        out_b = b(batch["ref"], batch["windows"], batch["emotion"], batch["world2cam"], batch["focal"])
+    assert torch.equal(out_a.rgb, out_b.rgb) and torch.equal(out_a.alpha, out_b.alpha)
+    # resume: a longer emotion stage continues from step 2 (the finished stages are not retrained)
+    longer = dataclasses.replace(cfg, emotion=dataclasses.replace(two, steps=3))
+    logs2 = []
+    train_triplane(longer, pair_data, tmp_path / "run", on_log=logs2.append)
+    steps = [(r["stage"], r["step"]) for r in logs2 if "loss" in r]
+    assert steps == [("emotion", 3)]
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str, str]:
+    """``tritalk ARGS`` in this process (the CLI's own entry point: one error line, documented exit codes)."""
+    from tritalk.cli.main import main
+
+    try:
+        main(args)
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_train_triplane_runs_and_names_substitutes(pair_data, micro, tmp_path, capsys):
+    two = {"steps": 2, "batch_size": 2, "lr": 0.001, "warmup": 1, "log_every": 1}
+    cfg = tmp_path / "micro.json"
+    cfg.write_text(json.dumps({"net": dataclasses.asdict(micro), "pretrain": two, "portrait": two, "emotion": two}))
+    code, out, err = _cli(["train", "triplane", "--data", str(pair_data), "-o", str(tmp_path / "out"),
+                           "--config", str(cfg), "--threads", "1"], capsys)
+    assert code == 0, err[-2000:]
+    assert "perceptual = laplacian-pyramid-l1" in out and "identity = random-conv-embedding" in out
+    assert "emotion = prototype-render" in out and "vgg19" not in out and "arcface" not in out
+    assert (tmp_path / "out" / "config.json").is_file() and (tmp_path / "out" / "model.safetensors").is_file()
+    code, out, err = _cli(["train", "triplane", "--data", str(tmp_path / "missing.npz"), "-o", str(tmp_path / "o2")],
+                          capsys)
+    assert code == 2 and err.strip().startswith("error: training data") and "Traceback" not in err
+    code, out, err = _cli(["train", "triplane", "--data", str(pair_data), "-o", str(tmp_path / "o3"),
+                           "--config", "huge"], capsys)
+    assert code == 5 and "use tiny, base or a .json file" in err

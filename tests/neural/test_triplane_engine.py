@@ -1,0 +1,121 @@
+"""The tri-plane engine: its head layer follows the camera, the emotion and the motion code; it composites over
+the mesh engine's frame; inversion fits the photo; the shipped checkpoint loads; the pipeline runs it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from tritalk.neural.engine_config import TriplaneConfig
+from tritalk.neural.generator import TriplaneGenerator
+from tritalk.neural.triplane_engine import SHIPPED, TriplaneEngine
+from tritalk.types import EMOTIONS, IDX, Camera, CameraPath, Motion
+
+NO_INVERSION = TriplaneConfig(inversion_steps=0)
+
+
+@pytest.fixture(scope="module")
+def generator():
+    torch.manual_seed(0)
+    from tritalk.neural.generator import TriplaneNetConfig
+
+    net = dataclasses.replace(TriplaneNetConfig(), w_dim=16, z_dim=8, encoder_channels=4, encoder_input=32,
+                              motion_channels=8, motion_res_blocks=1, mapper_hidden=16, synth_channels=8,
+                              plane_res=8, plane_channels=4, decoder_hidden=8, feature_dim=4, render_res=8,
+                              n_coarse=6, n_fine=4, sr_channels=8, out_res=16)
+    g = TriplaneGenerator(net).eval()
+    with torch.no_grad():
+        g.decoder.net[-1].bias[0] = 4.0  # a volume with matter in it (a random one is nearly empty)
+        for p in g.emotion_mapper.parameters():  # as after stage 3: every emotion moves the code
+            p.normal_(std=0.3)
+    return g
+
+
+@pytest.fixture(scope="module")
+def engine(subject256, generator):
+    return TriplaneEngine(subject256, NO_INVERSION, generator=generator)
+
+
+@pytest.fixture(scope="module")
+def shipped(subject256):
+    """The engine with the shipped trained checkpoint (no inversion: the encoder's code)."""
+    return TriplaneEngine(subject256, NO_INVERSION)
+
+
+def _motion(engine, n: int = 3, jaw: float = 0.0, emotion: int | None = None) -> Motion:
+    m = Motion.still(n, 25.0, engine.subject.ref_expr)
+    expr = m.expr.copy()
+    expr[:, IDX["jawOpen"]] = np.clip(expr[:, IDX["jawOpen"]] + jaw, 0, 1)
+    emo = None
+    if emotion is not None:
+        emo = np.zeros((n, len(EMOTIONS)), np.float32)
+        emo[:, emotion] = 1.0
+    return dataclasses.replace(m, expr=expr, emotion=emo)
+
+
+def _layer(engine, motion, camera=Camera()):
+    rgb, alpha, _ = engine.head_layers(motion, CameraPath(camera), 0, len(motion))
+    return rgb, alpha
+
+
+def test_head_layer_follows_the_camera(shipped):
+    m = _motion(shipped, 1)
+    front, a_front = _layer(shipped, m)
+    left, _ = _layer(shipped, m, Camera(yaw=-30))
+    right, a_right = _layer(shipped, m, Camera(yaw=30))
+    assert np.abs(left - right).mean() > 0.01 and np.abs(front - right).mean() > 0.01
+    # the face turns: its opacity's centre of mass moves sideways
+    cols = np.arange(a_front.shape[-1])
+    shift = (a_right[0].sum(0) @ cols) / a_right[0].sum() - (a_front[0].sum(0) @ cols) / a_front[0].sum()
+    assert abs(shift) > 0.5
+
+
+def test_head_layer_follows_the_motion_code(shipped):
+    still, a_still = _layer(shipped, _motion(shipped, 1))
+    open_jaw, a_open = _layer(shipped, _motion(shipped, 1, jaw=0.8))
+    assert np.abs(still - open_jaw).mean() > 0.003
+    lower = slice(a_still.shape[1] // 2, None)  # the jaw drops: more head below the middle
+    assert a_open[0, lower].sum() > a_still[0, lower].sum()
+
+
+def test_head_layer_follows_the_emotion(engine):
+    neutral, _ = _layer(engine, _motion(engine, 1, emotion=0))
+    happy, _ = _layer(engine, _motion(engine, 1, emotion=EMOTIONS.index("happy")))
+    none, _ = _layer(engine, _motion(engine, 1))  # no emotion track = neutral
+    assert np.abs(neutral - happy).mean() > 1e-4
+    assert np.array_equal(neutral, none)
+
+
+def test_frames_are_the_head_over_the_mesh_frame(engine):
+    m = _motion(engine, 2)
+    frames = engine.render(m, CameraPath(Camera(yaw=20)), 0, 2)
+    assert frames.shape == (2, 256, 256, 3) and frames.dtype == np.uint8
+    assert np.array_equal(frames, engine.render(m, CameraPath(Camera(yaw=20)), 0, 2))  # same inputs, same pixels
+    mesh = engine.mesh.render_frame(m.expr[0], m.head[0], Camera(yaw=20), m.gaze[0])
+    cx, cy, half = engine.box
+    outside = np.ones((256, 256), bool)
+    outside[int(cy - half) - 1:int(cy + half) + 2, int(cx - half) - 1:int(cx + half) + 2] = False
+    assert np.array_equal(frames[0][outside], mesh[outside])  # hair, body, background: the mesh engine's
+    assert np.abs(frames[0][~outside].astype(int) - mesh[~outside]).mean() > 1.0  # the head: the network's
+
+
+def test_inversion_fits_the_photo(subject256, generator):
+    before = {k: v.clone() for k, v in generator.state_dict().items()}
+    cfg = TriplaneConfig(inversion_steps=5, inversion_views=2, inversion_seconds=120.0)
+    eng = TriplaneEngine(subject256, cfg, generator=generator)
+    assert eng.inversion.steps == 5 and eng.inversion.loss_last < eng.inversion.loss_first
+    assert all(torch.equal(before[k], v) for k, v in generator.state_dict().items())  # tuned on a copy
+
+
+def test_shipped_checkpoint_is_small_and_emotion_travels_with_the_motion(tmp_path):
+    assert (SHIPPED / "config.json").is_file() and (SHIPPED / "model.safetensors").stat().st_size < 50e6
+    m = Motion.still(4, 25.0)
+    emo = np.tile(np.eye(len(EMOTIONS), dtype=np.float32)[EMOTIONS.index("sad")], (4, 1))
+    m = dataclasses.replace(m, emotion=emo)
+    m.save_npz(tmp_path / "m.npz")
+    assert np.array_equal(Motion.load_npz(tmp_path / "m.npz").emotion, emo)
+    with pytest.raises(Exception, match="Motion.emotion must be"):
+        dataclasses.replace(m, emotion=emo[:2])
