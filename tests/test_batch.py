@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import speech_excerpt
+from helpers import speech_excerpt
 
 from tritalk.batch import Job, read_jobs, run_batch
 from tritalk.errors import ConfigError

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import speech_excerpt
+from helpers import speech_excerpt
 from PIL import Image
 
 from tritalk.io.video import probe_video

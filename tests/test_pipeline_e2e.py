@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import mouth_open_ratio
+from helpers import mouth_open_ratio
 from tritalk.config import TritalkConfig
 from tritalk.io.audio import load_audio
 from tritalk.io.video import probe_video, read_video_frames

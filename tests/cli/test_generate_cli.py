@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import speech_excerpt
+from helpers import speech_excerpt
 
 from tritalk.io.video import read_video_frames
 

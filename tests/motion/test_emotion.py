@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import photo_plus
+from helpers import photo_plus
 from tritalk.audio.features import audio_features
 from tritalk.errors import ConfigError, WeightsError
 from tritalk.face.model import INNER_LIP_LOWER, INNER_LIP_UPPER

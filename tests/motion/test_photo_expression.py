@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import mouth_open_ratio
+from helpers import mouth_open_ratio
 from tritalk import TalkingHead, TritalkConfig
 from tritalk.io.video import read_video_frames
 from tritalk.motion.photo_expression import CLOSED_LIP_GAP_CM, closed_rest, on_photo

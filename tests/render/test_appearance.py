@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import photo_plus
+from helpers import photo_plus
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.mesh_engine import MeshEngine
 from tritalk.types import IDX

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import photo_plus
+from helpers import photo_plus
 from tritalk.face.model import FACE_OVAL, inner_lip_polygon
 from tritalk.render.mesh_engine import MeshEngine
 from tritalk.types import IDX

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import photo_plus
+from helpers import photo_plus
 from tritalk.face.model import LEFT_EYE, LEFT_IRIS, RIGHT_EYE, RIGHT_IRIS
 from tritalk.render.eyes import PhotoEye
 from tritalk.render.mesh_engine import MeshEngine

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import photo_plus
+from helpers import photo_plus
 from tritalk.render.head_mesh import HeadModel
 from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mesh_engine import N_FACE, MeshEngine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import mouth_open_ratio, photo_plus
+from helpers import mouth_open_ratio, photo_plus
 from tritalk.face.model import inner_lip_polygon
 from tritalk.render.mesh_engine import MeshEngine
 from tritalk.types import IDX, Camera

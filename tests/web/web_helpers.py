@@ -1,8 +1,7 @@
 """One `tritalk ui` server and one headless Chromium for the web tests (Debian's chromium driven by Playwright;
 never `playwright install`). Without /usr/bin/chromium the browser tests skip and say why.
 
-Imported by the test module (a conftest.py here would shadow tests/conftest.py for every module that does
-``from conftest import ...``)."""
+Imported by the test module (a conftest.py here would shadow tests/conftest.py)."""
 
 from __future__ import annotations
 
