@@ -126,12 +126,13 @@ class Faces:
 
 
 def warm_up(faces: Faces, photo: np.ndarray, size: int = 256) -> None:
-    """A throwaway live session on a third of a second of silence, one frame rendered: the first frame of a
-    process pays ~1 s of JIT compilation (the rasterizer, G_m), which a user's first session would otherwise
-    carry as a backlog of latency. It also prepares the bundled portrait at the default size. Runs in the
+    """A throwaway live session on 3 s of silence, one frame rendered: the first frame of a process pays ~1 s of
+    JIT compilation (the rasterizer, G_m), and the first window of G_m's steady length (~1.8 s in) its trace,
+    which every later session shares (live/online_speech.py); a user's first session would otherwise carry
+    both as a backlog of latency. It also prepares the bundled portrait at the default size. Runs in the
     background after the port opens (``create_app``); the first Live session waits for it."""
     session = faces.session(photo, size, EmotionSpec(), Camera())
-    frames = session.push(np.zeros(16000, np.int16), 48000) + session.finish()
+    frames = session.push(np.zeros(3 * 48000, np.int16), 48000) + session.finish()
     f = frames[-1]
     session.engine.render_frame(f.expr, f.head, session.camera, f.gaze)
 
