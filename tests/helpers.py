@@ -36,3 +36,12 @@ def speech_excerpt(source: Path, seconds: float, folder: Path) -> Path:
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(clip.sample_rate)
         w.writeframes(pcm.tobytes())
     return path
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import speech_excerpt
+from helpers import free_port, speech_excerpt
 from PIL import Image
 
 from tritalk.io.video import probe_video
@@ -22,17 +21,12 @@ pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[clust
 RAY = Path(sys.executable).with_name("ray")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def cluster():
     if not RAY.exists():
         pytest.skip(f"no ray command beside {sys.executable}")
-    port = _free_port()
+    port = free_port()
     start = subprocess.run([str(RAY), "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
                             "--disable-usage-stats", "--node-ip-address=127.0.0.1"], capture_output=True, text=True,
                            timeout=120)
@@ -80,7 +74,7 @@ def test_an_address_with_no_cluster_is_one_line(tmp_path, example_image_path):
     jobs = tmp_path / "jobs.csv"
     jobs.write_text(f"image,audio,output\n{example_image_path},x.wav,out.mp4\n")
     proc = subprocess.run([sys.executable, "-m", "tritalk.cli.main", "batch", str(jobs), "--ray",
-                           f"127.0.0.1:{_free_port()}"], capture_output=True, text=True, timeout=120)
+                           f"127.0.0.1:{free_port()}"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 5, proc.stderr
     assert proc.stderr.startswith("error: cannot reach the Ray cluster at 127.0.0.1:")
     assert len(proc.stderr.strip().splitlines()) == 1

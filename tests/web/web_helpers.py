@@ -5,7 +5,6 @@ Imported by the test module (a conftest.py here would shadow tests/conftest.py).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -25,12 +25,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 SPEECH_SECONDS = 2.5  # the jobs' speech
 MAX_SECONDS = 20.0  # the server's audio limit in these tests (a longer file checks the message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from tritalk.errors import WeightsError
+from tritalk.io.checkpoint import load_torch_file
 from tritalk.eval.landmark_metrics import similarity_align
 
 ARCFACE_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
@@ -80,15 +81,8 @@ def build_iresnet(blocks: tuple[int, int, int, int] = (3, 13, 30, 3), embedding:
 
 def load_arcface(path: str | Path):
     """The ArcFace backbone in ``path`` (a torch state dict as arcface_torch saves ``backbone.pth``), eval mode."""
-    import torch
-
     path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"ArcFace weights not found at '{path}'; put arcface_r100.pth there (--weights DIR)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise WeightsError(f"'{path}' is not a torch state dict ({type(e).__name__})") from None
+    state = load_torch_file(path, f"ArcFace weights not found at '{path}'; put arcface_r100.pth there (--weights DIR)")
     if not isinstance(state, dict):
         raise WeightsError(f"'{path}' is not a torch state dict; give arcface_torch's backbone.pth")
     state = {k.removeprefix("module."): v for k, v in state.items()}  # saved from DataParallel

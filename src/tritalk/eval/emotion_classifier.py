@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from tritalk.errors import WeightsError
+from tritalk.io.checkpoint import load_torch_file
 from tritalk.types import EMOTIONS
 
 SIZE = 224
@@ -81,16 +82,9 @@ class EmotionClassifier:
 
 def load_emotion_classifier(path: str | Path) -> EmotionClassifier:
     """The classifier in ``path`` (format in the module docstring)."""
-    import torch
-
     path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"emotion classifier weights not found at '{path}'; put emotion_mead.pth there "
-                           "(--weights DIR)")
-    try:
-        d = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise WeightsError(f"'{path}' is not a torch checkpoint ({type(e).__name__})") from None
+    d = load_torch_file(path, f"emotion classifier weights not found at '{path}'; put emotion_mead.pth there "
+                        "(--weights DIR)", "a torch checkpoint")
     if not isinstance(d, dict):
         raise WeightsError(f"'{path}' holds no state dict; save {{'state_dict': ..., 'classes': [...]}}")
     state = d.get("state_dict", d)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from tritalk.errors import WeightsError
+from tritalk.io.checkpoint import load_torch_file
 
 SIZE = 299
 FEATURES = 2048
@@ -165,16 +166,9 @@ def build_fid_inception(input_size: int = SIZE):
 
 def load_fid_inception(path: str | Path):
     """pytorch-fid's Inception in ``path`` (``pt_inception-2015-12-05-6726825d.pth``, a torch state dict)."""
-    import torch
-
     path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"FID Inception weights not found at '{path}'; put pt_inception-2015-12-05.pth there "
-                           "(--weights DIR)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise WeightsError(f"'{path}' is not a torch state dict ({type(e).__name__})") from None
+    state = load_torch_file(path, f"FID Inception weights not found at '{path}'; put pt_inception-2015-12-05.pth "
+                            "there (--weights DIR)")
     net = build_fid_inception()
     try:
         if not isinstance(state, dict):

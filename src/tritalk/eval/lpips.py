@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from tritalk.errors import WeightsError
+from tritalk.io.checkpoint import load_torch_file
 
 SHIFT = (-0.030, -0.088, -0.188)  # lpips ScalingLayer
 SCALE = (0.458, 0.448, 0.450)
@@ -64,19 +65,12 @@ def build_lpips():
 
 def load_lpips(folder: str | Path):
     """LPIPS-Alex with the weights in ``folder`` (alexnet.pth + lpips_alex.pth)."""
-    import torch
-
     folder = Path(folder)
     net = build_lpips()
     state = {}
     for name, keep in ((BACKBONE, "features."), (HEAD, "lin")):
         path = folder / name
-        if not path.is_file():
-            raise WeightsError(f"LPIPS weights not found at '{path}'; put {name} there (--weights DIR)")
-        try:
-            d = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as e:
-            raise WeightsError(f"'{path}' is not a torch state dict ({type(e).__name__})") from None
+        d = load_torch_file(path, f"LPIPS weights not found at '{path}'; put {name} there (--weights DIR)")
         state.update({k: v for k, v in d.items() if k.startswith(keep)} if isinstance(d, dict) else {})
     try:
         net.load_state_dict(state, strict=False)

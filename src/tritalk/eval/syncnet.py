@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from tritalk.errors import WeightsError
+from tritalk.io.checkpoint import load_torch_file
 
 VSHIFT = 15  # offsets searched, +-frames (syncnet_python's default)
 WINDOW = 5  # video frames per embedding
@@ -79,16 +80,9 @@ def build_syncnet():
 
 def load_syncnet(path: str | Path):
     """SyncNet with the weights of ``path`` (a ``torch.save`` state dict, as syncnet_python's syncnet_v2.model)."""
-    import torch
-
     path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"SyncNet weights not found at '{path}'; put syncnet_v2.model there (--weights DIR)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise WeightsError(f"'{path}' is not a SyncNet state dict ({type(e).__name__}); use syncnet_python's "
-                           "syncnet_v2.model") from None
+    state = load_torch_file(path, f"SyncNet weights not found at '{path}'; put syncnet_v2.model there (--weights DIR)",
+                            "a SyncNet state dict", "; use syncnet_python's syncnet_v2.model")
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     net = build_syncnet()
     try:

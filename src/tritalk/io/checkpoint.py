@@ -134,3 +134,17 @@ def load_resume(directory: str | Path, optimizer: Any) -> int:
     state = torch.load(p, map_location="cpu", weights_only=True)
     optimizer.load_state_dict(state["optimizer"])
     return int(state["step"])
+
+
+def load_torch_file(path: str | Path, missing: str, kind: str = "a torch state dict", hint: str = "") -> Any:
+    """``torch.load`` of a weights file (tensors only) with one-line WeightsErrors: ``missing`` when there is
+    no file at ``path``, "'PATH' is not KIND (ErrorName)HINT" when it does not load (truncated, foreign)."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(missing)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise WeightsError(f"'{path}' is not {kind} ({type(e).__name__}){hint}") from None

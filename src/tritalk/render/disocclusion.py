@@ -48,6 +48,16 @@ def fill_weight(tri: np.ndarray, bary: np.ndarray, faces: np.ndarray, opened: np
     return out
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _reflect(i, n):
+    """Index ``i`` mirrored into [0, n) at the edges (the fill's bilinear taps past the frame)."""
+    if i < 0:
+        i = -i
+    if i >= n:
+        i = 2 * n - 2 - i
+    return min(max(i, 0), n - 1)
+
+
 @numba.njit(cache=True, nogil=True)
 def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0):
     h, w = open_px.shape
@@ -74,20 +84,10 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
                 for k in range(3):
                     col[k] = 0.0
                 for dy in range(2):
-                    yy = yi + dy
-                    if yy < 0:
-                        yy = -yy
-                    if yy >= fh:
-                        yy = 2 * fh - 2 - yy
-                    yy = min(max(yy, 0), fh - 1)
+                    yy = _reflect(yi + dy, fh)
                     wy = ay if dy == 1 else 1.0 - ay
                     for dx in range(2):
-                        xx = xi + dx
-                        if xx < 0:
-                            xx = -xx
-                        if xx >= fw:
-                            xx = 2 * fw - 2 - xx
-                        xx = min(max(xx, 0), fw - 1)
+                        xx = _reflect(xi + dx, fw)
                         wx = ax if dx == 1 else 1.0 - ax
                         for k in range(3):
                             col[k] += wy * wx * filled[yy, xx, k]
