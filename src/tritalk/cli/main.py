@@ -334,17 +334,23 @@ def bench(
                                    "head (as generate's flag), to time both."),
 ) -> None:
     """Time a whole generation (audio -> mp4) and print JSON: fps, real-time factor, peak memory."""
+    from tritalk.cli.quiet import quiet_native_stderr
+
     _setup_logging(False)
     if live:
         from tritalk.bench import run_live_bench
 
         if seconds is not None and not seconds > 0:
             raise ConfigError(f"--seconds {seconds} is invalid; use a duration > 0")
-        typer.echo(json.dumps(run_live_bench(image, audio, size=size, seconds=seconds), indent=2))
+        with quiet_native_stderr():  # an error still prints: the handler runs after fd 2 is restored
+            result = run_live_bench(image, audio, size=size, seconds=seconds)
+        typer.echo(json.dumps(result, indent=2))
         return
     from tritalk.bench import run_bench
 
-    typer.echo(json.dumps(run_bench(image, audio, size=size, fps=fps, repeat=repeat, full_head=full_head), indent=2))
+    with quiet_native_stderr():
+        result = run_bench(image, audio, size=size, fps=fps, repeat=repeat, full_head=full_head)
+    typer.echo(json.dumps(result, indent=2))
 
 
 from tritalk.cli.training import register as _register_training  # noqa: E402  prepare | train | eval

@@ -45,7 +45,7 @@ def emotion_vector(emotion: EmotionSpec | EmotionTimeline | str, fps: float, hor
 class OnlineMotion:
     def __init__(self, emotion_model: EmotionModel, config: MotionConfig, fps: float, base: np.ndarray,
                  emotion: EmotionSpec | EmotionTimeline | str = EmotionSpec(), seed: int = 0,
-                 transition_s: float = 0.5, window: int = 25, horizon_s: float = 300.0, lip_gap: float = 0.0):
+                 transition_s: float = 0.5, window: int = 25, horizon_s: float = 60.0, lip_gap: float = 0.0):
         self.model, self.config, self.fps, self.seed = emotion_model, config, float(fps), int(seed)
         self.base = np.asarray(base, np.float32)
         self.lip_gap = float(lip_gap)  # the photo's inner-lip gap [cm]: an open mouth closes at rest (on_photo)
@@ -56,6 +56,7 @@ class OnlineMotion:
         self._hist: deque = deque(maxlen=window)  # (speech expr, closure, loudness, emotion row)
         self._blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._emotion_from = 0
+        self._make_block(0)  # here, not in the first frame's time budget (it costs ~20 ms a minute of track)
         self._emotion_track = np.zeros((1, 8))
         self._ramp_start: np.ndarray | None = None
         self._current = np.zeros(8)
@@ -102,15 +103,21 @@ class OnlineMotion:
         return (1 - w) * self._ramp_start + w * target
 
     # -- seeded tracks ------------------------------------------------------------------------------
+    def _make_block(self, b: int) -> None:
+        mc, s = self.config, self.seed + 1009 * b
+        blinks = blink_track(self.block, self.fps, mc.blink_rate, s, mc.blink)
+        gaze = np.degrees(gaze_track(self.block, self.fps, None, None, None, s, mc.gaze))
+        self._blocks = {k: v for k, v in self._blocks.items() if k >= b - 1}  # the current block and the next
+        self._blocks[b] = (blinks, gaze)
+
     def _tracks(self, t: int) -> tuple[float, np.ndarray]:
-        b = t // self.block
+        b, k = divmod(t, self.block)
         if b not in self._blocks:
-            mc, s = self.config, self.seed + 1009 * b
-            blinks = blink_track(self.block, self.fps, mc.blink_rate, s, mc.blink)
-            gaze = np.degrees(gaze_track(self.block, self.fps, None, None, None, s, mc.gaze))
-            self._blocks = {b: (blinks, gaze)}  # only the current block is kept
+            self._make_block(b)
+        if k == self.block // 2 and b + 1 not in self._blocks:  # the next block, well before it is due
+            self._make_block(b + 1)
         blinks, gaze = self._blocks[b]
-        return float(blinks[t - b * self.block]), gaze[t - b * self.block].astype(np.float64)
+        return float(blinks[k]), gaze[k].astype(np.float64)
 
     def _head(self, t: int, row: np.ndarray, track: np.ndarray) -> np.ndarray:
         hc, fps = self.config.head, self.fps
