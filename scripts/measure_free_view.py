@@ -8,7 +8,8 @@ Measured yaw / pitch are relative to the photo's own view (the yaw-0 clip). Prin
 
 Usage (from the repository root):
     .venv/bin/python scripts/measure_free_view.py PHOTO [PHOTO ...] --audit ../shared/tools/audit/audit.py \
-        --audit-python ~/.cache/tritalk-audit-venv/bin/python [--size 512] [--seconds 3] [--flat] [--out DIR]
+        --audit-python ~/.cache/tritalk-audit-venv/bin/python [--size 512] [--seconds 3] [--flat] [--out DIR] \
+        [--views 0/0,60/0] [--head ring_to_head=0.5]
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--flat", action="store_true", help="the 2.5D sheet only (MeshEngineConfig.full_head=False)")
     ap.add_argument("--out", type=Path, default=None, help="keep the clips here")
+    ap.add_argument("--views", default=None, help="only these views, e.g. '0/0,60/0,-60/0' (yaw/pitch; "
+                    "keep 0/0 first: measured angles are relative to it)")
+    ap.add_argument("--head", action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a HeadConfig field (a number), e.g. --head ring_to_head=0.5; repeatable")
     args = ap.parse_args(argv)
     from importlib import resources
 
@@ -48,7 +53,9 @@ def main(argv=None) -> int:
     clip = load_audio(audio)
     clip = AudioClip(clip.samples[: int(args.seconds * clip.sample_rate)], clip.sample_rate)
     config = TritalkConfig(size=args.size)
-    config = replace(config, mesh=replace(config.mesh, full_head=not args.flat))
+    head = {k: float(v) for k, v in (h.split("=", 1) for h in args.head)}
+    config = replace(config, mesh=replace(config.mesh, full_head=not args.flat, head=replace(config.mesh.head, **head)))
+    views = VIEWS if args.views is None else [tuple(int(x) for x in v.split("/")) for v in args.views.split(",")]
     out = args.out or Path(tempfile.mkdtemp())
     out.mkdir(parents=True, exist_ok=True)
     with TalkingHead.load(config=config) as th:
@@ -57,7 +64,7 @@ def main(argv=None) -> int:
             motion = th.motion(clip, base=subject.ref_expr, lip_gap=subject.lip_gap)
             engine = th.engine_cls(subject, config.engine_config())
             base = None
-            for yaw, pitch in VIEWS:
+            for yaw, pitch in views:
                 path = out / f"{photo.stem}_y{yaw:+d}_p{pitch:+d}.mp4"
                 Result(subject, motion, clip, CameraPath.of(Camera(yaw=yaw, pitch=pitch)), engine, config).save(
                     path, overwrite=True)

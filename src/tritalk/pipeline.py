@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -90,9 +91,19 @@ class Result:
         """Encode to an H.264 + AAC mp4, atomically (a temp file renamed at the end)."""
         path = check_output(path, overwrite)
         size = self.subject.size
-        with VideoWriter(path, size, size, self.motion.fps, self.audio) as writer:
-            for chunk in self.frames(progress):
-                writer.write(chunk)
+        with VideoWriter(path, size, size, self.motion.fps, self.audio) as writer, \
+                ThreadPoolExecutor(1, thread_name_prefix="tritalk-encode") as encoder:
+            pending = None  # chunk k is encoded while chunk k + 1 renders
+            try:
+                for chunk in self.frames(progress):
+                    if pending is not None:
+                        pending.result()
+                    pending = encoder.submit(writer.write, chunk)
+                if pending is not None:
+                    pending.result()
+            finally:  # a render error: the writer is not left mid-write when it cleans up
+                if pending is not None:
+                    wait([pending])
         return path
 
     def export_glb(self, path: str | Path, overwrite: bool = False, head=None) -> Path:

@@ -111,3 +111,22 @@ def test_gaze_moves_the_irises(engine, analyser):
     still = iris_offsets(engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD))
     looking = iris_offsets(engine.render_frame(photo_plus(engine, expr()), ZERO_HEAD, gaze=np.array([0.35, 0.0], np.float32)))
     assert (looking - still > 0.01).all()
+
+
+def test_frames_rendered_side_by_side_equal_frames_rendered_one_by_one(subject256):
+    from dataclasses import replace
+
+    from tritalk.render.mesh_config import MeshEngineConfig
+    from tritalk.types import CameraPath, Motion
+
+    n = 6
+    expr = np.repeat(subject256.ref_expr[None].astype(np.float32), n, 0)
+    expr[:, IDX["jawOpen"]] = np.linspace(0.0, 0.6, n)  # a different frame each time
+    head = np.zeros((n, 6), np.float32)
+    head[:, 0] = np.linspace(-0.2, 0.2, n)
+    motion = Motion(expr, head, np.zeros((n, 2), np.float32), 25.0, base=subject256.ref_expr.astype(np.float32))
+    path = CameraPath.of(Camera(yaw=25))
+    frames = {k: MeshEngine(subject256, replace(MeshEngineConfig(), render_threads=k)).render(motion, path)
+              for k in (1, 3)}
+    np.testing.assert_array_equal(frames[1], frames[3])
+    assert len({f.tobytes() for f in frames[1]}) == n

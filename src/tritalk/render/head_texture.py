@@ -21,6 +21,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
 
+from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
 from tritalk.render.head_mesh import HeadMesh, HeadModel, visible_at_rest
 from tritalk.render.mesh_config import HeadConfig
@@ -74,6 +75,20 @@ def _laplace_fill(tris: np.ndarray, values: np.ndarray, known: np.ndarray, eps: 
     return out.astype(np.float32)
 
 
+def _behind_jaw(subject: Subject, head: HeadMesh, rest_img: np.ndarray, band: float) -> np.ndarray:
+    """(V,) bool: head vertices below the eyes whose photo position lies inside the photo's face outline or
+    within ``band`` px outside it. There the photo shows the person's own cheek and jaw (their edge, lit),
+    which hide the neck and the side of the head behind them; the model's jaw is not the person's, so the
+    visibility test at rest calls those vertices seen, and a turn showed the jaw's pale edge as patches
+    down the side of the neck."""
+    oval = subject.observation.landmarks[list(FACE_OVAL), :2].astype(np.float32)
+    eyes = float(subject.personal[[33, 263], 1].mean())
+    low = np.flatnonzero(head.rest[:, 1] < eyes)
+    out = np.zeros(len(head.rest), bool)
+    out[low] = [cv2.pointPolygonTest(oval, (float(x), float(y)), True) > -band for x, y in rest_img[low, :2]]
+    return out
+
+
 def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray, background: np.ndarray,
                           config: HeadConfig) -> HeadTexture:
     """``rest_img`` (V, 3): the head's vertices in the image frame at the photo's view; ``background``
@@ -82,6 +97,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     size, scale = subject.size, subject.fit.scale
     tris = HeadModel.load().triangles  # the whole surface (with the face the mesh engine covers)
     vis = visible_at_rest(rest_img, tris, size, tol=config.visible_tol_cm * scale)
+    vis = vis * ~_behind_jaw(subject, head, rest_img, config.jaw_band_cm * scale)
     facing = head.normals @ subject.fit.rotation.T[:, 2]  # towards the photo's camera
     lo, hi = config.seen_facing
     seen = np.clip((facing - lo) / (hi - lo), 0.0, 1.0) * vis

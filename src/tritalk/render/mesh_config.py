@@ -65,7 +65,10 @@ class HeadConfig:
     """At the face's outline, the stretched ring's colour is this far from the face's smoothed skin towards
     the head's completed colour beside it. 1 turns the flat crescent the ring shows at +-30..60 deg into a
     gradient (no seam to the eye), but MediaPipe then found one face at +-60 deg on 9 of 14 views of seven
-    tuning portraits instead of 11 (the cheek fades into the dark side of the head), so it is off."""
+    tuning portraits instead of 11 (the cheek fades into the dark side of the head), so it is off. Re-measured
+    on the two held-out photos (auditor, 2026-12-06; London 092 at +60 deg / Collins at -60 deg, their worse
+    sides): one face in 17 % / 3 % of frames with 1 (before ``jaw_band_cm``), 87 % / 73 % with 0.5 and
+    97 % / 90 % with 0 (both with it)."""
     face_fill_inset: float = 0.9
     """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
     this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""
@@ -102,6 +105,9 @@ class HeadConfig:
     differs in chroma; dark hair in brightness."""
     hair_from_cm: float = -1.0
     """Never-seen skull vertices above this height over the brows (the ears' tops) are scalp: hair colour."""
+    jaw_band_cm: float = 1.5
+    """Head vertices below the eyes seen in the photo within this distance outside the face's outline (or
+    inside it) count as unseen: the photo shows the person's own jaw edge there, not the neck behind it."""
     fill_light: tuple[float, float, float] = (0.0, 0.5, 1.0)
     """Direction (model frame: +y up, +z forward) of the soft light fixed to the head that shades the
     completed surface: the side of the head and the ears keep their relief."""
@@ -123,6 +129,9 @@ class MeshEngineConfig:
     drawn vertices transformed, the fill done where it shows: README, Measured); its seams still show at
     +-45-60 deg (README, Free view)."""
     head: HeadConfig = field(default_factory=HeadConfig)
+    render_threads: int = 0
+    """Frames of a chunk rendered at once (``MeshEngine.render``; the frame kernels release the GIL); 0 = one
+    per CPU core, at most 4. A frame's pixels do not depend on it."""
     expression_gain: tuple[tuple[str, float], ...] = tuple(EXPRESSION_GAIN.items())
     """Per-shape amplitude (a name without Left/Right covers both sides); 1 = the face model's own."""
 

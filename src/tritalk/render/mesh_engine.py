@@ -27,6 +27,9 @@ Each step is one method of ``render_frame``; the tuned numbers live in ``MeshEng
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -116,6 +119,22 @@ def rendered_expr_basis(model: FaceModel, config: MeshEngineConfig = MeshEngineC
     gain = expression_gain_vector(config.expression_gain)
     inner = _rings_from(model.triangles, np.array(FACE_OVAL), n_vertices=model.neutral.shape[0], rings=2)
     return model.expr_basis * (1 + (gain[:, None, None] - 1) * inner[None, :, None])
+
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _render_pool(threads: int) -> ThreadPoolExecutor | None:
+    """The process's shared pool of ``threads`` render workers (0 = one per core, at most 4); None for one."""
+    n = threads if threads > 0 else min(os.cpu_count() or 1, 4)
+    if n <= 1:
+        return None
+    with _POOLS_LOCK:
+        if n not in _POOLS:
+            _POOLS[n] = ThreadPoolExecutor(n, thread_name_prefix="tritalk-render")
+        return _POOLS[n]
 
 
 class MeshEngine:
@@ -363,8 +382,18 @@ class MeshEngine:
         stop = len(motion) if stop is None else stop
         size = self.subject.size
         out = np.empty((max(stop - start, 0), size, size, 3), np.uint8)
-        for i, t in enumerate(range(start, stop)):
+
+        def one(i: int) -> None:
+            t = start + i
             out[i] = self.render_frame(motion.expr[t], motion.head[t], path.at(t / motion.fps), motion.gaze[t])
+
+        pool = _render_pool(self.config.render_threads)
+        if pool is None or len(out) < 2:
+            for i in range(len(out)):
+                one(i)
+        else:  # render_frame only reads the engine: frames of one chunk render side by side
+            for done in [pool.submit(one, i) for i in range(len(out))]:
+                done.result()
         return out
 
     def render_frame(self, expr: np.ndarray, head: np.ndarray, camera: Camera = Camera(),
