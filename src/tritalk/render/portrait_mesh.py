@@ -22,6 +22,7 @@ from scipy.spatial import Delaunay
 
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
+from tritalk.render.background_fill import fill_holes
 from tritalk.render.mesh_config import PortraitConfig
 
 
@@ -37,30 +38,6 @@ class PortraitScene:
     head_centre: np.ndarray  # (3,) float32 image-frame centre of the head ellipsoid
     head_radius: float  # x radius of the head ellipsoid [px]
     background_z: float  # depth of the background plane [px]
-
-
-def fill_holes(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """Push-pull inpainting: fill ``hole`` (H, W bool) by mask-weighted pyramid averaging."""
-    img = image.astype(np.float32)
-    w = (~hole).astype(np.float32)
-    levels = [(img * w[..., None], w)]
-    while min(levels[-1][1].shape) > 4 and levels[-1][1].min() <= 0.0:
-        c, m = levels[-1]
-        levels.append((cv2.pyrDown(c), cv2.pyrDown(m)))
-    c, m = levels[-1]
-    filled = c / np.maximum(m, 1e-6)[..., None]
-    empty = m < 1e-3  # still uncovered at the coarsest level: the mean of what is known
-    if empty.any():
-        known = ~empty
-        mean = (c[known].sum(0) / max(m[known].sum(), 1e-6)) if known.any() else img.reshape(-1, 3).mean(0)
-        filled[empty] = mean
-    for c, m in reversed(levels[:-1]):
-        up = cv2.resize(filled, (m.shape[1], m.shape[0]), interpolation=cv2.INTER_LINEAR)
-        own = c / np.maximum(m, 1e-6)[..., None]
-        k = np.clip(m, 0, 1)[..., None]
-        filled = own * k + up * (1 - k)
-    out = np.where(hole[..., None], filled, img)
-    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig = PortraitConfig(),
