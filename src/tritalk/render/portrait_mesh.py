@@ -6,9 +6,9 @@ From one photo (a Subject):
     is a head ellipsoid fitted to the face (front surface inside the head silhouette) and a plane
     through the head centre for the torso; each vertex also carries a head weight (1 = moves with
     the head, 0 = torso; the neck blends) so the head turns over still shoulders.
-  * background plate: the photo with the person removed and the hole filled by push-pull
-    inpainting (a smooth continuation of the surrounding background), seen behind the person when
-    the view turns.
+  * background plate: the photo with the person removed and the hole filled with the surrounding
+    background's texture (background_fill.patch_fill; push-pull with ``background_fill="smooth"``),
+    seen behind the person when the view turns.
 Depths are image-frame pixels, smaller = nearer (``FaceFit.to_image``).
 """
 
@@ -20,9 +20,10 @@ import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
+from tritalk.errors import ConfigError
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
-from tritalk.render.background_fill import fill_holes
+from tritalk.render.background_fill import fill_holes, patch_fill
 from tritalk.render.mesh_config import PortraitConfig
 
 
@@ -112,7 +113,12 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
 
     halo = (alpha > 0.15).astype(np.uint8)  # semi-transparent hair fringe goes into the hole too
     hole = cv2.dilate(halo, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
-    background = fill_holes(subject.image, hole)
+    if config.background_fill == "patch":
+        background = patch_fill(subject.image, hole, config)
+    elif config.background_fill == "smooth":
+        background = fill_holes(subject.image, hole)
+    else:
+        raise ConfigError(f"background_fill must be 'patch' or 'smooth', got {config.background_fill!r}")
     # what disoccluded (stretched) parts of the person show: the person's own colours pushed into the
     # see-through gaps (between hair and neck, around the ears), never the background behind them
     # (blurred: a stretched strip of fine texture would read as smeared stripes; a smooth tone does not)
