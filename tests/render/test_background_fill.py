@@ -83,3 +83,13 @@ def test_hole_touching_every_border_is_filled():
     out = patch_fill(img, hole)
     assert out.shape == img.shape and out.dtype == np.uint8
     assert _hgrad(out, hole) > 0.8 * _hgrad(img, ~hole)
+
+
+def test_small_photo_with_one_pyramid_level_is_still_matched():
+    img = _stripes(size=48, seed=5)
+    hole = _rect(48, 12, 36, 14, 34)
+    out = patch_fill(img, hole)
+    assert _hgrad(out, hole) > 0.8 * _hgrad(img, ~hole)
+    rows = out[hole.any(1)][:, hole.any(0)].astype(np.float32).mean(2)
+    rows -= rows.mean(1, keepdims=True)
+    assert (rows[:, 8:] * rows[:, :-8]).mean() / (rows ** 2).mean() > 0.9

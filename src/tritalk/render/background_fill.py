@@ -67,7 +67,7 @@ def _plainness(image: np.ndarray, hole: np.ndarray, config: PortraitConfig) -> n
     averaged over a few percent of the frame and pushed into the hole."""
     img = image.astype(np.float32)
     energy = np.abs(img - cv2.GaussianBlur(img, (0, 0), 2.0)).mean(2, keepdims=True)
-    near = cv2.dilate(hole.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)  # the person's edge is not the wall
+    near = cv2.dilate(hole.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)  # the person's edge: not wall
     energy = _push_pull(energy, near)[..., 0]
     energy = cv2.GaussianBlur(energy, (0, 0), 0.03 * max(hole.shape))
     lo, hi = config.fill_plain_energy
@@ -288,15 +288,17 @@ def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = Por
         lvl_img, lvl_hole = pyramid[level]
         lvl_img = lvl_img.copy()
         h, w = lvl_hole.shape
+        steps = config.fill_em_steps
+        n_em = steps[min(level, len(steps) - 1)]
         if nnf is None:  # coarsest: the smooth fill, which the random matches' first vote is weighted by
             lvl_img = _push_pull(lvl_img, lvl_hole)
+            n_em = steps[-1]  # (a small photo's only level too: a random mosaic needs matching)
         else:  # finer: the coarse fill upsampled, and the coarse field doubled (+ the pixel's offset in its 2x2)
             up = cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
             lvl_img[lvl_hole] = up[lvl_hole]
             yy, xx = np.mgrid[0:h, 0:w]
             cy, cx = np.minimum(yy // 2, nnf.shape[0] - 1), np.minimum(xx // 2, nnf.shape[1] - 1)
             nnf = np.stack([nnf[cy, cx, 0] * 2 + yy % 2, nnf[cy, cx, 1] * 2 + xx % 2], -1).astype(np.int32)
-        n_em = config.fill_em_steps[min(level, len(config.fill_em_steps) - 1)]
         out, nnf = _level_fill(lvl_img, lvl_hole, nnf, n_em, config, seed + level)
     out = out * 255.0
     plain = _plainness(image, hole, config)
