@@ -4,7 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
+from tritalk.errors import ConfigError
 from tritalk.render.background_fill import fill_holes, patch_fill
+from tritalk.render.mesh_config import PortraitConfig
 
 
 def _stripes(size: int = 128, seed: int = 0) -> np.ndarray:
@@ -93,3 +95,8 @@ def test_small_photo_with_one_pyramid_level_is_still_matched():
     rows = out[hole.any(1)][:, hole.any(0)].astype(np.float32).mean(2)
     rows -= rows.mean(1, keepdims=True)
     assert (rows[:, 8:] * rows[:, :-8]).mean() / (rows ** 2).mean() > 0.9
+
+
+def test_an_unknown_fill_is_refused_when_the_config_is_built():
+    with pytest.raises(ConfigError, match="choose patch or smooth"):
+        PortraitConfig(background_fill="blur")

@@ -59,6 +59,10 @@ class PortraitConfig:
     fill_seed: int = 0
     """Seed of PatchMatch's random initialisation and search: the same photo gives the same plate."""
 
+    def __post_init__(self):
+        if self.background_fill not in ("patch", "smooth"):
+            raise ConfigError(f"background fill '{self.background_fill}' is unknown; choose patch or smooth")
+
 
 @dataclass(frozen=True)
 class HeadConfig:

@@ -20,7 +20,6 @@ import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
-from tritalk.errors import ConfigError
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
 from tritalk.render.background_fill import fill_holes, patch_fill
@@ -115,10 +114,8 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     hole = cv2.dilate(halo, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
     if config.background_fill == "patch":
         background = patch_fill(subject.image, hole, config)
-    elif config.background_fill == "smooth":
-        background = fill_holes(subject.image, hole)
     else:
-        raise ConfigError(f"background_fill must be 'patch' or 'smooth', got {config.background_fill!r}")
+        background = fill_holes(subject.image, hole)
     # what disoccluded (stretched) parts of the person show: the person's own colours pushed into the
     # see-through gaps (between hair and neck, around the ears), never the background behind them
     # (blurred: a stretched strip of fine texture would read as smeared stripes; a smooth tone does not)
