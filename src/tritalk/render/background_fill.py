@@ -284,12 +284,13 @@ def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = Por
     seed = config.fill_seed
     nnf = None
     out = None
+    steps = config.fill_em_steps
+    first = next((i for i, (_, hl) in enumerate(pyramid) if max(hl.shape) <= config.fill_match_size), len(pyramid))
     for level in range(len(pyramid) - 1, -1, -1):
         lvl_img, lvl_hole = pyramid[level]
         lvl_img = lvl_img.copy()
         h, w = lvl_hole.shape
-        steps = config.fill_em_steps
-        n_em = steps[min(level, len(steps) - 1)]
+        n_em = 0 if level < first else steps[min(level - first, len(steps) - 1)]  # larger levels only vote
         if nnf is None:  # coarsest: the smooth fill, which the random matches' first vote is weighted by
             lvl_img = _push_pull(lvl_img, lvl_hole)
             n_em = steps[-1]  # (a small photo's only level too: a random mosaic needs matching)
