@@ -31,6 +31,48 @@ class PortraitConfig:
     in face-outline widths (shoulders about three faces wide) ..."""
     torso_depth: float = 0.5
     """... and its depth over that half width (a chest is about half as deep as it is wide); 0 = a plane."""
+    background_fill: str = "patch"
+    """How the background plate's hole (the person, grown) is filled: "patch" copies the wall's texture
+    (background_fill.patch_fill); "smooth" is push-pull averaging, a blurred blob on curtains or shelves."""
+    fill_patch: int = 7
+    """Patch side [px] of the patch fill, at every pyramid level (odd)."""
+    fill_coarsest: int = 32
+    """The patch fill's pyramid halves the frame while its smaller side stays at least this [px]."""
+    fill_em_steps: tuple[int, ...] = (2, 4)
+    """EM steps (match, then vote) per matching pyramid level, finest first; the last value holds for the
+    coarser ones."""
+    fill_match_size: int = 256
+    """Pyramid levels larger than this [px, larger side] do not match: they copy the next coarser level's
+    matches at their own detail (one vote). Matching at full resolution was the fill's most expensive part
+    (512^2 photo: 1.1 s with these defaults, on one core); this keeps a 1024^2 photo near that too."""
+    fill_pm_iters: int = 2
+    """PatchMatch passes (propagation + random search) per EM step."""
+    fill_row_weight: float = 0.1
+    """Soft penalty on a match's row offset, added to the patch's mean squared colour difference (colours in
+    [0, 1]) as this * (offset / frame height)^2: a wall or curtain continues at its own height. The offset
+    counts beyond the least any source allows (rows below the lowest source, where the torso meets the
+    frame's edge, are free); at 0.5 those rows all copied the one flattest patch near them."""
+    fill_vote_percentile: float = 5.0
+    """A vote's weight is exp(-cost / (2 s)), s the matches' cost at this percentile (Wexler et al. take
+    the 75th); lower keeps the best matches' texture, higher averages it away (at 75 the curtains behind
+    obama_official_portrait came out as soft smeared folds)."""
+    fill_plain_energy: tuple[float, float] = (0.35, 0.7)
+    """Texture (mean |photo - 2 px blur|, grey levels) of the background near the hole below which it counts
+    as plain (push-pull shading + copied grain) / above which as textured (copied patches as they are).
+    Medians measured: studio backdrops (london_*) 0.18, a mottled backdrop 0.87, curtains 1.27."""
+    fill_repeat_weight: float = 0.01
+    """Cost per extra use of a source cell (patch-sized) beyond what the hole's size needs: the fill copies
+    a feature of the wall (a fold, a picture frame) once rather than tiling it. At 0 the bottom of
+    astronaut_eileen_collins_nasa's mottled backdrop was one flat patch copied over and over; at 0.05 the
+    curtains broke into small fragments."""
+    fill_band: float = 0.2
+    """Source patches lie within this fraction of the frame of the hole (the background near the person)."""
+    fill_seed: int = 0
+    """Seed of PatchMatch's random initialisation and search: the same photo gives the same plate."""
+
+    def __post_init__(self):
+        if self.background_fill not in ("patch", "smooth"):
+            raise ConfigError(f"background fill '{self.background_fill}' is unknown; choose patch or smooth")
 
 
 @dataclass(frozen=True)

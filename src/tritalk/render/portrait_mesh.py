@@ -6,9 +6,9 @@ From one photo (a Subject):
     is a head ellipsoid fitted to the face (front surface inside the head silhouette) and a plane
     through the head centre for the torso; each vertex also carries a head weight (1 = moves with
     the head, 0 = torso; the neck blends) so the head turns over still shoulders.
-  * background plate: the photo with the person removed and the hole filled by push-pull
-    inpainting (a smooth continuation of the surrounding background), seen behind the person when
-    the view turns.
+  * background plate: the photo with the person removed and the hole filled with the surrounding
+    background's texture (background_fill.patch_fill; push-pull with ``background_fill="smooth"``),
+    seen behind the person when the view turns.
 Depths are image-frame pixels, smaller = nearer (``FaceFit.to_image``).
 """
 
@@ -22,6 +22,7 @@ from scipy.spatial import Delaunay
 
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
+from tritalk.render.background_fill import fill_holes, patch_fill
 from tritalk.render.mesh_config import PortraitConfig
 
 
@@ -37,30 +38,6 @@ class PortraitScene:
     head_centre: np.ndarray  # (3,) float32 image-frame centre of the head ellipsoid
     head_radius: float  # x radius of the head ellipsoid [px]
     background_z: float  # depth of the background plane [px]
-
-
-def fill_holes(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """Push-pull inpainting: fill ``hole`` (H, W bool) by mask-weighted pyramid averaging."""
-    img = image.astype(np.float32)
-    w = (~hole).astype(np.float32)
-    levels = [(img * w[..., None], w)]
-    while min(levels[-1][1].shape) > 4 and levels[-1][1].min() <= 0.0:
-        c, m = levels[-1]
-        levels.append((cv2.pyrDown(c), cv2.pyrDown(m)))
-    c, m = levels[-1]
-    filled = c / np.maximum(m, 1e-6)[..., None]
-    empty = m < 1e-3  # still uncovered at the coarsest level: the mean of what is known
-    if empty.any():
-        known = ~empty
-        mean = (c[known].sum(0) / max(m[known].sum(), 1e-6)) if known.any() else img.reshape(-1, 3).mean(0)
-        filled[empty] = mean
-    for c, m in reversed(levels[:-1]):
-        up = cv2.resize(filled, (m.shape[1], m.shape[0]), interpolation=cv2.INTER_LINEAR)
-        own = c / np.maximum(m, 1e-6)[..., None]
-        k = np.clip(m, 0, 1)[..., None]
-        filled = own * k + up * (1 - k)
-    out = np.where(hole[..., None], filled, img)
-    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig = PortraitConfig(),
@@ -139,7 +116,10 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
 
     halo = (alpha > 0.15).astype(np.uint8)  # semi-transparent hair fringe goes into the hole too
     hole = cv2.dilate(halo, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
-    background = fill_holes(subject.image, hole)
+    if config.background_fill == "patch":
+        background = patch_fill(subject.image, hole, config)
+    else:
+        background = fill_holes(subject.image, hole)
     # what disoccluded (stretched) parts of the person show: the person's own colours pushed into the
     # see-through gaps (between hair and neck, around the ears), never the background behind them
     # (blurred: a stretched strip of fine texture would read as smeared stripes; a smooth tone does not)

@@ -1,0 +1,102 @@
+"""The background plate's patch fill (render/background_fill.py): texture, not a blur; plain stays plain."""
+
+import cv2
+import numpy as np
+import pytest
+
+from tritalk.errors import ConfigError
+from tritalk.render.background_fill import fill_holes, patch_fill
+from tritalk.render.mesh_config import PortraitConfig
+
+
+def _stripes(size: int = 128, seed: int = 0) -> np.ndarray:
+    """Vertical stripes (period 8 px, 120 grey levels deep) in colour, with a little sensor noise."""
+    x = np.arange(size)
+    row = 70 + 120 * (x % 8 < 4)
+    img = np.repeat(np.repeat(row[None, :, None], size, 0), 3, 2).astype(np.float32)
+    img[..., 0] += 30
+    img += np.random.default_rng(seed).normal(0, 2, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _hgrad(img: np.ndarray, mask: np.ndarray) -> float:
+    """Mean |horizontal difference| [grey levels] over the pixel pairs inside ``mask``."""
+    d = np.abs(np.diff(img.astype(np.float32), axis=1)).mean(2)
+    both = mask[:, 1:] & mask[:, :-1]
+    return float(d[both].mean())
+
+
+def _rect(size: int, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+    hole = np.zeros((size, size), bool)
+    hole[y0:y1, x0:x1] = True
+    return hole
+
+
+@pytest.mark.parametrize("where", ["middle", "bottom edge"])
+def test_hole_in_stripes_is_filled_with_stripes_not_a_blur(where):
+    img = _stripes()
+    hole = _rect(128, 40, 88, 40, 88) if where == "middle" else _rect(128, 80, 128, 30, 100)
+    out = patch_fill(img, hole)
+    smooth = fill_holes(img, hole)
+    wall = _hgrad(img, ~hole)
+    assert _hgrad(out, hole) > 0.8 * wall  # the stripes carry on: as much edge per pixel as the wall
+    assert _hgrad(smooth, hole) < 0.3 * wall  # what push-pull gives: a blur
+    # and they are stripes, not noise: each filled row repeats with the wall's period
+    rows = out[hole.any(1)][:, hole.any(0)].astype(np.float32).mean(2)
+    rows -= rows.mean(1, keepdims=True)
+    assert (rows[:, 8:] * rows[:, :-8]).mean() / (rows ** 2).mean() > 0.9
+
+
+def test_plain_background_stays_plain():
+    img = np.full((128, 128, 3), (182, 190, 196), np.uint8)
+    hole = _rect(128, 30, 128, 35, 95)  # a person cut off by the frame's bottom edge
+    out = patch_fill(img, hole)
+    assert np.abs(out.astype(int) - img.astype(int)).max() <= 1
+
+
+def test_plain_backdrop_with_shading_has_no_blotches():
+    """A studio backdrop lit brighter in the middle (a vignette): the fill continues the shading smoothly."""
+    yy, xx = np.mgrid[0:128, 0:128]
+    lum = 200 - 160 * (((yy - 50) / 128.0) ** 2 + ((xx - 64) / 128.0) ** 2)
+    img = np.repeat(lum[..., None], 3, 2)
+    img = np.clip(img + np.random.default_rng(1).normal(0, 0.3, img.shape), 0, 255).astype(np.uint8)
+    hole = _rect(128, 30, 128, 35, 95)
+    out = patch_fill(img, hole).astype(np.float32).mean(2)
+    # blotches are steps between copies of darker and brighter parts: they stand out of the local mean (copies
+    # used as they are: up to 6 grey levels; push-pull: 1.3)
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((13, 13), np.uint8), borderType=cv2.BORDER_REPLICATE).astype(bool)
+    assert np.abs(out - cv2.GaussianBlur(out, (0, 0), 3.0))[inner].max() < 3.0
+
+
+def test_known_pixels_are_untouched_and_the_fill_is_deterministic():
+    img = _stripes(seed=3)
+    hole = _rect(128, 20, 70, 60, 128)  # touches the right edge
+    out = patch_fill(img, hole)
+    assert np.array_equal(out[~hole], img[~hole])
+    assert np.array_equal(out, patch_fill(img, hole))
+    assert not np.array_equal(out[hole], fill_holes(img, hole)[hole])
+
+
+def test_hole_touching_every_border_is_filled():
+    img = _stripes(seed=4)
+    hole = np.zeros((128, 128), bool)
+    hole[:, 50:78] = True  # top to bottom
+    hole[100:, :] = True  # and along the bottom, left to right
+    out = patch_fill(img, hole)
+    assert out.shape == img.shape and out.dtype == np.uint8
+    assert _hgrad(out, hole) > 0.8 * _hgrad(img, ~hole)
+
+
+def test_small_photo_with_one_pyramid_level_is_still_matched():
+    img = _stripes(size=48, seed=5)
+    hole = _rect(48, 12, 36, 14, 34)
+    out = patch_fill(img, hole)
+    assert _hgrad(out, hole) > 0.8 * _hgrad(img, ~hole)
+    rows = out[hole.any(1)][:, hole.any(0)].astype(np.float32).mean(2)
+    rows -= rows.mean(1, keepdims=True)
+    assert (rows[:, 8:] * rows[:, :-8]).mean() / (rows ** 2).mean() > 0.9
+
+
+def test_an_unknown_fill_is_refused_when_the_config_is_built():
+    with pytest.raises(ConfigError, match="choose patch or smooth"):
+        PortraitConfig(background_fill="blur")
