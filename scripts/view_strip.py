@@ -1,7 +1,7 @@
 """Frame strip of the mesh engine's free view: yaw -60 .. +60 and pitch -20, +20 for each photo, one row each.
 
 Usage (from the repository root):
-    .venv/bin/python scripts/view_strip.py PHOTO [PHOTO ...] -o docs/views_strip.png [--size 256] [--flat]
+    .venv/bin/python scripts/view_strip.py PHOTO [PHOTO ...] -o docs/views_strip.jpg [--size 256] [--flat]
 
 ``--flat`` renders the 2.5D sheet only (``MeshEngineConfig.full_head=False``), for comparison.
 """

@@ -158,7 +158,11 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         scalp = ~known & (head.rest[:, 1] > brow + config.hair_from_cm)
         # the hair's own pattern where the photo shows hair straight through the vertex (the back of the
         # skull takes the front's strands and highlights, not one flat colour: a helmet); its median else
-        through = scalp & (alpha > 0.5) & _not_skin(colour, skin, config)
+        # (hair-coloured only: where the segmentation's hair edge lets a red curtain or a flag through, its
+        # colour turned into a red blotch on the side of the head, which a face detector took for a face)
+        hair_like = np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0)
+                           - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
+        through = scalp & (alpha > 0.5) & _not_skin(colour, skin, config) & hair_like
         values[scalp] = hair
         # (its brightness kept near the median's: dark gaps between strands became dark blobs when turned)
         ratio = np.maximum(colour[through].mean(1), 1.0) / max(float(hair.mean()), 1.0)

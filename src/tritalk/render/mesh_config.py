@@ -150,6 +150,9 @@ class HeadConfig:
     """... and brightness ratio, within which the skull top counts as skin (a bald head: its scalp is
     completed from the skin around it, shaded, not painted one flat colour). Blond hair on pale skin
     differs in chroma; dark hair in brightness."""
+    hair_pattern_chroma: float = 0.06
+    """The scalp takes the photo's hair pattern only where its colour is within this chromaticity difference
+    (L1 of r, g, b / sum) of the hair's median (else the median): not the wall seen through the hair's edge."""
     hair_from_cm: float = -1.0
     """Never-seen skull vertices above this height over the brows (the ears' tops) are scalp: hair colour."""
     cheek_skin_cm: float = 0.0
