@@ -31,7 +31,7 @@ def _fill_weight(tri, bary, faces, opened, attrs, solid, out):
                 w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
                 unseen = w0 * attrs[a, 3] + w1 * attrs[b, 3] + w2 * attrs[c, 3]
                 outside = solid * (w0 * attrs[a, 4] + w1 * attrs[b, 4] + w2 * attrs[c, 4])
-                o = max(o, max(unseen, outside))
+                o = max(o, min(unseen + outside, 1.0))  # outside is a share of the seen part (1 - unseen)
             out[i, j] = o
 
 

@@ -81,7 +81,8 @@ def _behind_jaw(subject: Subject, head: HeadMesh, rest_img: np.ndarray, band: fl
     within ``band`` px outside it. There the photo shows the person's own cheek and jaw (their edge, lit),
     which hide the neck and the side of the head behind them; the model's jaw is not the person's, so the
     visibility test at rest calls those vertices seen, and a turn showed the jaw's pale edge as patches
-    down the side of the neck."""
+    down the side of the neck. They keep the photo at the photo's view (then ``outside``: completed once
+    the view turns) and are no source for the completion."""
     oval = subject.observation.landmarks[list(FACE_OVAL), :2].astype(np.float32)
     eyes = float(subject.personal[[33, 263], 1].mean())
     low = np.flatnonzero(head.rest[:, 1] < eyes)
@@ -98,7 +99,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     size, scale = subject.size, subject.fit.scale
     tris = HeadModel.load().triangles  # the whole surface (with the face the mesh engine covers)
     vis = visible_at_rest(rest_img, tris, size, tol=config.visible_tol_cm * scale)
-    vis = vis * ~_behind_jaw(subject, head, rest_img, config.jaw_band_cm * scale)
+    jaw = _behind_jaw(subject, head, rest_img, config.jaw_band_cm * scale)
+    vis_rest, vis = vis, vis * ~jaw  # the photo at its own view (vis_rest); a source for completion (vis)
     facing = head.normals @ subject.fit.rotation.T[:, 2]  # towards the photo's camera
     lo, hi = config.seen_facing
     seen = np.clip((facing - lo) / (hi - lo), 0.0, 1.0) * vis
@@ -172,7 +174,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     filled = _laplace_fill(tris, np.concatenate([values, shade[:, None]], 1), known, eps=1e-3)
     fill = filled[:, :3] * np.clip(shade / np.maximum(filled[:, 3], 1e-3), *config.fill_shade_range)[:, None]
     fill[known] = values[known]
-    unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis
+    unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)
     outside = (1.0 - unseen) * np.maximum(np.clip((0.6 - alpha) / 0.4, 0.0, 1.0), 1.0 - seen)
