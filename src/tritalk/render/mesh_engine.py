@@ -214,6 +214,7 @@ class MeshEngine:
             ring[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.0  # touching the outline
             self.face_ring = ring  # face triangles at the outline, filled like the head when stretched
             self.vertex_filled = self.is_head | ring
+        self._plates: dict[Camera, np.ndarray] = {}  # background plates seen by recent cameras (_background)
         self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
         self.oval = np.array(FACE_OVAL)
         self.n_oval = len(self.oval)
@@ -585,8 +586,21 @@ class MeshEngine:
         return self.faces_all[keep], keep
 
     def _background(self, camera: Camera) -> np.ndarray:
+        """The background plate seen by a camera (read-only: the last few are kept, a still camera's frames
+        share one)."""
         if camera.yaw == 0 and camera.pitch == 0 and camera.roll == 0 and self.zoom(camera) == 1:
             return self.scene.background
+        cached = self._plates.get(camera)
+        if cached is not None:
+            return cached
+        plate = self._warp_background(camera)
+        plate.flags.writeable = False
+        if len(self._plates) >= 8:
+            self._plates.clear()
+        self._plates[camera] = plate
+        return plate
+
+    def _warp_background(self, camera: Camera) -> np.ndarray:
         lin, off = self._camera_transform(camera)
         z = self.scene.background_z
         m = np.array([[lin[0, 0], lin[0, 1], lin[0, 2] * z + off[0]],
