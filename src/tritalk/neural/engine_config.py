@@ -14,8 +14,8 @@ class TriplaneConfig:
     inversion_steps: int = 200
     """Optimisation steps on the identity code and the generator against the photo (Sec. III-B: "several
     inversion steps to enhance identity faithfulness"); 0 = the encoder's code as it is. Measured on London 092
-    (held out), 512², auditor: 40 steps -> dlib identity 0.75, mouth-loudness r -0.11; 200 steps (~35 s
-    on this CPU) -> 0.56, 0.37."""
+    (held out), 512², auditor, the first shipped model: 40 steps -> dlib identity 0.75, mouth-loudness r -0.11;
+    200 steps (~35 s on this CPU) -> 0.56, 0.37 (docs/triplane.md: the second model, 200 steps: 0.46, 0.11)."""
     inversion_seconds: float = 60.0
     """Time budget of the inversion: it stops early (with a warning) when the steps take longer, so a slow
     machine still starts rendering; below the budget the result is deterministic."""
