@@ -24,12 +24,14 @@ def one_thread():
     torch.set_num_threads(old)
 
 
-def make_pair_data(path, n_subjects: int = 2, per_subject: int = 4, res: int = 16, seed: int = 0):
+def make_pair_data(path, n_subjects: int = 2, per_subject: int = 4, res: int = 16, seed: int = 0,
+                   mouths: bool = True):
     """A .npz in training/triplane_data.py's layout: each subject a coloured disc (its 'face') whose size
-    follows jawOpen, seen from cameras at yaw 0 / +-20."""
+    follows jawOpen, seen from cameras at yaw 0 / +-20; its 'mouth' region is the disc's lower half
+    (``mouths=False``: the layout of data built before mouth regions were stored)."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[:res, :res] / res - 0.5
-    images, masks, windows, emotion, cams, source, refs = [], [], [], [], [], [], []
+    images, masks, windows, emotion, cams, source, refs, mouth = [], [], [], [], [], [], [], []
     for s in range(n_subjects):
         colour = rng.uniform(40, 220, 3)
         refs.append(np.broadcast_to(colour, (res, res, 3)).astype(np.uint8))
@@ -39,6 +41,7 @@ def make_pair_data(path, n_subjects: int = 2, per_subject: int = 4, res: int = 1
             disc = (((xx - yaw / 200) ** 2 + yy ** 2) < (0.2 + 0.1 * jaw) ** 2).astype(np.float32)
             images.append((disc[..., None] * colour + (1 - disc[..., None]) * 128).astype(np.uint8))
             masks.append((disc * 255).astype(np.uint8))
+            mouth.append((disc * (yy > 0.05) * 255).astype(np.uint8))
             w = np.zeros((11, 52), np.float16)
             w[:, 17] = jaw
             windows.append(w)
@@ -47,7 +50,8 @@ def make_pair_data(path, n_subjects: int = 2, per_subject: int = 4, res: int = 1
             emotion.append(e)
             cams.append([yaw, 0.0, 4.0])
             source.append(s)
-    np.savez(path, images=np.array(images), masks=np.array(masks), windows=np.array(windows),
+    extra = {"mouths": np.array(mouth)} if mouths else {}
+    np.savez(path, **extra, images=np.array(images), masks=np.array(masks), windows=np.array(windows),
              emotion=np.array(emotion), cams=np.array(cams, np.float32), source=np.array(source, np.int32),
              refs=np.array(refs), kind=np.zeros(len(images), np.uint8), names=np.array([f"s{i}" for i in range(n_subjects)]),
              res=np.array(res), window=np.array(0.62))
@@ -63,3 +67,9 @@ def micro() -> TriplaneNetConfig:
 @pytest.fixture
 def pair_data(tmp_path):
     return make_pair_data(tmp_path / "pairs.npz")
+
+
+@pytest.fixture
+def old_pair_data(tmp_path):
+    """Pair data without mouth regions (built before they were stored)."""
+    return make_pair_data(tmp_path / "old_pairs.npz", mouths=False)

@@ -7,11 +7,13 @@ import dataclasses
 import json
 
 import numpy as np
+import pytest
 import torch
 
+from tritalk.errors import ConfigError
 from tritalk.neural.generator import TriplaneGenerator
 from tritalk.training.loop import TrainConfig
-from tritalk.training.stages import emotion_stage, portrait_stage
+from tritalk.training.stages import PortraitLossWeights, emotion_stage, mouth_l1, portrait_stage
 from tritalk.training.triplane import PairDataset, TriplaneTrainConfig, collate_pairs, train_triplane
 
 
@@ -51,10 +53,62 @@ def test_portrait_stage_losses_fall_and_frozen_R_stays(pair_data, micro):
     perceptual, identity = _losses()
     batch = _batch(pair_data, micro)
     terms = portrait_stage(model, batch, perceptual, identity, jitter=False)
-    assert set(terms) == {"vgg", "pixel", "reg", "id"}  # eq. (2)
+    assert set(terms) == {"vgg", "pixel", "reg", "id", "mouth"}  # eq. (2) + the mouth term
     hist = _overfit(model, lambda m, b: portrait_stage(m, b, perceptual, identity, jitter=False), batch)
     assert hist[-1] < 0.8 * hist[0]
     assert all(torch.equal(before[k], v) for k, v in model.superres.state_dict().items())
+
+
+def test_mouth_l1_sees_only_the_mouth_and_weighs_it_by_its_area():
+    target = torch.zeros(2, 3, 16, 16)
+    mouth = torch.zeros(2, 1, 16, 16)
+    mouth[:, :, 10:14, 4:12] = 1.0  # 32 of 256 pixels
+    pred = target.clone()
+    pred[:, :, :8] = 1.0  # wrong outside the mouth only
+    assert float(mouth_l1(pred, target, mouth)) == 0.0
+    pred = target.clone()
+    pred[:, :, 10:14, 4:12] = 0.5  # wrong by 0.5 inside the mouth: the mean over the mouth, not over the window
+    assert abs(float(mouth_l1(pred, target, mouth)) - 0.5) < 1e-6
+    # a prediction at a lower resolution (the volume's own RGB) is compared with the target resized to it
+    low = torch.nn.functional.interpolate(pred, size=(8, 8), mode="area")
+    assert abs(float(mouth_l1(low, target, mouth)) - 0.5) < 1e-6
+    assert float(mouth_l1(pred, target, torch.zeros_like(mouth))) == 0.0  # no mouth region: no term
+
+
+def test_mouth_term_is_weighted_left_out_without_mouths_and_trains_the_mouth(pair_data, old_pair_data, micro):
+    torch.manual_seed(0)
+    model = TriplaneGenerator(micro)
+    perceptual, identity = _losses()
+    batch = _batch(pair_data, micro)
+    one = portrait_stage(model, batch, perceptual, identity, jitter=False)
+    two = portrait_stage(model, batch, perceptual, identity, PortraitLossWeights(mouth=2.0), jitter=False)
+    assert torch.allclose(two["mouth"], 2 * one["mouth"]) and float(one["mouth"].detach()) > 0
+    off = portrait_stage(model, batch, perceptual, identity, PortraitLossWeights(mouth=0.0), jitter=False)
+    assert "mouth" not in off  # λ_mouth = 0: eq. (2) as published
+    assert "mouth" not in portrait_stage(model, _batch(old_pair_data, micro), perceptual, identity, jitter=False)
+    hist = _overfit(model, lambda m, b: portrait_stage(m, b, perceptual, identity, jitter=False), batch,
+                    term="mouth")
+    assert hist[-1] < 0.8 * hist[0]
+
+
+def test_fine_tuning_starts_from_init_and_records_where_it_started(pair_data, micro, tmp_path):
+    two = TrainConfig(steps=2, batch_size=2, lr=1e-3, warmup=1, log_every=1)
+    cfg = TriplaneTrainConfig(net=micro, pretrain=two, portrait=two, emotion=two, checkpoint_every=2)
+    torch.manual_seed(1)
+    start = TriplaneGenerator(micro)
+    start.save_pretrained(tmp_path / "start")
+    info = train_triplane(dataclasses.replace(cfg, pretrain=dataclasses.replace(two, steps=0, warmup=0),
+                                              portrait=dataclasses.replace(two, steps=0, warmup=0),
+                                              emotion=dataclasses.replace(two, steps=0, warmup=0)),
+                          pair_data, tmp_path / "none", pair_data, init=tmp_path / "start")
+    first = info["curves"][0]
+    assert first["stage"] == "init" and {"psnr", "ssim", "mouth_psnr"} <= set(first)
+    assert info["init"] == "start"
+    same = TriplaneGenerator.from_pretrained(tmp_path / "none")  # no steps: the init's weights, unchanged
+    assert all(torch.equal(v, start.state_dict()[k]) for k, v in same.state_dict().items())
+    with pytest.raises(ConfigError, match="another net config"):
+        train_triplane(dataclasses.replace(cfg, net=dataclasses.replace(micro, z_dim=4)), pair_data,
+                       tmp_path / "bad", init=tmp_path / "start")
 
 
 def test_emotion_stage_trains_M_e_alone(pair_data, micro):

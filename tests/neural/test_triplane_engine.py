@@ -15,6 +15,7 @@ from tritalk.neural.triplane_engine import SHIPPED, TriplaneEngine
 from tritalk.types import EMOTIONS, IDX, Camera, CameraPath, Motion
 
 NO_INVERSION = TriplaneConfig(inversion_steps=0)
+MOUTH_CHANGE = 0.035  # see test_shipped_mouth_opens_with_jawOpen_and_only_the_mouth_moves
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,30 @@ def test_head_layer_follows_the_motion_code(shipped):
     assert np.abs(still - open_jaw).mean() > 0.003
     lower = slice(a_still.shape[1] // 2, None)  # the jaw drops: more head below the middle
     assert a_open[0, lower].sum() > a_still[0, lower].sum()
+
+
+def _mouth_region(engine, jaw: float) -> np.ndarray:
+    """(R, R) weights of the mouth region at jaw opening ``jaw``, in the head window's pixels."""
+    from tritalk.neural.head_window import cut_window, mouth_mask
+
+    expr = _motion(engine, 1, jaw=jaw).expr[0]
+    m = mouth_mask(engine.mesh, expr, np.zeros(6, np.float32), Camera())
+    return cut_window(m, engine.box, engine.model.config.out_res)
+
+
+def test_shipped_mouth_opens_with_jawOpen_and_only_the_mouth_moves(shipped):
+    """The shipped model's mouth region (mean |RGB| change in [0, 1], weighted by the mouth region at that
+    opening; this photo, no inversion) must follow jawOpen: speech keeps it at ~0.1-0.4. Measured: 0.043 at
+    +0.35 and 0.105 at +0.7 (the first shipped model: 0.043, 0.095); a model whose mouth stays shut gives ~0."""
+    shut, _ = _layer(shipped, _motion(shipped, 1))
+    for jaw, least in ((0.35, MOUTH_CHANGE), (0.7, 2 * MOUTH_CHANGE)):
+        region = _mouth_region(shipped, jaw)
+        opened, _ = _layer(shipped, _motion(shipped, 1, jaw=jaw))
+        change = float((np.abs(opened[0] - shut[0]).mean(-1) * region).sum() / region.sum())
+        assert change > least, (jaw, change)
+        # and only there: the eyes and forehead (the window's top third) stay put
+        top = slice(0, shut.shape[1] // 3)
+        assert np.abs(opened[0, top] - shut[0, top]).mean() < 0.1 * change
 
 
 def test_head_layer_follows_the_emotion(engine):

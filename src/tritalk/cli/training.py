@@ -96,7 +96,8 @@ def train_triplane_cmd(
     data: Path = typer.Option(..., "--data", help="Training data .npz (scripts/make_triplane_data.py)."),
     output: Path = typer.Option(..., "--output", "-o", help="Checkpoint folder (config.json + model.safetensors); "
                                 "a stopped run given the same folder resumes."),
-    config: str = typer.Option("tiny", "--config", help="tiny (this CPU, ~40 min) | base (the paper's scale, GPUs) "
+    config: str = typer.Option("tiny", "--config", help="tiny (this CPU, ~40 min) | tiny-finetune (from --init) | base "
+                               "(the paper's scale, GPUs) "
                                "| a JSON file of TriplaneTrainConfig."),
     heldout: Optional[Path] = typer.Option(None, "--heldout", help="Held-out .npz (portraits / clips not trained "
                                            "on): PSNR / SSIM at every checkpoint, the training curves."),
@@ -107,6 +108,9 @@ def train_triplane_cmd(
     clip: Optional[Path] = typer.Option(None, "--clip", help="Hugging Face CLIP folder (L_CLIP, stage 3); "
                                         "without it the prototype-render substitute."),
     threads: int = typer.Option(0, min=0, help="torch CPU threads (0 = torch's default; 1 on a small busy CPU)."),
+    init: Optional[Path] = typer.Option(None, "--init", help="Start from this generator folder (config.json + "
+                                        "model.safetensors; fine-tuning, e.g. with --config tiny-finetune) instead "
+                                        "of random weights."),
 ) -> None:
     """Train the tri-plane generator (Sec. III-C2, III-C3): pretrain, portrait (eq. 2), emotion (eq. 3)."""
     import dataclasses
@@ -120,6 +124,9 @@ def train_triplane_cmd(
         import torch
 
         torch.set_num_threads(threads)
+    if init is not None and not (init / "model.safetensors").is_file():
+        raise InputError(f"--init '{init}' holds no model.safetensors; give a folder written by 'tritalk train "
+                         "triplane'")
     for p in [data] + ([heldout] if heldout else []):
         if not p.is_file():
             raise InputError(f"training data '{p}' does not exist; build it with scripts/make_triplane_data.py")
@@ -129,7 +136,7 @@ def train_triplane_cmd(
     def log(rec: dict) -> None:
         typer.echo(json.dumps({k: (round(v, 5) if isinstance(v, float) else v) for k, v in rec.items()}), err=True)
 
-    info = train_triplane(cfg, data, output, heldout, on_log=log)
+    info = train_triplane(cfg, data, output, heldout, on_log=log, init=init)
     typer.echo(f"wrote {output} ({info.get('samples', 0)} samples, {info.get('train_seconds', 0):.0f} s; "
                f"loss networks: {', '.join(f'{k} = {v}' for k, v in info.get('loss_networks', {}).items())})")
 

@@ -5,7 +5,9 @@ Targets are head windows with their masks, cameras and expressions: the photo it
 expression) and, optionally, mesh-engine renders of the same photo at other views and expressions
 (triplane_engine.py builds them). Each step fits the photo and one of the other targets (a fixed,
 seeded order: the same inputs give the same result), on premultiplied L1 + opacity L1 + the
-Laplacian-pyramid term. It stops after ``steps`` or when ``seconds`` have passed.
+Laplacian-pyramid term + the mouth term (training/stages.py ``mouth_l1``, where a target carries a mouth region):
+without it, tuning the generator towards a photo with a closed mouth flattens how its mouth follows z_m. It
+stops after ``steps`` or when ``seconds`` have passed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class InversionTarget:
     windows: torch.Tensor  # (11, 52) E_m input
     world2cam: torch.Tensor  # (4, 4)
     focal: torch.Tensor  # () normalised focal length
+    mouth: torch.Tensor | None = None  # (1, S, S) mouth region in [0, 1] (head_window.mouth_mask), or None
 
 
 @dataclass(frozen=True)
@@ -44,21 +47,29 @@ class InversionResult:
     loss_last: float
 
 
-def _loss(model: TriplaneGenerator, w: torch.Tensor, targets: list[InversionTarget]) -> torch.Tensor:
+def _loss(model: TriplaneGenerator, w: torch.Tensor, targets: list[InversionTarget], mouth_weight: float = 1.0
+          ) -> torch.Tensor:
+    from tritalk.training.stages import mouth_l1
+
     b = len(targets)
     stack = lambda name: torch.stack([getattr(t, name) for t in targets])  # noqa: E731
     z = model.motion_encoder(stack("windows"))
     rgb, alpha, raw, raw_a = model.render(w.expand(b, -1), z, stack("world2cam"), stack("focal"))
     tgt, mask = stack("image") * stack("mask"), stack("mask")
     low = F.interpolate(tgt, size=raw.shape[-2:], mode="area")
-    return (F.l1_loss(rgb, tgt) + F.l1_loss(alpha, mask) + F.l1_loss(raw, low)
+    loss = (F.l1_loss(rgb, tgt) + F.l1_loss(alpha, mask) + F.l1_loss(raw, low)
             + F.l1_loss(raw_a, F.interpolate(mask, size=raw.shape[-2:], mode="area")) + laplacian_pyramid_l1(rgb, tgt))
+    if mouth_weight > 0 and all(t.mouth is not None for t in targets):
+        mouth = stack("mouth")
+        loss = loss + mouth_weight * (mouth_l1(rgb, tgt, mouth) + mouth_l1(raw, tgt, mouth))
+    return loss
 
 
 def invert(model: TriplaneGenerator, reference: torch.Tensor, targets: list[InversionTarget], steps: int,
-           seconds: float, lr: float = 0.01, tune_generator: bool = True, seed: int = 0) -> InversionResult:
+           seconds: float, lr: float = 0.01, tune_generator: bool = True, seed: int = 0,
+           mouth_weight: float = 1.0) -> InversionResult:
     """Fit the code w = E_id(reference) (+ the generator when ``tune_generator``) to ``targets`` (the first is
-    the photo, used every step)."""
+    the photo, used every step); ``mouth_weight`` scales the mouth term."""
     model = copy.deepcopy(model).eval()
     with torch.no_grad():
         w0 = model.identity_encoder(reference[None])
@@ -75,7 +86,7 @@ def invert(model: TriplaneGenerator, reference: torch.Tensor, targets: list[Inve
     t0, first, last, done = time.perf_counter(), float("nan"), float("nan"), 0
     for step in range(steps):
         others = list(rng.permutation(np.arange(1, len(targets)))[:1]) if len(targets) > 1 else []
-        loss = _loss(model, w, [targets[0]] + [targets[i] for i in others])
+        loss = _loss(model, w, [targets[0]] + [targets[i] for i in others], mouth_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -74,7 +74,7 @@ class TriplaneEngine:
     def __init__(self, subject: Subject, config: TriplaneConfig = TriplaneConfig(),
                  generator: TriplaneGenerator | None = None):
         from tritalk.render.mesh_engine import MeshEngine
-        from tritalk.neural.head_window import cut_window, head_mask, window_box
+        from tritalk.neural.head_window import cut_window, head_mask, mouth_mask, window_box
 
         self.subject, self.config = subject, config
         self.mesh = MeshEngine(subject)
@@ -91,10 +91,11 @@ class TriplaneEngine:
 
         self.reference = window(subject.image, net.encoder_input)
         with _threads(config.threads):
-            targets = self._targets(window, head_mask, res)
+            targets = self._targets(window, head_mask, mouth_mask, res)
             if config.inversion_steps > 0:
                 result = invert(model, self.reference, targets, config.inversion_steps, config.inversion_seconds,
-                                config.inversion_lr, config.tune_generator)
+                                config.inversion_lr, config.tune_generator,
+                                mouth_weight=config.inversion_mouth_weight)
                 self.model, self.w = result.model, result.w
                 self.inversion = result
             else:
@@ -103,9 +104,10 @@ class TriplaneEngine:
                     self.w = self.model.identity_encoder(self.reference[None])
                 self.inversion = None
 
-    def _targets(self, window, head_mask, res: int) -> list[InversionTarget]:
+    def _targets(self, window, head_mask, mouth_mask, res: int) -> list[InversionTarget]:
         """The photo (front view, its own expression) first, then mesh renders of it at other views and
-        expressions (a fixed list: the same photo gives the same targets)."""
+        expressions, then front views at the jaw openings of ``inversion_openings`` (a fixed list: the same
+        photo gives the same targets)."""
         ref = self.subject.ref_expr.astype(np.float32)
         zero = np.zeros(6, np.float32)
         plan = [(Camera(), ref)]
@@ -117,15 +119,20 @@ class TriplaneEngine:
             if k % 2 == 1:
                 expr[IDX["jawOpen"]] = min(1.0, expr[IDX["jawOpen"]] + 0.45)
             plan.append((Camera(yaw=yaw, pitch=pitch), expr))
+        for j in self.config.inversion_openings:
+            expr = ref.copy()
+            expr[IDX["jawOpen"]] = min(1.0, expr[IDX["jawOpen"]] + j)
+            plan.append((Camera(), expr))
+        to_bytes = lambda a: np.clip(a * 255 + 0.5, 0, 255).astype(np.uint8)  # noqa: E731
         out = []
         for cam, expr in plan:
             image = self.subject.image if cam == Camera() and expr is ref else self.mesh.render_frame(expr, zero, cam)
             mask = head_mask(self.mesh, expr, zero, cam)
+            mouth = mouth_mask(self.mesh, expr, zero, cam)
             m, f = view_matrices(cam.yaw, cam.pitch, cam.roll, self._distance(cam))
-            out.append(InversionTarget(window(image, res), window(np.clip(mask * 255 + 0.5, 0, 255).astype(np.uint8),
-                                                                  res),
+            out.append(InversionTarget(window(image, res), window(to_bytes(mask), res),
                                        torch.from_numpy(np.repeat(expr[None], 11, 0)), torch.from_numpy(m),
-                                       torch.tensor(f)))
+                                       torch.tensor(f), window(to_bytes(mouth), res)))
         return out
 
     def _distance(self, camera: Camera) -> float:

@@ -59,9 +59,16 @@ class TriplaneTrainConfig:
 
 
 def train_config(name: str) -> TriplaneTrainConfig:
-    """``tiny`` (this 2-core CPU, ~40 min), ``base`` (the paper's scale, GPUs), or a JSON file of this config."""
+    """``tiny`` (this 2-core CPU, ~40 min), ``tiny-finetune`` (a schedule from ``--init``: the shipped model's
+    second run, ~40 min at ~0.5 s a step), ``base`` (the paper's scale, GPUs), or a JSON file of this config."""
     if name == "tiny":
         return TriplaneTrainConfig()
+    if name == "tiny-finetune":
+        return TriplaneTrainConfig(
+            pretrain=TrainConfig(steps=3800, batch_size=2, lr=1e-3, warmup=20, log_every=50),
+            portrait=TrainConfig(steps=600, batch_size=2, lr=5e-4, warmup=20, log_every=50),
+            emotion=TrainConfig(steps=100, batch_size=2, lr=5e-4, warmup=10, log_every=25),
+            checkpoint_every=200)
     if name == "base":
         return TriplaneTrainConfig(
             net=TRIPLANE_CONFIGS["base"],
@@ -96,6 +103,8 @@ class PairDataset(torch.utils.data.Dataset):
 
         self.images = torch.from_numpy(resize(d["images"], res)).permute(0, 3, 1, 2).contiguous()
         self.masks = torch.from_numpy(resize(d["masks"], res))[:, None].contiguous()
+        # the mouth loss's weights (data built before they were stored has none: the term is then left out)
+        self.mouths = torch.from_numpy(resize(d["mouths"], res))[:, None].contiguous() if "mouths" in d else None
         self.refs = torch.from_numpy(resize(d["refs"], net.encoder_input)).permute(0, 3, 1, 2).contiguous()
         self.windows = torch.from_numpy(d["windows"].astype(np.float32))
         self.emotion = torch.from_numpy(d["emotion"].astype(np.float32))
@@ -111,9 +120,12 @@ class PairDataset(torch.utils.data.Dataset):
         return len(self.images)
 
     def sample(self, i: int) -> dict:
-        return {"ref": self.refs[self.source[i]].float() / 255, "image": self.images[i].float() / 255,
-                "mask": self.masks[i].float() / 255, "windows": self.windows[i], "emotion": self.emotion[i],
-                "world2cam": self.world2cam[i], "focal": self.focal[i]}
+        s = {"ref": self.refs[self.source[i]].float() / 255, "image": self.images[i].float() / 255,
+             "mask": self.masks[i].float() / 255, "windows": self.windows[i], "emotion": self.emotion[i],
+             "world2cam": self.world2cam[i], "focal": self.focal[i]}
+        if self.mouths is not None:
+            s["mouth"] = self.mouths[i].float() / 255
+        return s
 
     def __getitem__(self, i: int) -> list[dict]:
         j = int(self.rng.choice(self.by_source[self.source[i]]))
@@ -125,13 +137,14 @@ def collate_pairs(items: list[list[dict]]) -> dict:
     return {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
 
 
-def masked_psnr_ssim(model: TriplaneGenerator, ds: PairDataset, idx: np.ndarray) -> tuple[float, float]:
+def masked_psnr_ssim(model: TriplaneGenerator, ds: PairDataset, idx: np.ndarray) -> dict[str, float]:
     """Mean PSNR [dB] / SSIM of the premultiplied head render vs the premultiplied target (black outside the
-    head in both), on samples ``idx``: the held-out measure of the training curves."""
+    head in both), on samples ``idx``: the held-out measure of the training curves. With mouth regions in the
+    data, also ``mouth_psnr``: the PSNR over the mouth region alone (its weights), where speech shows."""
     from tritalk.eval.image_metrics import psnr, ssim
 
     model.eval()
-    ps, ss = [], []
+    ps, ss, mouth = [], [], []
     with torch.no_grad():
         for i in idx:
             b = collate_pairs([[ds.sample(int(i))]])
@@ -140,7 +153,14 @@ def masked_psnr_ssim(model: TriplaneGenerator, ds: PairDataset, idx: np.ndarray)
             tgt = (b["image"] * b["mask"])[0].permute(1, 2, 0).numpy() * 255
             ps.append(psnr(tgt, pred))
             ss.append(ssim(tgt, pred))
-    return float(np.mean(ps)), float(np.mean(ss))
+            if "mouth" in b:
+                m = b["mouth"][0, 0].numpy()[..., None]
+                mse = float((((pred - tgt) ** 2) * m).sum() / max(3 * m.sum(), 1.0))
+                mouth.append(10 * np.log10(255.0 ** 2 / max(mse, 1e-10)))
+    rec = {"psnr": float(np.mean(ps)), "ssim": float(np.mean(ss))}
+    if mouth:
+        rec["mouth_psnr"] = float(np.mean(mouth))
+    return rec
 
 
 def _trainable(model: TriplaneGenerator, stage: str) -> TriplaneGenerator:
@@ -159,7 +179,9 @@ def _trainable(model: TriplaneGenerator, stage: str) -> TriplaneGenerator:
 
 
 def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, heldout: str | Path | None = None,
-                   on_log: Callable[[dict], None] | None = None) -> dict:
+                   on_log: Callable[[dict], None] | None = None, init: str | Path | None = None) -> dict:
+    """The stages of ``STAGES`` in order; ``init`` = a generator folder to start from (fine-tuning: its net config
+    must be ``cfg.net``), else random weights. A stopped run given the same ``out`` resumes."""
     from accelerate import Accelerator
 
     from tritalk.neural.losses import ClipEmotionLoss, IdentityLoss, PerceptualLoss
@@ -176,9 +198,23 @@ def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, 
     losses = {"perceptual": perceptual.name, "identity": identity.name,
               "emotion": clip.name if clip else "prototype-render"}
     logger.info("loss networks: %s", ", ".join(f"{k} = {v}" for k, v in losses.items()))
-    model = TriplaneGenerator(cfg.net)
     history: dict[str, list] = {}
     curves: list[dict] = []
+    if init is not None:
+        from tritalk.errors import ConfigError
+
+        model = TriplaneGenerator.from_pretrained(init, flag="--init")
+        if model.config != cfg.net:
+            raise ConfigError(f"--init '{init}' has another net config than the training config's; fine-tune "
+                              "with the config it was trained with")
+        if val is not None and not (out / "stages" / STAGES[0] / "model.safetensors").is_file():
+            rec = {"stage": "init", "step": 0, **masked_psnr_ssim(model, val, val_idx)}
+            curves.append(rec)  # where fine-tuning starts, on the same held-out samples
+            logger.info("held out (init): %s", rec)
+            if on_log:
+                on_log({"heldout": True, **rec})
+    else:
+        model = TriplaneGenerator(cfg.net)
     for k, stage in enumerate(STAGES):
         tcfg: TrainConfig = getattr(cfg, stage)
         d = out / "stages" / stage
@@ -203,7 +239,7 @@ def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, 
         def checkpoint(step: int, m: torch.nn.Module, opt, stage=stage, d=d) -> None:
             rec = {"stage": stage, "step": step}
             if val is not None:
-                rec["psnr"], rec["ssim"] = masked_psnr_ssim(m, val, val_idx)
+                rec.update(masked_psnr_ssim(m, val, val_idx))
                 _trainable(m, stage)
                 curves.append(rec)
                 logger.info("held out: %s", rec)
@@ -227,6 +263,7 @@ def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, 
     if acc.is_main_process:
         model.save_pretrained(out)
         info = dict(data=Path(data).name, heldout=Path(heldout).name if heldout else None,
+                    init=Path(init).name if init else None,
                     samples=len(ds), loss_networks=losses, curves=curves, history=history,
                     train_seconds=round(time.perf_counter() - t0, 1), device=str(acc.device),
                     processes=acc.num_processes, machine=platform.machine(),

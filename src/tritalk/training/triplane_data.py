@@ -11,6 +11,7 @@ head mask, from two sources (Sec. III-C2's pairs, as far as this machine's data 
 Everything is stored in one ``.npz`` (``build_triplane_data``), all images at ``res`` pixels:
   images    (N, res, res, 3) uint8  the neural window of the frame (head centre, ``window`` x half frame)
   masks     (N, res, res) uint8     the face region (face mesh + mouth opening, filled), 255 = head
+  mouths    (N, res, res) uint8     the mouth region (head_window.mouth_mask), 255 = mouth: the mouth loss's weights
   windows   (N, 11, 52) float16     E_m's input (renders: the frame's coefficients repeated)
   emotion   (N, 8) float32          emotion weights (EmotionSpec.weights order)
   cams      (N, 3) float32          yaw, pitch [deg], distance [world units]
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tritalk.neural.head_window import cut_window, head_mask, window_box  # noqa: F401  (re-exported)
+from tritalk.neural.head_window import cut_window, head_mask, mouth_mask, window_box  # noqa: F401  (re-exported)
 from tritalk.types import EMOTIONS, IDX, Camera
 
 logger = logging.getLogger(__name__)
@@ -46,12 +47,26 @@ class TriplaneDataConfig:
     max_yaw: float = 40.0
     max_pitch: float = 15.0
     frames_per_clip: int = 40
+    jaw_share: float = 0.85
+    """Share of the varied expressions that open the jaw (0 to 0.7 on top of the photo's own). The first shipped
+    data used 0.7; speech keeps the jaw between ~0.1 and ~0.4 nearly all the time, so the model must learn
+    those openings, not only the wide ones."""
+    viseme_share: float = 0.35
+    """Share of the varied expressions with a speech mouth shape (lips parted, rounded, stretched or pressed)."""
     seed: int = 0
 
 
-def random_expression(rng: np.random.Generator, ref_expr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(52,) absolute expression and (8,) emotion weights: the photo's own (30 %), or it plus a jaw opening,
-    an emotion prototype at a random intensity, sometimes a blink, a pucker or a funnel."""
+VISEMES = (("mouthFunnel",), ("mouthPucker",), ("mouthClose",), ("mouthLowerDownLeft", "mouthLowerDownRight"),
+           ("mouthUpperUpLeft", "mouthUpperUpRight"), ("mouthStretchLeft", "mouthStretchRight"),
+           ("mouthRollLower", "mouthRollUpper"), ("mouthPressLeft", "mouthPressRight"))
+"""Mouth shapes of speech (ARKit names, moved together), one drawn per varied expression at ``viseme_share``."""
+
+
+def random_expression(rng: np.random.Generator, ref_expr: np.ndarray, jaw_share: float = 0.85,
+                      viseme_share: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
+    """(52,) absolute expression and (8,) emotion weights: the photo's own (30 %), or it plus a jaw opening
+    (``jaw_share``), an emotion prototype at a random intensity, sometimes a blink or a speech mouth shape
+    (``viseme_share``, VISEMES)."""
     from tritalk.motion.emotion_prototypes import prototype
 
     weights = np.zeros(len(EMOTIONS), np.float32)
@@ -65,12 +80,17 @@ def random_expression(rng: np.random.Generator, ref_expr: np.ndarray) -> tuple[n
         expr += s * prototype(EMOTIONS[e])
         weights[:] = 0.0
         weights[0], weights[e] = 1.0 - s, s
-    expr[IDX["jawOpen"]] += rng.uniform(0.0, 0.7) * (rng.random() < 0.7)
+    expr[IDX["jawOpen"]] += rng.uniform(0.0, 0.7) * (rng.random() < jaw_share)
     if rng.random() < 0.2:
         expr[[IDX["eyeBlinkLeft"], IDX["eyeBlinkRight"]]] = 1.0
-    if rng.random() < 0.2:
-        expr[IDX[rng.choice(["mouthPucker", "mouthFunnel", "mouthClose"])]] += rng.uniform(0.2, 0.8)
+    if rng.random() < viseme_share:
+        names = VISEMES[int(rng.integers(0, len(VISEMES)))]
+        expr[[IDX[n] for n in names]] += rng.uniform(0.2, 0.8)
     return np.clip(expr, 0.0, 1.0), weights
+
+
+def _bytes(mask: np.ndarray) -> np.ndarray:
+    return np.clip(mask * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
 def _distance(subject, camera: Camera, half_px: float) -> float:
@@ -84,7 +104,7 @@ def render_portrait_samples(subject, cfg: TriplaneDataConfig, rng: np.random.Gen
 
     engine = MeshEngine(subject)
     box = window_box(engine.scene.head_centre, subject.size, cfg.window)
-    out = {k: [] for k in ("images", "masks", "windows", "emotion", "cams")}
+    out = {k: [] for k in ("images", "masks", "mouths", "windows", "emotion", "cams")}
     zero_head = np.zeros(6, np.float32)
     for i in range(cfg.views_per_portrait):
         if i == 0 or rng.random() < 0.2:
@@ -93,11 +113,12 @@ def render_portrait_samples(subject, cfg: TriplaneDataConfig, rng: np.random.Gen
             cam = Camera(yaw=float(rng.uniform(-cfg.max_yaw, cfg.max_yaw)),
                          pitch=float(rng.uniform(-cfg.max_pitch, cfg.max_pitch)))
         expr, weights = (subject.ref_expr.astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[0]) \
-            if i == 0 else random_expression(rng, subject.ref_expr)
+            if i == 0 else random_expression(rng, subject.ref_expr, cfg.jaw_share, cfg.viseme_share)
         frame = engine.render_frame(expr, zero_head, cam)
         mask = head_mask(engine, expr, zero_head, cam)
         out["images"].append(cut_window(frame, box, cfg.res))
-        out["masks"].append(np.clip(cut_window(mask, box, cfg.res) * 255 + 0.5, 0, 255).astype(np.uint8))
+        out["masks"].append(_bytes(cut_window(mask, box, cfg.res)))
+        out["mouths"].append(_bytes(cut_window(mouth_mask(engine, expr, zero_head, cam), box, cfg.res)))
         out["windows"].append(np.repeat(expr[None], 11, 0))
         out["emotion"].append(weights)
         out["cams"].append([cam.yaw, cam.pitch, _distance(subject, cam, box[2])])
@@ -131,11 +152,13 @@ def clip_samples(path: Path, cfg: TriplaneDataConfig, analyser, segmenter, rng: 
                        replace=False)
     cam = Camera()
     dist = _distance(subject, cam, box[2])
-    out = {k: [] for k in ("images", "masks", "windows", "emotion", "cams")}
+    out = {k: [] for k in ("images", "masks", "mouths", "windows", "emotion", "cams")}
     for k in sorted(picks):
-        mask = head_mask(engine, np.clip(expr[k], 0, 1), np.zeros(6, np.float32), cam)
+        e = np.clip(expr[k], 0, 1)
+        mask = head_mask(engine, e, np.zeros(6, np.float32), cam)
         out["images"].append(cut_window(crops[k], box, cfg.res))
-        out["masks"].append(np.clip(cut_window(mask, box, cfg.res) * 255 + 0.5, 0, 255).astype(np.uint8))
+        out["masks"].append(_bytes(cut_window(mask, box, cfg.res)))
+        out["mouths"].append(_bytes(cut_window(mouth_mask(engine, e, np.zeros(6, np.float32), cam), box, cfg.res)))
         out["windows"].append(wins[k])
         out["emotion"].append(np.eye(len(EMOTIONS), dtype=np.float32)[0])  # GRID is neutral read speech
         out["cams"].append([0.0, 0.0, dist])
