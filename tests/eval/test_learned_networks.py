@@ -9,12 +9,13 @@ import pytest
 import torch
 
 from tritalk.errors import WeightsError
-from tritalk.eval.arcface import ARCFACE_TEMPLATE, FIVE_POINTS, align_face, build_iresnet, csim, load_arcface
+from tritalk.eval.arcface import ARCFACE_TEMPLATE, FIVE_POINTS, align_face, csim, load_arcface
 from tritalk.eval.emotion_classifier import (build_resnet, emotion_accuracy, emotion_probabilities,
                                              load_emotion_classifier)
 from tritalk.eval.inception import build_fid_inception, frechet_distance, inception_features, load_fid_inception
 from tritalk.eval.landmark_metrics import similarity_align
 from tritalk.eval.networks import NetworkWeights
+from tritalk.neural.iresnet import IResNet
 from tritalk.types import EMOTIONS
 
 TINY = (1, 1, 1, 1)  # blocks per stage: the published r100 / ResNet-18 key layout, fewer blocks
@@ -35,7 +36,7 @@ def weights(tmp_path_factory):
     """A --weights folder with random ArcFace (tiny r-net), FID Inception (full size) and emotion checkpoints."""
     folder = tmp_path_factory.mktemp("weights")
     torch.manual_seed(0)
-    arc = build_iresnet(TINY).eval()
+    arc = IResNet(TINY).eval()
     _randomise_bn(arc)
     torch.save({f"module.{k}": v for k, v in arc.state_dict().items()}, folder / "arcface_r100.pth")  # DataParallel
     inc = build_fid_inception(input_size=SMALL).eval()  # the full network; frames resized to 75 px to stay fast

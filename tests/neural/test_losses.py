@@ -10,7 +10,7 @@ import torch
 
 from tritalk.errors import WeightsError
 from tritalk.neural.losses import (IdentityLoss, IResNet, PerceptualLoss, VGG19Features, histogram_loss,
-                                   laplacian_pyramid_l1)
+                                   laplacian_pyramid_l1, load_arcface_backbone)
 
 
 def test_vgg19_loads_a_torchvision_format_state_dict(tmp_path):
@@ -28,7 +28,7 @@ def test_arcface_iresnet_depth_is_read_from_the_keys(tmp_path):
     torch.manual_seed(0)
     src = IResNet((1, 2, 1, 1), widths=(8, 8, 16, 16, 16), embedding=12).eval()
     torch.save(src.state_dict(), tmp_path / "backbone.pth")
-    loaded = IResNet.from_file(tmp_path / "backbone.pth")
+    loaded = load_arcface_backbone(tmp_path / "backbone.pth")
     x = torch.rand(2, 3, 112, 112)
     assert torch.allclose(loaded(x), src(x))
     loss = IdentityLoss(str(tmp_path / "backbone.pth"))
@@ -63,7 +63,7 @@ def test_missing_or_foreign_weights_are_one_line_errors(tmp_path):
         PerceptualLoss(str(tmp_path / "nope.pth"))
     torch.save({"conv.weight": torch.zeros(1)}, tmp_path / "other.pth")
     with pytest.raises(WeightsError, match="not an insightface iresnet"):
-        IResNet.from_file(tmp_path / "other.pth")
+        load_arcface_backbone(tmp_path / "other.pth")
     (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
     with pytest.raises(WeightsError, match="unreadable"):
         VGG19Features.from_file(tmp_path / "junk.pth")

@@ -18,86 +18,27 @@ The 5 points come from MediaPipe's landmarks (face/track.py): iris centres 468 /
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from tritalk.errors import WeightsError
 from tritalk.io.checkpoint import load_torch_file
 from tritalk.eval.landmark_metrics import similarity_align
+from tritalk.neural.iresnet import IResNet
 
 ARCFACE_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                              [41.5493, 92.3655], [70.7299, 92.2041]], np.float64)  # insightface arcface_dst (112 px)
 FIVE_POINTS = (468, 473, 1, 61, 291)  # MediaPipe: image-left eye (iris centre), image-right eye, nose tip, mouth corners
 SIZE = 112
-WIDTHS = (64, 128, 256, 512)
-
-
-def build_iresnet(blocks: tuple[int, int, int, int] = (3, 13, 30, 3), embedding: int = 512):
-    """arcface_torch's IResNet with ``blocks`` IBasicBlocks per stage (state-dict key names as published)."""
-    import torch
-    import torch.nn as nn
-
-    class IBasicBlock(nn.Module):
-        def __init__(self, cin: int, cout: int, stride: int):
-            super().__init__()
-            self.bn1 = nn.BatchNorm2d(cin, eps=1e-5)
-            self.conv1 = nn.Conv2d(cin, cout, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(cout, eps=1e-5)
-            self.prelu = nn.PReLU(cout)
-            self.conv2 = nn.Conv2d(cout, cout, 3, stride, 1, bias=False)
-            self.bn3 = nn.BatchNorm2d(cout, eps=1e-5)
-            self.downsample = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout, eps=1e-5))
-                               if stride != 1 or cin != cout else None)
-
-        def forward(self, x):
-            out = self.bn3(self.conv2(self.prelu(self.bn2(self.conv1(self.bn1(x))))))
-            return out + (self.downsample(x) if self.downsample is not None else x)
-
-    class IResNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(64, eps=1e-5)
-            self.prelu = nn.PReLU(64)
-            cin = 64
-            for k, (n, w) in enumerate(zip(blocks, WIDTHS)):
-                setattr(self, f"layer{k + 1}", nn.Sequential(*[IBasicBlock(cin if i == 0 else w, w, 2 if i == 0 else 1)
-                                                              for i in range(n)]))
-                cin = w
-            self.bn2 = nn.BatchNorm2d(512, eps=1e-5)
-            self.fc = nn.Linear(512 * 7 * 7, embedding)
-            self.features = nn.BatchNorm1d(embedding, eps=1e-5)
-
-        def forward(self, x):  # (B, 3, 112, 112) in [-1, 1] -> (B, embedding)
-            x = self.prelu(self.bn1(self.conv1(x)))
-            x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-            return self.features(self.fc(torch.flatten(self.bn2(x), 1)))
-
-    return IResNet()
 
 
 def load_arcface(path: str | Path):
-    """The ArcFace backbone in ``path`` (a torch state dict as arcface_torch saves ``backbone.pth``), eval mode."""
+    """The ArcFace backbone in ``path`` (a torch state dict as arcface_torch saves ``backbone.pth``; the
+    network is neural/iresnet.py, shared with the identity loss), eval mode."""
     path = Path(path)
     state = load_torch_file(path, f"ArcFace weights not found at '{path}'; put arcface_r100.pth there (--weights DIR)")
-    if not isinstance(state, dict):
-        raise WeightsError(f"'{path}' is not a torch state dict; give arcface_torch's backbone.pth")
-    state = {k.removeprefix("module."): v for k, v in state.items()}  # saved from DataParallel
-    blocks = tuple(1 + max((int(m.group(1)) for k in state if (m := re.match(rf"layer{s}\.(\d+)\.", k))), default=-1)
-                   for s in range(1, 5))
-    if min(blocks) < 1 or "fc.weight" not in state:
-        raise WeightsError(f"the weights in '{path}' are not an arcface_torch iResNet (stages {blocks}, "
-                           f"fc {'found' if 'fc.weight' in state else 'missing'})")
-    net = build_iresnet(blocks, embedding=state["fc.weight"].shape[0])
-    try:
-        net.load_state_dict(state, strict=True)
-    except RuntimeError as e:
-        raise WeightsError(f"the weights in '{path}' do not match an iResNet with {blocks} blocks "
-                           f"({' '.join(str(e).split())[:200]})") from None
-    return net.eval()
+    return IResNet.from_state(state, str(path))
 
 
 def align_face(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tritalk.errors import WeightsError
+from tritalk.neural.iresnet import IResNet
 
 logger = logging.getLogger(__name__)
 
@@ -130,72 +131,9 @@ def laplacian_pyramid_l1(pred: torch.Tensor, target: torch.Tensor, levels: int =
     return loss + F.l1_loss(a, b)
 
 
-class IBasicBlock(nn.Module):
-    """insightface iresnet's block: BN - conv - BN - PReLU - conv(stride) - BN, plus the shortcut."""
-
-    def __init__(self, inplanes: int, planes: int, stride: int, downsample: nn.Module | None):
-        super().__init__()
-        self.bn1 = nn.BatchNorm2d(inplanes, eps=1e-5)
-        self.conv1 = nn.Conv2d(inplanes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes, eps=1e-5)
-        self.prelu = nn.PReLU(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes, eps=1e-5)
-        self.downsample = downsample
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.bn3(self.conv2(self.prelu(self.bn2(self.conv1(self.bn1(x))))))
-        return out + (self.downsample(x) if self.downsample is not None else x)
-
-
-class IResNet(nn.Module):
-    """ArcFace's iresnet backbone (insightface's key names): 112 x 112 aligned face -> ``embedding`` features."""
-
-    def __init__(self, layers: tuple[int, int, int, int], widths: tuple[int, ...] = (64, 64, 128, 256, 512),
-                 embedding: int = 512, fc_hw: int = 7):
-        super().__init__()
-        w0 = widths[0]
-        self.conv1 = nn.Conv2d(3, w0, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(w0, eps=1e-5)
-        self.prelu = nn.PReLU(w0)
-        inplanes = w0
-        for i, (n, planes) in enumerate(zip(layers, widths[1:])):
-            down = nn.Sequential(nn.Conv2d(inplanes, planes, 1, 2, bias=False), nn.BatchNorm2d(planes, eps=1e-5))
-            blocks = [IBasicBlock(inplanes, planes, 2, down)] + [IBasicBlock(planes, planes, 1, None)
-                                                                 for _ in range(n - 1)]
-            setattr(self, f"layer{i + 1}", nn.Sequential(*blocks))
-            inplanes = planes
-        self.bn2 = nn.BatchNorm2d(inplanes, eps=1e-5)
-        self.dropout = nn.Dropout(0.0)
-        self.fc = nn.Linear(inplanes * fc_hw * fc_hw, embedding)
-        self.features = nn.BatchNorm1d(embedding, eps=1e-5)
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> "IResNet":
-        state = _load_state(Path(path), "ArcFace", "--arcface")
-        try:
-            layers = tuple(1 + max(int(k.split(".")[1]) for k in state if k.startswith(f"layer{i}."))
-                           for i in range(1, 5))
-            widths = (state["conv1.weight"].shape[0],) + tuple(state[f"layer{i}.0.conv1.weight"].shape[0]
-                                                               for i in range(1, 5))
-            embedding, flat = state["fc.weight"].shape
-            fc_hw = int(round((flat / widths[-1]) ** 0.5))
-        except (KeyError, ValueError) as e:
-            raise WeightsError(f"'{path}' is not an insightface iresnet state dict (missing {e}); give ArcFace's "
-                               "backbone.pth") from None
-        model = cls(layers, widths, embedding, fc_hw)
-        try:
-            model.load_state_dict(state, strict=True)
-        except RuntimeError as e:
-            raise WeightsError(f"'{path}' does not match iresnet ({str(e).splitlines()[0]})") from None
-        return model.eval().requires_grad_(False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, 3, 112, 112) in [0, 1] -> (B, E)."""
-        x = self.prelu(self.bn1(self.conv1(x * 2 - 1)))
-        for i in range(1, 5):
-            x = getattr(self, f"layer{i}")(x)
-        return self.features(self.fc(self.dropout(self.bn2(x).flatten(1))))
+def load_arcface_backbone(path: str | Path) -> IResNet:
+    """ArcFace's iresnet from an insightface ``backbone.pth`` (neural/iresnet.py), frozen, for L_ID."""
+    return IResNet.from_state(_load_state(Path(path), "ArcFace", "--arcface"), str(path)).requires_grad_(False)
 
 
 class RandomConvEmbedding(nn.Module):
@@ -219,12 +157,15 @@ class IdentityLoss(nn.Module):
 
     def __init__(self, arcface_path: str | None = None):
         super().__init__()
-        self.net = IResNet.from_file(arcface_path) if arcface_path else RandomConvEmbedding()
+        self.net = load_arcface_backbone(arcface_path) if arcface_path else RandomConvEmbedding()
         self.name = "arcface" if arcface_path else "random-conv-embedding"
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """``pred``, ``target`` (B, 3, H, W) in [0, 1]."""
         a = F.interpolate(pred, size=(112, 112), mode="bilinear", align_corners=False)
         b = F.interpolate(target, size=(112, 112), mode="bilinear", align_corners=False)
+        if isinstance(self.net, IResNet):  # ArcFace takes [-1, 1]
+            a, b = a * 2 - 1, b * 2 - 1
         return (1 - F.cosine_similarity(self.net(a), self.net(b), dim=1)).mean()
 
 
