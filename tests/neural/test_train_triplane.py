@@ -245,4 +245,4 @@ def test_cli_train_triplane_runs_and_names_substitutes(pair_data, micro, tmp_pat
     assert code == 2 and err.strip().startswith("error: training data") and "Traceback" not in err
     code, out, err = _cli(["train", "triplane", "--data", str(pair_data), "-o", str(tmp_path / "o3"),
                            "--config", "huge"], capsys)
-    assert code == 5 and "use tiny, base or a .json file" in err
+    assert code == 5 and "tiny-finetune-diff, base or a .json file" in err
