@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="Take only the held-out portraits and clips (the measurement set of the training curves).")
     ap.add_argument("--views", type=int, default=TriplaneDataConfig.views_per_portrait)
     ap.add_argument("--frames-per-clip", type=int, default=TriplaneDataConfig.frames_per_clip)
+    ap.add_argument("--twin-share", type=float, default=TriplaneDataConfig.twin_share,
+                    help="Share of the varied renders that repeat the view before them with the mouth redrawn "
+                         "(0 = the data of the first two shipped models).")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     logging.basicConfig(level=logging.WARNING)
@@ -41,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     portraits = sorted(p for p in args.portraits.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")
                        and not held(p) and not p.name.startswith("group_"))
     clips = sorted(p for p in args.videos.glob("*.mp4") if not held(p)) if args.videos else []
-    cfg = TriplaneDataConfig(views_per_portrait=args.views, frames_per_clip=args.frames_per_clip)
+    cfg = TriplaneDataConfig(views_per_portrait=args.views, frames_per_clip=args.frames_per_clip,
+                             twin_share=args.twin_share)
     info = build_triplane_data(portraits, clips, args.output, cfg,
                                progress=lambda i, n, name: print(f"[{i}/{n}] {name}", file=sys.stderr, flush=True))
     info.update(portraits=[p.name for p in portraits], clips=[p.name for p in clips], held_out=keys)

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         ax[2].plot([offsets[s] + h["step"] for h in hist], [h["loss"] for h in hist], "-", label=s)
     ax[0].set_title("held-out PSNR [dB] (head layer; dashed: mouth region)", fontsize=10)
     ax[1].set_title("held-out SSIM")
-    ax[2].set_title("training loss (eq. 2 + L_mouth; eq. 3 for emotion)", fontsize=10)
+    ax[2].set_title("training loss (eq. 2 + L_mouth [+ L_diff]; eq. 3 for emotion)", fontsize=10)
     for a in ax:
         a.set_xlabel("step")
         a.legend(fontsize=8)

@@ -13,7 +13,8 @@ import torch
 from tritalk.errors import ConfigError
 from tritalk.neural.generator import TriplaneGenerator
 from tritalk.training.loop import TrainConfig
-from tritalk.training.stages import PortraitLossWeights, emotion_stage, mouth_l1, portrait_stage
+from tritalk.training.stages import (PortraitLossWeights, emotion_stage, motion_difference_l1, mouth_l1,
+                                     portrait_stage)
 from tritalk.training.triplane import PairDataset, TriplaneTrainConfig, collate_pairs, train_triplane
 
 
@@ -53,7 +54,7 @@ def test_portrait_stage_losses_fall_and_frozen_R_stays(pair_data, micro):
     perceptual, identity = _losses()
     batch = _batch(pair_data, micro)
     terms = portrait_stage(model, batch, perceptual, identity, jitter=False)
-    assert set(terms) == {"vgg", "pixel", "reg", "id", "mouth"}  # eq. (2) + the mouth term
+    assert set(terms) == {"vgg", "pixel", "reg", "id", "mouth", "motion_diff"}  # eq. (2) + the mouth, diff terms
     hist = _overfit(model, lambda m, b: portrait_stage(m, b, perceptual, identity, jitter=False), batch)
     assert hist[-1] < 0.8 * hist[0]
     assert all(torch.equal(before[k], v) for k, v in model.superres.state_dict().items())
@@ -89,6 +90,56 @@ def test_mouth_term_is_weighted_left_out_without_mouths_and_trains_the_mouth(pai
     hist = _overfit(model, lambda m, b: portrait_stage(m, b, perceptual, identity, jitter=False), batch,
                     term="mouth")
     assert hist[-1] < 0.8 * hist[0]
+
+
+def test_motion_difference_is_zero_for_matching_changes_and_grows_with_the_amplitude_mismatch():
+    torch.manual_seed(0)
+    mouth = torch.zeros(4, 1, 16, 16)
+    mouth[:, :, 10:14, 4:12] = 1.0
+    target = torch.rand(4, 3, 16, 16)
+    same = torch.ones(4)
+    change = target[1::2] - target[0::2]
+    # the same change from another starting frame (a blurred face, a colour offset): nothing to pay
+    pred = torch.empty_like(target)
+    pred[0::2] = 0.5 * target[0::2] + 0.2
+    pred[1::2] = pred[0::2] + change
+    assert float(motion_difference_l1(pred, target, mouth, same)) < 1e-6
+    # a mouth that moves a share a of the target's change pays (1 - a) x the change's mean size over the mouth
+    size = float((change.abs().mean(1, keepdim=True) * mouth[::2]).sum() / mouth[::2].sum())
+    losses = []
+    for a in (1.0, 0.5, 0.0):
+        pred[1::2] = pred[0::2] + a * change
+        losses.append(float(motion_difference_l1(pred, target, mouth, same)))
+    assert losses[0] < 1e-6 < losses[1] < losses[2]
+    assert abs(losses[1] - 0.5 * size) < 1e-5 and abs(losses[2] - size) < 1e-5
+    # outside the mouth region it is blind; pairs not of one view are left out
+    pred[1::2, :, :8] += 1.0
+    assert abs(float(motion_difference_l1(pred, target, mouth, same)) - size) < 1e-5
+    assert float(motion_difference_l1(pred, target, mouth, torch.tensor([1.0, 1.0, 0.0, 0.0]))) > 0
+    assert float(motion_difference_l1(pred, target, mouth, torch.zeros(4))) == 0.0
+
+
+def test_motion_difference_term_is_weighted_off_at_zero_and_pairs_share_a_view(pair_data, micro):
+    torch.manual_seed(0)
+    model = TriplaneGenerator(micro)
+    perceptual, identity = _losses()
+    ds = PairDataset(pair_data, micro, same_view_share=1.0)
+    pairs = [ds[i] for i in range(len(ds))]
+    twins = [p for p in pairs if float(p[0]["same_view"]) == 1.0]
+    assert twins and all(torch.equal(a["world2cam"], b["world2cam"]) for a, b in twins)
+    assert all(ds.same_view[i] is None or i not in ds.same_view[i] for i in range(len(ds)))
+    batch = collate_pairs([ds[0], ds[3]])  # yaw -20 twice in the synthetic data: both same-view pairs
+    assert float(batch["same_view"].min()) == 1.0
+    one = portrait_stage(model, batch, perceptual, identity, jitter=False)
+    two = portrait_stage(model, batch, perceptual, identity, PortraitLossWeights(motion_diff=4.0), jitter=False)
+    assert float(one["motion_diff"].detach()) > 0 and torch.allclose(two["motion_diff"], 2 * one["motion_diff"])
+    off = portrait_stage(model, batch, perceptual, identity, PortraitLossWeights(motion_diff=0.0), jitter=False)
+    assert "motion_diff" not in off  # λ_diff = 0: eq. (2) (+ the mouth term)
+    with torch.no_grad():  # a volume with matter in it (a random one is nearly empty: its render barely changes)
+        model.decoder.net[-1].bias[0] = 4.0
+    only = lambda m, b: {"motion_diff": portrait_stage(m, b, perceptual, identity, jitter=False)["motion_diff"]}  # noqa: E731
+    hist = _overfit(model, only, batch, steps=20)
+    assert hist[-1] < 0.8 * hist[0]  # E_m learns to make the two codes' renders differ as the targets do
 
 
 def test_fine_tuning_starts_from_init_and_records_where_it_started(pair_data, micro, tmp_path):
@@ -194,4 +245,4 @@ def test_cli_train_triplane_runs_and_names_substitutes(pair_data, micro, tmp_pat
     assert code == 2 and err.strip().startswith("error: training data") and "Traceback" not in err
     code, out, err = _cli(["train", "triplane", "--data", str(pair_data), "-o", str(tmp_path / "o3"),
                            "--config", "huge"], capsys)
-    assert code == 5 and "use tiny, base or a .json file" in err
+    assert code == 5 and "tiny-finetune-diff, base or a .json file" in err

@@ -144,3 +144,30 @@ def test_shipped_checkpoint_is_small_and_emotion_travels_with_the_motion(tmp_pat
     assert np.array_equal(Motion.load_npz(tmp_path / "m.npz").emotion, emo)
     with pytest.raises(Exception, match="Motion.emotion must be"):
         dataclasses.replace(m, emotion=emo[:2])
+
+
+def test_inversion_difference_term_needs_a_rest_render_and_follows_its_weight(generator):
+    from tritalk.neural.inversion import InversionTarget, _loss
+    from tritalk.neural.volume import view_matrices
+
+    torch.manual_seed(0)
+    res = generator.config.out_res
+    m, f = view_matrices(0.0, 0.0, 0.0, 3.5)
+    mouth = torch.zeros(1, res, res)
+    mouth[:, res // 2:, res // 4: 3 * res // 4] = 1.0
+    shut = np.zeros((11, 52), np.float32)
+    opened = shut.copy()
+    opened[:, IDX["jawOpen"]] = 0.4
+
+    def target(windows, rest=None):
+        return InversionTarget(torch.rand(3, res, res), torch.ones(1, res, res), torch.from_numpy(windows),
+                               torch.from_numpy(m), torch.tensor(f), mouth, rest)
+
+    photo, other = target(shut), target(opened, rest=torch.rand(3, res, res))
+    w = generator.identity_encoder(torch.rand(1, 3, generator.config.encoder_input, generator.config.encoder_input))
+    with torch.no_grad():
+        off = float(_loss(generator, w, [photo, other], 1.0, 0.0))
+        one = float(_loss(generator, w, [photo, other], 1.0, 1.0))
+        two = float(_loss(generator, w, [photo, other], 1.0, 2.0))
+        no_rest = float(_loss(generator, w, [photo, dataclasses.replace(other, rest=None)], 1.0, 2.0))
+    assert one > off and abs((two - off) - 2 * (one - off)) < 1e-5 and no_rest == off

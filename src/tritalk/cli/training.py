@@ -96,7 +96,7 @@ def train_triplane_cmd(
     data: Path = typer.Option(..., "--data", help="Training data .npz (scripts/make_triplane_data.py)."),
     output: Path = typer.Option(..., "--output", "-o", help="Checkpoint folder (config.json + model.safetensors); "
                                 "a stopped run given the same folder resumes."),
-    config: str = typer.Option("tiny", "--config", help="tiny (this CPU, ~40 min) | tiny-finetune (from --init) | base "
+    config: str = typer.Option("tiny", "--config", help="tiny (this CPU, ~40 min) | tiny-finetune, tiny-finetune-diff (from --init) | base "
                                "(the paper's scale, GPUs) "
                                "| a JSON file of TriplaneTrainConfig."),
     heldout: Optional[Path] = typer.Option(None, "--heldout", help="Held-out .npz (portraits / clips not trained "

@@ -33,6 +33,9 @@ class TriplaneConfig:
     alone, the generator learns to draw this face with its mouth shut whatever z_m says."""
     inversion_mouth_weight: float = 1.0
     """The inversion's mouth term (inversion.py), as λ_mouth in training (training/stages.py); 0 = off."""
+    inversion_diff_weight: float = 2.0
+    """The inversion's motion-difference term between the photo and the front views at ``inversion_openings``
+    (inversion.py), as λ_diff in training (training/stages.py); 0 = off."""
     emotion_strength: float = 0.5
     """Scale of the non-neutral emotion weights given to M_e. The Motion already carries the emotion's
     expression (motion/emotion.py), and stage 3 teaches M_e that expression's look again; at 0.5 the two
@@ -52,5 +55,7 @@ class TriplaneConfig:
                               "in (0, 1]")
         if not 0.0 <= self.inversion_mouth_weight <= 10.0:
             raise ConfigError(f"inversion mouth weight {self.inversion_mouth_weight} is out of range; use 0 to 10")
+        if not 0.0 <= self.inversion_diff_weight <= 10.0:
+            raise ConfigError(f"inversion diff weight {self.inversion_diff_weight} is out of range; use 0 to 10")
         if not 0 <= self.inversion_views <= 64:
             raise ConfigError(f"inversion views {self.inversion_views} is out of range; use 0 to 64")

@@ -6,7 +6,9 @@ expression) and, optionally, mesh-engine renders of the same photo at other view
 (triplane_engine.py builds them). Each step fits the photo and one of the other targets (a fixed,
 seeded order: the same inputs give the same result), on premultiplied L1 + opacity L1 + the
 Laplacian-pyramid term + the mouth term (training/stages.py ``mouth_l1``, where a target carries a mouth region):
-without it, tuning the generator towards a photo with a closed mouth flattens how its mouth follows z_m. It
+without it, tuning the generator towards a photo with a closed mouth flattens how its mouth follows z_m; + the
+motion-difference term (``motion_difference_l1``) between the photo and the front views at other jaw openings:
+their change from the photo's motion code against the mesh renders' change (``InversionTarget.rest``). It
 stops after ``steps`` or when ``seconds`` have passed.
 """
 
@@ -35,6 +37,9 @@ class InversionTarget:
     world2cam: torch.Tensor  # (4, 4)
     focal: torch.Tensor  # () normalised focal length
     mouth: torch.Tensor | None = None  # (1, S, S) mouth region in [0, 1] (head_window.mouth_mask), or None
+    rest: torch.Tensor | None = None
+    """(3, S, S) the mesh render of this target's view at the photo's own expression (the photo's mask applies),
+    for a target with the photo's camera: the base of the motion-difference term; None = no such term."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,12 @@ class InversionResult:
     loss_last: float
 
 
-def _loss(model: TriplaneGenerator, w: torch.Tensor, targets: list[InversionTarget], mouth_weight: float = 1.0
-          ) -> torch.Tensor:
-    from tritalk.training.stages import mouth_l1
+def _loss(model: TriplaneGenerator, w: torch.Tensor, targets: list[InversionTarget], mouth_weight: float = 1.0,
+          diff_weight: float = 0.0) -> torch.Tensor:
+    """``targets[0]`` is the photo; ``diff_weight`` scales the motion-difference term between it and each other
+    target with a ``rest`` render (same camera: the render's change from the photo's motion code against the
+    mesh renders' change, over the mouth region)."""
+    from tritalk.training.stages import motion_difference_l1, mouth_l1
 
     b = len(targets)
     stack = lambda name: torch.stack([getattr(t, name) for t in targets])  # noqa: E731
@@ -62,14 +70,24 @@ def _loss(model: TriplaneGenerator, w: torch.Tensor, targets: list[InversionTarg
     if mouth_weight > 0 and all(t.mouth is not None for t in targets):
         mouth = stack("mouth")
         loss = loss + mouth_weight * (mouth_l1(rgb, tgt, mouth) + mouth_l1(raw, tgt, mouth))
+    diffs = [i for i in range(1, b) if targets[i].rest is not None and targets[i].mouth is not None]
+    if diff_weight > 0 and diffs and targets[0].mouth is not None:
+        pairs = [k for i in diffs for k in (0, i)]  # rows (photo, target i)
+        base = [targets[0].mask * targets[i].rest for i in diffs]
+        d_tgt = torch.stack([x for i, r in zip(diffs, base) for x in (r, tgt[i])])
+        mouth = torch.stack([t.mouth for t in targets])[pairs]
+        flags = torch.ones(len(pairs))
+        loss = loss + diff_weight * (motion_difference_l1(rgb[pairs], d_tgt, mouth, flags)
+                                     + motion_difference_l1(raw[pairs], d_tgt, mouth, flags))
     return loss
 
 
 def invert(model: TriplaneGenerator, reference: torch.Tensor, targets: list[InversionTarget], steps: int,
            seconds: float, lr: float = 0.01, tune_generator: bool = True, seed: int = 0,
-           mouth_weight: float = 1.0) -> InversionResult:
+           mouth_weight: float = 1.0, diff_weight: float = 0.0) -> InversionResult:
     """Fit the code w = E_id(reference) (+ the generator when ``tune_generator``) to ``targets`` (the first is
-    the photo, used every step); ``mouth_weight`` scales the mouth term."""
+    the photo, used every step); ``mouth_weight`` scales the mouth term, ``diff_weight`` the motion-difference
+    term (targets with a ``rest`` render)."""
     model = copy.deepcopy(model).eval()
     with torch.no_grad():
         w0 = model.identity_encoder(reference[None])
@@ -86,7 +104,7 @@ def invert(model: TriplaneGenerator, reference: torch.Tensor, targets: list[Inve
     t0, first, last, done = time.perf_counter(), float("nan"), float("nan"), 0
     for step in range(steps):
         others = list(rng.permutation(np.arange(1, len(targets)))[:1]) if len(targets) > 1 else []
-        loss = _loss(model, w, [targets[0]] + [targets[i] for i in others], mouth_weight)
+        loss = _loss(model, w, [targets[0]] + [targets[i] for i in others], mouth_weight, diff_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

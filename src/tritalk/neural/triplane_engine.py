@@ -95,7 +95,8 @@ class TriplaneEngine:
             if config.inversion_steps > 0:
                 result = invert(model, self.reference, targets, config.inversion_steps, config.inversion_seconds,
                                 config.inversion_lr, config.tune_generator,
-                                mouth_weight=config.inversion_mouth_weight)
+                                mouth_weight=config.inversion_mouth_weight,
+                                diff_weight=config.inversion_diff_weight)
                 self.model, self.w = result.model, result.w
                 self.inversion = result
             else:
@@ -124,15 +125,17 @@ class TriplaneEngine:
             expr[IDX["jawOpen"]] = min(1.0, expr[IDX["jawOpen"]] + j)
             plan.append((Camera(), expr))
         to_bytes = lambda a: np.clip(a * 255 + 0.5, 0, 255).astype(np.uint8)  # noqa: E731
+        rest = window(self.mesh.render_frame(ref, zero, Camera()), res) if self.config.inversion_openings else None
         out = []
-        for cam, expr in plan:
+        for k, (cam, expr) in enumerate(plan):
             image = self.subject.image if cam == Camera() and expr is ref else self.mesh.render_frame(expr, zero, cam)
             mask = head_mask(self.mesh, expr, zero, cam)
             mouth = mouth_mask(self.mesh, expr, zero, cam)
             m, f = view_matrices(cam.yaw, cam.pitch, cam.roll, self._distance(cam))
             out.append(InversionTarget(window(image, res), window(to_bytes(mask), res),
                                        torch.from_numpy(np.repeat(expr[None], 11, 0)), torch.from_numpy(m),
-                                       torch.tensor(f), window(to_bytes(mouth), res)))
+                                       torch.tensor(f), window(to_bytes(mouth), res),
+                                       rest if k > self.config.inversion_views else None))
         return out
 
     def _distance(self, camera: Camera) -> float:

@@ -54,18 +54,29 @@ class TriplaneTrainConfig:
     """insightface iresnet backbone.pth; None = the random-conv embedding substitute."""
     clip: str | None = None
     """Hugging Face CLIP folder; None = the prototype-render substitute."""
+    same_view_share: float = 0.5
+    """Share of the pairs whose source sample is drawn from the samples of the same identity image **and the
+    same camera** (a twin render, another front view, another frame of the same clip) where there is one: the
+    pairs the motion-difference loss compares. The rest are drawn from all samples of the subject, as before."""
     checkpoint_every: int = 100
     seed: int = 0
 
 
 def train_config(name: str) -> TriplaneTrainConfig:
-    """``tiny`` (this 2-core CPU, ~40 min), ``tiny-finetune`` (a schedule from ``--init``: the shipped model's
-    second run, ~40 min at ~0.5 s a step), ``base`` (the paper's scale, GPUs), or a JSON file of this config."""
+    """``tiny`` (this 2-core CPU, ~40 min), ``tiny-finetune`` (a schedule from ``--init``: the second shipped
+    model's run, ~40 min at ~0.5 s a step), ``tiny-finetune-diff`` (a shorter one from ``--init``, with the
+    motion-difference loss on same-view pairs: the third model's run, ~30 min), ``base`` (the paper's scale, GPUs), or a JSON file of this config."""
     if name == "tiny":
         return TriplaneTrainConfig()
     if name == "tiny-finetune":
         return TriplaneTrainConfig(
             pretrain=TrainConfig(steps=3800, batch_size=2, lr=1e-3, warmup=20, log_every=50),
+            portrait=TrainConfig(steps=600, batch_size=2, lr=5e-4, warmup=20, log_every=50),
+            emotion=TrainConfig(steps=100, batch_size=2, lr=5e-4, warmup=10, log_every=25),
+            checkpoint_every=200)
+    if name == "tiny-finetune-diff":
+        return TriplaneTrainConfig(
+            pretrain=TrainConfig(steps=2200, batch_size=2, lr=1e-3, warmup=20, log_every=50),
             portrait=TrainConfig(steps=600, batch_size=2, lr=5e-4, warmup=20, log_every=50),
             emotion=TrainConfig(steps=100, batch_size=2, lr=5e-4, warmup=10, log_every=25),
             checkpoint_every=200)
@@ -81,7 +92,8 @@ def train_config(name: str) -> TriplaneTrainConfig:
 
     p = Path(name)
     if not p.is_file():
-        raise ConfigError(f"unknown triplane training config '{name}'; use tiny, base or a .json file")
+        raise ConfigError(f"unknown triplane training config '{name}'; use tiny, tiny-finetune, "
+                          "tiny-finetune-diff, base or a .json file")
     try:
         return config_from_dict(TriplaneTrainConfig, json.loads(p.read_text()))
     except (ValueError, TypeError) as e:
@@ -91,7 +103,7 @@ def train_config(name: str) -> TriplaneTrainConfig:
 class PairDataset(torch.utils.data.Dataset):
     """Item k: (source sample, driving sample) of one subject. Images at the model's sizes, float in [0, 1]."""
 
-    def __init__(self, path: str | Path, net: TriplaneNetConfig, seed: int = 0):
+    def __init__(self, path: str | Path, net: TriplaneNetConfig, seed: int = 0, same_view_share: float = 0.0):
         d = np.load(path, allow_pickle=False)
         res = net.out_res
 
@@ -114,6 +126,16 @@ class PairDataset(torch.utils.data.Dataset):
         self.world2cam = torch.from_numpy(np.stack([m for m, _ in mats]))
         self.focal = torch.tensor([f for _, f in mats], dtype=torch.float32)
         self.by_source = {s: np.flatnonzero(self.source == s) for s in np.unique(self.source)}
+        # the samples of one identity image and one camera (cams rows equal), each sample's others
+        view = {}
+        for i, key in enumerate(zip(self.source.tolist(), map(bytes, cams))):
+            view.setdefault(key, []).append(i)
+        self.same_view = [None] * len(self.source)
+        for members in view.values():
+            for i in members:
+                others = [j for j in members if j != i]
+                self.same_view[i] = np.asarray(others) if others else None
+        self.same_view_share = same_view_share
         self.rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
@@ -128,8 +150,11 @@ class PairDataset(torch.utils.data.Dataset):
         return s
 
     def __getitem__(self, i: int) -> list[dict]:
-        j = int(self.rng.choice(self.by_source[self.source[i]]))
-        return [self.sample(j), self.sample(i)]  # source, driving
+        twins = self.same_view[i]
+        same = twins is not None and self.same_view_share > 0 and self.rng.random() < self.same_view_share
+        j = int(self.rng.choice(twins if same else self.by_source[self.source[i]]))
+        flag = torch.tensor(1.0 if same else 0.0)
+        return [self.sample(j) | {"same_view": flag}, self.sample(i) | {"same_view": flag}]  # source, driving
 
 
 def collate_pairs(items: list[list[dict]]) -> dict:
@@ -190,7 +215,7 @@ def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, 
     out = Path(out)
     acc = Accelerator(cpu=not torch.cuda.is_available())
     torch.manual_seed(cfg.seed)
-    ds = PairDataset(data, cfg.net, cfg.seed)
+    ds = PairDataset(data, cfg.net, cfg.seed, cfg.same_view_share)
     val = PairDataset(heldout, cfg.net, cfg.seed) if heldout else None
     val_idx = np.arange(len(val))[:: max(1, len(val) // 24)] if val else None
     perceptual, identity = PerceptualLoss(cfg.vgg).to(acc.device), IdentityLoss(cfg.arcface).to(acc.device)

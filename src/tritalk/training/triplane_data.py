@@ -53,6 +53,11 @@ class TriplaneDataConfig:
     those openings, not only the wide ones."""
     viseme_share: float = 0.35
     """Share of the varied expressions with a speech mouth shape (lips parted, rounded, stretched or pressed)."""
+    twin_share: float = 0.5
+    """Share of the varied renders that are a *twin* of the render before them: the same camera and expression
+    with only the mouth drawn again (``random_mouth``). Two renders of one view that differ in the mouth alone
+    are what the motion-difference loss (training/stages.py ``motion_difference_l1``) compares; at most 0.5 (one
+    twin per view); 0 = every view its own camera (the first two shipped data sets)."""
     seed: int = 0
 
 
@@ -63,16 +68,16 @@ VISEMES = (("mouthFunnel",), ("mouthPucker",), ("mouthClose",), ("mouthLowerDown
 
 
 def random_expression(rng: np.random.Generator, ref_expr: np.ndarray, jaw_share: float = 0.85,
-                      viseme_share: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
-    """(52,) absolute expression and (8,) emotion weights: the photo's own (30 %), or it plus a jaw opening
-    (``jaw_share``), an emotion prototype at a random intensity, sometimes a blink or a speech mouth shape
-    (``viseme_share``, VISEMES)."""
+                      viseme_share: float = 0.35) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(52,) absolute expression, (8,) emotion weights and (52,) the same expression before its mouth was drawn:
+    the photo's own (30 %), or it plus an emotion prototype at a random intensity, sometimes a blink, and a
+    mouth (``random_mouth``: a jaw opening, sometimes a speech mouth shape)."""
     from tritalk.motion.emotion_prototypes import prototype
 
     weights = np.zeros(len(EMOTIONS), np.float32)
     weights[0] = 1.0
     if rng.random() < 0.3:
-        return ref_expr.copy(), weights
+        return ref_expr.copy(), weights, ref_expr.copy()
     expr = ref_expr.astype(np.float32).copy()
     e = int(rng.integers(0, len(EMOTIONS)))
     s = float(rng.uniform(0.3, 1.0))
@@ -80,13 +85,21 @@ def random_expression(rng: np.random.Generator, ref_expr: np.ndarray, jaw_share:
         expr += s * prototype(EMOTIONS[e])
         weights[:] = 0.0
         weights[0], weights[e] = 1.0 - s, s
-    expr[IDX["jawOpen"]] += rng.uniform(0.0, 0.7) * (rng.random() < jaw_share)
     if rng.random() < 0.2:
         expr[[IDX["eyeBlinkLeft"], IDX["eyeBlinkRight"]]] = 1.0
+    return random_mouth(rng, expr, jaw_share, viseme_share), weights, expr
+
+
+def random_mouth(rng: np.random.Generator, expr: np.ndarray, jaw_share: float = 0.85, viseme_share: float = 0.35
+                 ) -> np.ndarray:
+    """``expr`` plus a jaw opening of 0 to 0.7 (``jaw_share`` of the draws) and, at ``viseme_share``, one speech
+    mouth shape (VISEMES), clipped to [0, 1]."""
+    expr = expr.astype(np.float32).copy()
+    expr[IDX["jawOpen"]] += rng.uniform(0.0, 0.7) * (rng.random() < jaw_share)
     if rng.random() < viseme_share:
         names = VISEMES[int(rng.integers(0, len(VISEMES)))]
         expr[[IDX[n] for n in names]] += rng.uniform(0.2, 0.8)
-    return np.clip(expr, 0.0, 1.0), weights
+    return np.clip(expr, 0.0, 1.0)
 
 
 def _bytes(mask: np.ndarray) -> np.ndarray:
@@ -106,14 +119,20 @@ def render_portrait_samples(subject, cfg: TriplaneDataConfig, rng: np.random.Gen
     box = window_box(engine.scene.head_centre, subject.size, cfg.window)
     out = {k: [] for k in ("images", "masks", "mouths", "windows", "emotion", "cams")}
     zero_head = np.zeros(6, np.float32)
+    cam, base, weights = Camera(), subject.ref_expr.astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[0]
     for i in range(cfg.views_per_portrait):
-        if i == 0 or rng.random() < 0.2:
-            cam = Camera()
+        if i == 0:  # the photo itself
+            expr = base
+        elif i > 1 and rng.random() < cfg.twin_share / max(1.0 - cfg.twin_share, 1e-6) and not twin_before:
+            # a twin of the render before: same camera, emotion and blink, the mouth drawn again
+            expr = random_mouth(rng, base, cfg.jaw_share, cfg.viseme_share)
+            twin_before = True
         else:
-            cam = Camera(yaw=float(rng.uniform(-cfg.max_yaw, cfg.max_yaw)),
-                         pitch=float(rng.uniform(-cfg.max_pitch, cfg.max_pitch)))
-        expr, weights = (subject.ref_expr.astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[0]) \
-            if i == 0 else random_expression(rng, subject.ref_expr, cfg.jaw_share, cfg.viseme_share)
+            cam = Camera() if rng.random() < 0.2 else \
+                Camera(yaw=float(rng.uniform(-cfg.max_yaw, cfg.max_yaw)),
+                       pitch=float(rng.uniform(-cfg.max_pitch, cfg.max_pitch)))
+            expr, weights, base = random_expression(rng, subject.ref_expr, cfg.jaw_share, cfg.viseme_share)
+            twin_before = False
         frame = engine.render_frame(expr, zero_head, cam)
         mask = head_mask(engine, expr, zero_head, cam)
         out["images"].append(cut_window(frame, box, cfg.res))
