@@ -15,7 +15,7 @@ from tritalk.neural.triplane_engine import SHIPPED, TriplaneEngine
 from tritalk.types import EMOTIONS, IDX, Camera, CameraPath, Motion
 
 NO_INVERSION = TriplaneConfig(inversion_steps=0)
-MOUTH_CHANGE = 0.035  # see test_shipped_mouth_opens_with_jawOpen_and_only_the_mouth_moves
+MOUTH_CHANGE = 0.045  # see test_shipped_mouth_opens_with_jawOpen_and_only_the_mouth_moves
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +93,9 @@ def _mouth_region(engine, jaw: float) -> np.ndarray:
 
 def test_shipped_mouth_opens_with_jawOpen_and_only_the_mouth_moves(shipped):
     """The shipped model's mouth region (mean |RGB| change in [0, 1], weighted by the mouth region at that
-    opening; this photo, no inversion) must follow jawOpen: speech keeps it at ~0.1-0.4. Measured: 0.043 at
-    +0.35 and 0.105 at +0.7 (the first shipped model: 0.043, 0.095); a model whose mouth stays shut gives ~0."""
+    opening; this photo, no inversion) must follow jawOpen: speech keeps it at ~0.1-0.4. Measured: 0.051 at
+    +0.35 and 0.105 at +0.7 (the third model, trained with the motion-difference loss; the first and second
+    shipped models: 0.043 at +0.35, which this test fails); a model whose mouth stays shut gives ~0."""
     shut, _ = _layer(shipped, _motion(shipped, 1))
     for jaw, least in ((0.35, MOUTH_CHANGE), (0.7, 2 * MOUTH_CHANGE)):
         region = _mouth_region(shipped, jaw)
