@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from scipy import sparse
-from scipy.spatial import cKDTree
 from scipy.sparse.linalg import spsolve
 
 from tritalk.face.model import FACE_OVAL
@@ -129,27 +128,6 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         sel = take & side
         values[sel] = colour[head.mirror[sel]] * np.clip(gain, 0.7, 1.4)
     known = known | take
-    # the side of the face past its outline (cheek to ear, jaw to neck) that the photo did not see continues
-    # the outline's own skin, so the face's stretched outline ring (shown in that skin) meets the head in
-    # the same colour instead of a crescent; further out the completion fades to hair, ear and neck
-    light = np.array(config.fill_light, np.float32)
-    light /= np.linalg.norm(light)
-    shade = config.fill_ambient + (1 - config.fill_ambient) * np.clip(head.normals @ light, 0, 1)
-    if config.cheek_skin_cm > 0:
-        oval = list(FACE_OVAL)
-        img_xy = subject.observation.landmarks[:, :2]
-        centre = img_xy[oval].mean(0)
-        inset = (centre + (img_xy[oval] - centre) * config.cheek_skin_inset).astype(np.float32)
-        ring = _sample(cv2.GaussianBlur(subject.image, (0, 0), max(size / 128.0, 0.5)), inset)
-        dist, near = cKDTree(subject.personal[oval]).query(head.rest)
-        brow_y = float(subject.personal[[105, 334], 1].mean())
-        cheek = ~known & (dist < config.cheek_skin_cm * 1.0) & (head.rest[:, 1] < brow_y + config.hair_from_cm)
-        # shaded by the head's light relative to the outline point it continues: the jaw's underside and
-        # the neck below it darken (a jaw line), the cheek towards the ear keeps the skin's own light
-        _, at_oval = cKDTree(head.rest).query(subject.personal[oval])
-        rel = np.clip(shade[cheek] / shade[at_oval][near[cheek]], *config.fill_shade_range)
-        values[cheek] = ring[near[cheek]] * rel[:, None]
-        known = known | cheek
     # the unseen back and top of the skull take the hair's colour (the seen skull top's; a bald head's is
     # its skin), so the scalp is not a blend of hair and the neck's skin
     brow = float(subject.personal[[105, 334], 1].mean())
@@ -171,6 +149,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         values[through] = colour[through] * (np.clip(ratio, 0.65, 1.3) / ratio)[:, None]
         known = known | scalp
     # light fixed to the head: the completed colour carries the relief of what it fills
+    light = np.array(config.fill_light, np.float32)
+    light /= np.linalg.norm(light)
+    shade = config.fill_ambient + (1 - config.fill_ambient) * np.clip(head.normals @ light, 0, 1)
     filled = _laplace_fill(tris, np.concatenate([values, shade[:, None]], 1), known, eps=1e-3)
     fill = filled[:, :3] * np.clip(shade / np.maximum(filled[:, 3], 1e-3), *config.fill_shade_range)[:, None]
     fill[known] = values[known]

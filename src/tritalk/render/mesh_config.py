@@ -155,15 +155,6 @@ class HeadConfig:
     (L1 of r, g, b / sum) of the hair's median (else the median): not the wall seen through the hair's edge."""
     hair_from_cm: float = -1.0
     """Never-seen skull vertices above this height over the brows (the ears' tops) are scalp: hair colour."""
-    cheek_skin_cm: float = 0.0
-    """Never-seen head vertices within this distance of the face's outline (below the hairline) take the
-    outline's skin colour as a completion source, shaded by the head's light (0 = off). 2 cm turns the
-    crescent at +-45-60 deg into a seamless side of the face to the eye, but on the two held-out photos the
-    auditor then found one face at London 092's +60 / Collins' -60 deg in 27 % / 20 % of frames instead of
-    97 % / 90 % (the crescent is the edge the detectors take for the cheek), so it is off ..."""
-    cheek_skin_inset: float = 0.9
-    """... sampled at this fraction of each outline point's distance from the face centre (the face ring's
-    ``face_fill_inset``: the outline's own pixels mix in the wall)."""
     jaw_band_cm: float = 1.5
     """Head vertices below the eyes seen in the photo within this distance outside the face's outline (or
     inside it) count as unseen: the photo shows the person's own jaw edge there, not the neck behind it."""
