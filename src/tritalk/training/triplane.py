@@ -68,15 +68,10 @@ def train_config(name: str) -> TriplaneTrainConfig:
     motion-difference loss on same-view pairs: the third model's run, ~30 min), ``base`` (the paper's scale, GPUs), or a JSON file of this config."""
     if name == "tiny":
         return TriplaneTrainConfig()
-    if name == "tiny-finetune":
+    if name in ("tiny-finetune", "tiny-finetune-diff"):  # the same schedule, a shorter pretrain for the third
         return TriplaneTrainConfig(
-            pretrain=TrainConfig(steps=3800, batch_size=2, lr=1e-3, warmup=20, log_every=50),
-            portrait=TrainConfig(steps=600, batch_size=2, lr=5e-4, warmup=20, log_every=50),
-            emotion=TrainConfig(steps=100, batch_size=2, lr=5e-4, warmup=10, log_every=25),
-            checkpoint_every=200)
-    if name == "tiny-finetune-diff":
-        return TriplaneTrainConfig(
-            pretrain=TrainConfig(steps=2200, batch_size=2, lr=1e-3, warmup=20, log_every=50),
+            pretrain=TrainConfig(steps=3800 if name == "tiny-finetune" else 2200, batch_size=2, lr=1e-3, warmup=20,
+                                 log_every=50),
             portrait=TrainConfig(steps=600, batch_size=2, lr=5e-4, warmup=20, log_every=50),
             emotion=TrainConfig(steps=100, batch_size=2, lr=5e-4, warmup=10, log_every=25),
             checkpoint_every=200)
