@@ -22,7 +22,6 @@ import json
 import logging
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -40,6 +39,7 @@ from tritalk.face.subject import Subject, prepare_subject
 from tritalk.io.audio import audio_span, check_span, load_audio  # noqa: F401  (audio_span: public here too)
 from tritalk.io.image import load_image
 from tritalk.io.video import VideoWriter, check_output_path
+from tritalk import parallel
 from tritalk.motion.blink import blink_track
 from tritalk.motion.emotion import EmotionModel
 from tritalk.motion.emotion_timeline import emotion_track, parse_emotion
@@ -91,19 +91,18 @@ class Result:
         """Encode to an H.264 + AAC mp4, atomically (a temp file renamed at the end)."""
         path = check_output(path, overwrite)
         size = self.subject.size
-        with VideoWriter(path, size, size, self.motion.fps, self.audio) as writer, \
-                ThreadPoolExecutor(1, thread_name_prefix="tritalk-encode") as encoder:
-            pending = None  # chunk k is encoded while chunk k + 1 renders
+        with VideoWriter(path, size, size, self.motion.fps, self.audio) as writer:
+            pending = None  # chunk k is encoded (parallel.start: a daemon thread) while chunk k + 1 renders
             try:
                 for chunk in self.frames(progress):
                     if pending is not None:
                         pending.result()
-                    pending = encoder.submit(writer.write, chunk)
+                    pending = parallel.start(writer.write, chunk, name="tritalk-encode")
                 if pending is not None:
                     pending.result()
-            finally:  # a render error: the writer is not left mid-write when it cleans up
+            finally:  # a render error or Ctrl-C: the writer is not left mid-write when it cleans up
                 if pending is not None:
-                    wait([pending])
+                    pending.wait()
         return path
 
     def export_glb(self, path: str | Path, overwrite: bool = False, head=None) -> Path:

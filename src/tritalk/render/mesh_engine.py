@@ -28,8 +28,6 @@ Each step is one method of ``render_frame``; the tuned numbers live in ``MeshEng
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -40,6 +38,7 @@ from scipy.spatial import cKDTree
 from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
                                 RIGHT_EYE, RIGHT_IRIS, FaceModel, expression_gain_vector, inner_lip_polygon)
 from tritalk.face.subject import Subject
+from tritalk.parallel import for_each
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
 from tritalk.render.disocclusion import blend_fill, fill_weight
@@ -120,21 +119,6 @@ def rendered_expr_basis(model: FaceModel, config: MeshEngineConfig = MeshEngineC
     inner = _rings_from(model.triangles, np.array(FACE_OVAL), n_vertices=model.neutral.shape[0], rings=2)
     return model.expr_basis * (1 + (gain[:, None, None] - 1) * inner[None, :, None])
 
-
-
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-_POOLS_LOCK = threading.Lock()
-
-
-def _render_pool(threads: int) -> ThreadPoolExecutor | None:
-    """The process's shared pool of ``threads`` render workers (0 = one per core, at most 4); None for one."""
-    n = threads if threads > 0 else min(os.cpu_count() or 1, 4)
-    if n <= 1:
-        return None
-    with _POOLS_LOCK:
-        if n not in _POOLS:
-            _POOLS[n] = ThreadPoolExecutor(n, thread_name_prefix="tritalk-render")
-        return _POOLS[n]
 
 
 class MeshEngine:
@@ -388,13 +372,8 @@ class MeshEngine:
             t = start + i
             out[i] = self.render_frame(motion.expr[t], motion.head[t], path.at(t / motion.fps), motion.gaze[t])
 
-        pool = _render_pool(self.config.render_threads)
-        if pool is None or len(out) < 2:
-            for i in range(len(out)):
-                one(i)
-        else:  # render_frame only reads the engine: frames of one chunk render side by side
-            for done in [pool.submit(one, i) for i in range(len(out))]:
-                done.result()
+        threads = self.config.render_threads or min(os.cpu_count() or 1, 4)
+        for_each(one, len(out), threads)  # render_frame only reads the engine: a chunk's frames side by side
         return out
 
     def render_frame(self, expr: np.ndarray, head: np.ndarray, camera: Camera = Camera(),

@@ -1,0 +1,39 @@
+"""parallel.py: work beside the caller on daemon threads (the mesh engine's frames, the encoder)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tritalk.parallel import for_each, start
+
+
+def test_for_each_does_every_item_once_on_several_threads():
+    seen, names, lock = [], set(), threading.Lock()
+
+    def work(i):
+        with lock:
+            seen.append(i)
+            names.add(threading.get_ident())
+        time.sleep(0.01)  # the threads overlap (a finished thread's id may be reused)
+
+    for_each(work, 25, threads=3)
+    assert sorted(seen) == list(range(25))
+    assert len(names) == 3  # the caller and two daemon threads
+
+
+def test_errors_reach_the_caller_and_the_threads_are_daemons():
+    def work(i):
+        assert threading.current_thread().daemon or threading.current_thread() is threading.main_thread()
+        if i == 7:
+            raise ValueError("frame 7")
+
+    with pytest.raises(ValueError, match="frame 7"):
+        for_each(work, 10, threads=2)
+    assert start(lambda a, b: a + b, 2, 3).result() == 5
+    job = start(lambda: 1 / 0)
+    job.wait()  # waiting never raises ...
+    with pytest.raises(ZeroDivisionError):
+        job.result()  # ... the result does
