@@ -27,25 +27,19 @@ async function init() {
   }
 }
 
-$("photo").addEventListener("change", () => {
-  const f = $("photo").files[0];
-  showError("");
-  if (!f) return;
-  if (config && f.size > config.limits.photo_mb * MB)
-    showError(`error: the photo is ${(f.size / MB).toFixed(1)} MB, over the web app's ${config.limits.photo_mb} MB limit; use a smaller file`);
-  $("photo-preview").src = URL.createObjectURL(f);
-  $("photo-preview").hidden = false;
-});
-
-$("audio").addEventListener("change", () => {
-  const f = $("audio").files[0];
-  showError("");
-  if (!f) return;
-  if (config && f.size > config.limits.audio_mb * MB)
-    showError(`error: the audio is ${(f.size / MB).toFixed(1)} MB, over the web app's ${config.limits.audio_mb} MB limit; use a smaller file`);
-  $("audio-preview").src = URL.createObjectURL(f);
-  $("audio-preview").hidden = false;
-});
+// a chosen file: previewed at once, and a file over the server's limit named before any upload
+for (const kind of ["photo", "audio"]) {
+  $(kind).addEventListener("change", () => {
+    const f = $(kind).files[0];
+    showError("");
+    if (!f) return;
+    const limit = config && config.limits[`${kind}_mb`];
+    if (limit && f.size > limit * MB)
+      showError(`error: the ${kind} is ${(f.size / MB).toFixed(1)} MB, over the web app's ${limit} MB limit; use a smaller file`);
+    $(`${kind}-preview`).src = URL.createObjectURL(f);
+    $(`${kind}-preview`).hidden = false;
+  });
+}
 
 $("webcam-open").addEventListener("click", async () => {
   try {
