@@ -32,7 +32,21 @@ def _rasterize(xy, z, faces, height, width, tri_id, bary, depth):
         z0, z1, z2 = z[a], z[b], z[c]
         for i in range(ymin, ymax + 1):
             py = float(i)
-            for j in range(xmin, xmax + 1):
+            # each weight is linear along the row: w = p + q * px. Only the span where all three can be
+            # >= 0 is visited (widened by a pixel: the exact per-pixel test below decides)
+            p0, q0 = (x1 * (y2 - py) - x2 * (y1 - py)) * inv, (y1 - y2) * inv
+            p1, q1 = (x2 * (y0 - py) - x0 * (y2 - py)) * inv, (y2 - y0) * inv
+            lo, hi = float(xmin), float(xmax)
+            for pk, qk in ((p0, q0), (p1, q1), (1.0 - p0 - p1, -q0 - q1)):
+                if qk > 1e-12:
+                    lo = max(lo, (-1e-6 - pk) / qk - 1.0)
+                elif qk < -1e-12:
+                    hi = min(hi, (-1e-6 - pk) / qk + 1.0)
+                elif pk < -1e-3:
+                    hi = lo - 1.0
+            if hi < lo:
+                continue
+            for j in range(max(int(np.floor(lo)), xmin), min(int(np.ceil(hi)), xmax) + 1):
                 px = float(j)
                 w0 = ((x1 - px) * (y2 - py) - (x2 - px) * (y1 - py)) * inv
                 w1 = ((x2 - px) * (y0 - py) - (x0 - px) * (y2 - py)) * inv
