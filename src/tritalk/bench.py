@@ -38,8 +38,9 @@ def _one_run(head: TalkingHead, image: Path, audio: Path, out: Path) -> dict:
 
 
 def run_bench(image: Path | None = None, audio: Path | None = None, size: int = 512, fps: float = 25.0,
-              repeat: int = 1, full_head: bool | None = None) -> dict:
-    """``full_head``: the mesh engine with / without the full head (None = the config's default)."""
+              repeat: int = 1, full_head: bool | None = None, render_processes: int | None = None) -> dict:
+    """``full_head``: the mesh engine with / without the full head; ``render_processes``: its worker processes
+    (``MeshEngineConfig.render_processes``); None = the config's default."""
     from dataclasses import replace
 
     ex_image, ex_audio = example_paths()
@@ -47,6 +48,8 @@ def run_bench(image: Path | None = None, audio: Path | None = None, size: int = 
     config = TritalkConfig(size=size, fps=fps)
     if full_head is not None:
         config = replace(config, mesh=replace(config.mesh, full_head=full_head))
+    if render_processes is not None:
+        config = replace(config, mesh=replace(config.mesh, render_processes=render_processes))
     runs = []
     with TalkingHead.load(config=config) as head, tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.mp4"
@@ -55,7 +58,8 @@ def run_bench(image: Path | None = None, audio: Path | None = None, size: int = 
     med = {k: statistics.median(r[k] for r in runs) for k in ("prepare_s", "render_encode_s", "total_s")}
     frames, audio_s = runs[0]["frames"], runs[0]["audio_s"]
     return {
-        "size": size, "fps_target": fps, "full_head": config.mesh.full_head, "frames": frames,
+        "size": size, "fps_target": fps, "full_head": config.mesh.full_head,
+        "render_processes": config.mesh.render_processes, "frames": frames,
         "audio_seconds": round(audio_s, 3),
         "render_fps": round(frames / med["render_encode_s"], 2),
         "end_to_end_fps": round(frames / med["total_s"], 2),

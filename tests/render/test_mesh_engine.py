@@ -130,3 +130,11 @@ def test_frames_rendered_side_by_side_equal_frames_rendered_one_by_one(subject25
               for k in (1, 3)}
     np.testing.assert_array_equal(frames[1], frames[3])
     assert len({f.tobytes() for f in frames[1]}) == n
+    # forked worker processes (frame_pool.py): the same pixels, also when a chunk outgrows the shared buffer
+    engine = MeshEngine(subject256, replace(MeshEngineConfig(), render_processes=2))
+    try:
+        np.testing.assert_array_equal(engine.render(motion, path), frames[1])
+        engine._frame_pool(n).capacity = 4  # two rounds through the buffer
+        np.testing.assert_array_equal(engine.render(motion, path, 1, n), frames[1][1:])
+    finally:
+        engine.close()

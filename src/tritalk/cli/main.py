@@ -91,6 +91,8 @@ def generate(
                                    "3D head (skull, ears, neck) behind the face for turned views (+-30..60 deg; on by "
                                    "default). --no-full-head: the older 2.5D sheet, ~1.1-1.3x faster; seams show at "
                                    "+-45..60 either way."),
+    render_processes: int = typer.Option(0, help="Mesh engine: worker processes that render the frames (forked once; "
+                                         "0 = one per CPU core, at most 4; 1 = render in this process, on threads)."),
     engine: str = typer.Option("mesh", help="Renderer: mesh (explicit 3D mesh from the photo; CPU, real time) or "
                                "triplane (the paper's tri-plane generator: its face over the mesh engine's hair, body "
                                "and background; the shipped tiny model gives low detail). An unknown name lists the "
@@ -168,7 +170,7 @@ def generate(
 
     config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
                                 size=size, fps=fps, engine=engine, blink_rate=blink_rate, head_motion=head_motion,
-                                motion_model=motion_model, full_head=full_head,
+                                motion_model=motion_model, full_head=full_head, render_processes=render_processes,
                                 emotion_stats=None if emotion_stats is None else str(emotion_stats),
                                 checkpoint=None if checkpoint is None else str(checkpoint))
     if motion is not None:
@@ -227,7 +229,7 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 _FLAG_FIELDS = {"size": ("size",), "fps": ("fps",), "engine": ("engine",), "blink_rate": ("motion", "blink_rate"),
                 "head_motion": ("motion", "head_motion"), "motion_model": ("motion", "model"),
                 "emotion_stats": ("motion", "emotion_stats"), "full_head": ("mesh", "full_head"),
-                "checkpoint": ("triplane", "checkpoint")}
+                "checkpoint": ("triplane", "checkpoint"), "render_processes": ("mesh", "render_processes")}
 
 
 def _config_from_flags(ctx: typer.Context, config, replace, **flags):
@@ -332,6 +334,8 @@ def bench(
     seconds: Optional[float] = typer.Option(None, help="--live: loop or cut the audio to this many seconds."),
     full_head: bool = typer.Option(True, "--full-head/--no-full-head", help="Mesh engine with / without the full 3D "
                                    "head (as generate's flag), to time both."),
+    render_processes: int = typer.Option(0, help="Worker processes rendering the frames, as generate's flag (1 = "
+                                         "threads in this process, the Python API's default)."),
 ) -> None:
     """Time a whole generation (audio -> mp4) and print JSON: fps, real-time factor, peak memory."""
     from tritalk.cli.quiet import quiet_native_stderr
@@ -349,7 +353,8 @@ def bench(
     from tritalk.bench import run_bench
 
     with quiet_native_stderr():
-        result = run_bench(image, audio, size=size, fps=fps, repeat=repeat, full_head=full_head)
+        result = run_bench(image, audio, size=size, fps=fps, repeat=repeat, full_head=full_head,
+                           render_processes=render_processes)
     typer.echo(json.dumps(result, indent=2))
 
 

@@ -144,8 +144,16 @@ class HeadMesh:
         under = (inside & front)[tris].all(1)
         chin_y = float(subject.personal[FACE_OVAL[18], 1])
         face_h = float(np.ptp(subject.personal[list(FACE_OVAL), 1]))
-        low = (rest[:, 1] < chin_y - config.neck_keep * face_h)[tris].any(1)
-        tris = tris[~under & ~low]
+        cut_y = chin_y - config.neck_keep * face_h
+        below = rest[:, 1] < cut_y
+        tris = tris[~under & ~below[tris].all(1)]
+        # the neck ends on the plane y = cut_y, not along its triangles' zigzag (a row of skin-coloured teeth
+        # over the collar once the view turns): the corners below it move up onto it
+        ends = np.zeros(len(rest), bool)
+        ends[tris.ravel()] = True
+        ends &= below
+        rest = rest.copy()
+        rest[ends, 1] = cut_y
         head_w = np.clip(1.0 - (chin_y - rest[:, 1]) / (config.neck_fade * face_h), 0.0, 1.0).astype(np.float32)
         moving = np.flatnonzero(np.abs(expr_basis).max(axis=(0, 2)) > 1e-4)  # the rest never moves: skipped
         return cls(rest.astype(np.float32), expr_basis[:, moving].astype(np.float32), moving, tris, normals, head_w,

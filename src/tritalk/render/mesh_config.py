@@ -179,9 +179,15 @@ class MeshEngineConfig:
     drawn vertices transformed, the fill done where it shows: README, Measured); its seams still show at
     +-45-60 deg (README, Free view)."""
     head: HeadConfig = field(default_factory=HeadConfig)
+    render_processes: int = 1
+    """Worker processes rendering a chunk's frames (``MeshEngine.render``, render/frame_pool.py: forked once per
+    engine, each frame whole); 0 = one per CPU core, at most 4; 1 = none (the threads below). Where there is
+    no fork (Windows) or one core, the threads render. A frame's pixels do not depend on it. 1 by default:
+    a library may live in a process that must not fork (a Ray actor hung when its engine forked); ``tritalk
+    generate`` and ``tritalk bench`` use 0 (``--render-processes``)."""
     render_threads: int = 0
-    """Frames of a chunk rendered at once (``MeshEngine.render``; the frame kernels release the GIL); 0 = one
-    per CPU core, at most 4. A frame's pixels do not depend on it."""
+    """Without worker processes: frames of a chunk rendered at once on threads (the frame kernels release the
+    GIL); 0 = one per CPU core, at most 4. A frame's pixels do not depend on it."""
     expression_gain: tuple[tuple[str, float], ...] = tuple(EXPRESSION_GAIN.items())
     """Per-shape amplitude (a name without Left/Right covers both sides); 1 = the face model's own."""
 
@@ -226,6 +232,9 @@ class MeshEngineConfig:
     edge and is anti-aliased (the cheek over the background in a turned view)."""
 
     def __post_init__(self):
+        if not (isinstance(self.render_processes, int) and 0 <= self.render_processes <= 64):
+            raise ConfigError(f"render processes {self.render_processes} is invalid; use 0 (one per CPU core) to 64, "
+                              "or 1 to render in this process")
         if not (np.isfinite(self.expression_shading) and self.expression_shading >= 0):
             raise ConfigError(f"expression_shading must be a finite number >= 0, got {self.expression_shading}")
         if not (np.isfinite(self.expression_specular) and self.expression_specular >= 0):

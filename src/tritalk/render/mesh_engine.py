@@ -28,9 +28,11 @@ Each step is one method of ``render_frame``; the tuned numbers live in ``MeshEng
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 import cv2
+import numba
 import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
@@ -43,6 +45,7 @@ from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
 from tritalk.render.disocclusion import blend_fill, fill_weight
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
+from tritalk.render.frame_pool import FramePool, fork_available
 from tritalk.render.head_mesh import HeadMesh
 from tritalk.render.head_texture import complete_head_texture
 from tritalk.render.mesh_config import MeshEngineConfig
@@ -90,6 +93,22 @@ def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings
 LIP_PAIRS = (np.array(INNER_LIP_UPPER[1:-1]), np.array(INNER_LIP_LOWER[1:-1]))
 
 
+@numba.njit(cache=True, nogil=True)
+def _settle_alpha(alpha, tri_id, n_face, is_head, solid):
+    """In place: 0 where no triangle is drawn, 1 on the face's triangles (ids < ``n_face``), at least
+    ``solid`` on the head's (``is_head`` per drawn triangle)."""
+    h, w = tri_id.shape
+    for i in range(h):
+        for j in range(w):
+            t = tri_id[i, j]
+            if t < 0:
+                alpha[i, j] = 0.0
+            elif t < n_face:
+                alpha[i, j] = 1.0
+            elif solid > 0 and is_head[t] and alpha[i, j] < solid:
+                alpha[i, j] = solid
+
+
 def lips_in_contact(x: np.ndarray, floor: np.ndarray | float = 0.0) -> np.ndarray:
     """(478, 3) model-frame vertices (+y up) with no lower inner-lip point above the upper one it faces by more
     than ``floor`` (per pair, <= 0: how far the photo's own lips already overlap there, so the photo is kept
@@ -132,6 +151,8 @@ class MeshEngine:
 
     def __init__(self, subject: Subject, config: MeshEngineConfig = MeshEngineConfig()):
         self.subject, self.config = subject, config
+        self._pool: FramePool | None = None  # worker processes, made at the first long enough render
+        self._pool_lock = threading.Lock()
         lm = subject.observation.landmarks
         self.src_xy = lm[:, :2].astype(np.float32)  # (478, 2) where each landmark sits in the photo
         tris = subject.model.triangles
@@ -365,16 +386,38 @@ class MeshEngine:
     def render(self, motion: Motion, path: CameraPath, start: int = 0, stop: int | None = None) -> np.ndarray:
         """(B, S, S, 3) uint8: frames ``start .. stop - 1`` of a Motion seen along a CameraPath (Engine)."""
         stop = len(motion) if stop is None else stop
-        size = self.subject.size
-        out = np.empty((max(stop - start, 0), size, size, 3), np.uint8)
+        n, size = max(stop - start, 0), self.subject.size
+        pool = self._frame_pool(n)
+        if pool is not None:  # forked workers, each rendering whole frames (frame_pool.py)
+            return pool.render(motion.expr[start:stop], motion.head[start:stop], motion.gaze[start:stop],
+                               [path.at(t / motion.fps) for t in range(start, stop)])
+        out = np.empty((n, size, size, 3), np.uint8)
 
         def one(i: int) -> None:
             t = start + i
             out[i] = self.render_frame(motion.expr[t], motion.head[t], path.at(t / motion.fps), motion.gaze[t])
 
         threads = self.config.render_threads or min(os.cpu_count() or 1, 4)
-        for_each(one, len(out), threads)  # render_frame only reads the engine: a chunk's frames side by side
+        for_each(one, n, threads)  # render_frame only reads the engine: a chunk's frames side by side
         return out
+
+    def _frame_pool(self, n: int) -> FramePool | None:
+        """The engine's worker processes (made at the first chunk worth them), or None: one core, no fork,
+        ``render_processes`` = 1, or a chunk too short to share."""
+        workers = self.config.render_processes or min(os.cpu_count() or 1, 4)
+        if workers < 2 or n < 2 * workers or not fork_available():
+            return None
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = FramePool(self, workers)
+            return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (they also stop when the engine is garbage-collected)."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
 
     def render_frame(self, expr: np.ndarray, head: np.ndarray, camera: Camera = Camera(),
                      gaze: np.ndarray | None = None) -> np.ndarray:
@@ -391,12 +434,9 @@ class MeshEngine:
         alpha = cv2.remap(self.scene.alpha, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)  # the person continues past the frame
         person, alpha = self._fill_disocclusions(r, person, alpha, delta, head, camera)
-        alpha[r.tri_id < 0] = 0.0
-        alpha[(r.tri_id >= 0) & (r.tri_id < len(self.face_tris))] = 1.0
-        solid = self._solid(head, camera)
-        if solid > 0:  # a turned head is opaque: its outline's see-through photo pixels (wall) only fit at rest
-            on_head = (r.tri_id >= 0) & self.is_head[r.kept][np.maximum(r.tri_id, 0)]
-            alpha[on_head] = np.maximum(alpha[on_head], solid)
+        # nothing drawn: transparent; the face: opaque; a turned head: opaque too (its outline's see-through
+        # photo pixels, the wall, only fit at rest)
+        _settle_alpha(alpha, r.tri_id, len(self.face_tris), self.is_head[r.kept], np.float32(self._solid(head, camera)))
         if shade is not None:
             box, sh = shade
             person[box] = np.clip(person[box] * sh[..., :1] + sh[..., 1:] + 0.5, 0, 255).astype(np.uint8)

@@ -100,29 +100,46 @@ def interpolate(tri_id: np.ndarray, bary: np.ndarray, faces: np.ndarray, attrs: 
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def _depth_edges(depth, jump, out):
+    h, w = depth.shape
+    for i in range(h):
+        for j in range(w):
+            d = depth[i, j] if np.isfinite(depth[i, j]) else 1e6
+            e = False
+            if j + 1 < w:
+                n = depth[i, j + 1] if np.isfinite(depth[i, j + 1]) else 1e6
+                e = abs(n - d) > jump
+            if not e and j > 0:
+                n = depth[i, j - 1] if np.isfinite(depth[i, j - 1]) else 1e6
+                e = abs(d - n) > jump
+            if not e and i + 1 < h:
+                n = depth[i + 1, j] if np.isfinite(depth[i + 1, j]) else 1e6
+                e = abs(n - d) > jump
+            if not e and i > 0:
+                n = depth[i - 1, j] if np.isfinite(depth[i - 1, j]) else 1e6
+                e = abs(d - n) > jump
+            out[i, j] = e
+
+
 def depth_edges(depth: np.ndarray, jump: float) -> np.ndarray:
-    """(H, W) bool: pixels next to a depth discontinuity larger than ``jump`` (occlusion edges)."""
-    d = np.where(np.isfinite(depth), depth, 1e6)
-    e = np.zeros(d.shape, bool)
-    dx = np.abs(np.diff(d, axis=1)) > jump
-    dy = np.abs(np.diff(d, axis=0)) > jump
-    e[:, 1:] |= dx
-    e[:, :-1] |= dx
-    e[1:, :] |= dy
-    e[:-1, :] |= dy
-    return e
+    """(H, W) bool: pixels next to a depth discontinuity larger than ``jump`` (occlusion edges; an empty pixel
+    counts as depth 1e6)."""
+    out = np.empty(depth.shape, np.bool_)
+    _depth_edges(np.ascontiguousarray(depth, np.float32), np.float32(jump), out)
+    return out
 
 
 def antialias(image: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Soften occlusion edges: edge pixels take a 3x3 box average (a post-process AA, like MLAA-lite)."""
+    """Soften occlusion edges: edge pixels take a 3x3 box average (a post-process AA, like MLAA-lite).
+    Writes into ``image`` and returns it."""
     if not edges.any():
         return image
     import cv2
 
     box = cv2.blur(image, (3, 3), borderType=cv2.BORDER_REPLICATE)
-    out = image.copy()
-    out[edges] = box[edges]
-    return out
+    np.copyto(image, box, where=edges[..., None])
+    return image
 
 
 def edge_lengths(xy: np.ndarray, faces: np.ndarray) -> np.ndarray:
