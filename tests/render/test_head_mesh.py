@@ -57,6 +57,19 @@ def test_head_meets_the_face_at_rest(engine, subject256):
     assert np.median(err) < 0.3  # cm
 
 
+def test_the_neck_ends_on_a_plane_not_a_zigzag(engine, subject256):
+    """The drawn neck's lowest edge is one horizontal ring: no drawn vertex lies below the cut, and the
+    triangles that crossed it end on it (cut along the triangles, their teeth showed over the collar)."""
+    from tritalk.face.model import FACE_OVAL
+
+    head, cfg = engine.head, engine.config.head
+    chin_y = float(subject256.personal[FACE_OVAL[18], 1])
+    cut_y = chin_y - cfg.neck_keep * float(np.ptp(subject256.personal[list(FACE_OVAL), 1]))
+    y = head.rest[np.unique(head.triangles), 1]
+    assert y.min() >= cut_y - 1e-4
+    assert (np.abs(y - cut_y) < 1e-4).sum() >= 20  # the ring round the neck
+
+
 @pytest.mark.parametrize("yaw", [-45.0, 45.0])
 def test_requested_45_degrees_is_measured(engine, analyser, yaw):
     base = measured_yaw_pitch(analyser.detect_all(engine.render_frame(rest_expr(engine), ZERO_HEAD))[0])[0]
