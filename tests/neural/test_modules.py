@@ -69,3 +69,38 @@ def test_generator_forward_shapes_and_configs(micro):
     assert out.rgb.shape == (2, 3, 16, 16) and out.alpha.shape == (2, 1, 16, 16)
     assert out.raw_rgb.shape == (2, 3, 8, 8) and out.w.shape == (2, 16) and out.z_m.shape == (2, 8)
     assert TRIPLANE_CONFIGS["base"].plane_res == 256 and TRIPLANE_CONFIGS["base"].w_dim == 512  # the paper's scale
+
+
+def test_superres_upsampling_block_doubles_the_size_and_starts_as_the_smaller_R_upsampled():
+    torch.manual_seed(0)
+    small, big = SuperResolution(5, 8, 16, 32), SuperResolution(5, 8, 16, 64, n_up=1)
+    assert set(small.state_dict()) < set(big.state_dict())  # the first part has the same names and shapes
+    assert all(k.startswith("ups.") for k in set(big.state_dict()) - set(small.state_dict()))
+    big.load_state_dict(small.state_dict(), strict=False)
+    with torch.no_grad():  # a trained-looking residual, so the comparison is not just the bilinear features
+        small.to_rgb.weight.normal_(0, 0.02)  # small enough that no pixel reaches R's clamp to [0, 1]
+        big.to_rgb.weight.copy_(small.to_rgb.weight)
+    feats, alpha, w = 0.3 + 0.4 * torch.rand(2, 5, 8, 8), torch.rand(2, 1, 8, 8), torch.randn(2, 16)
+    with torch.no_grad():
+        rgb_s, _ = small(feats, alpha, w)
+        rgb_b, alpha_b = big(feats, alpha, w)
+    assert rgb_b.shape == (2, 3, 64, 64) and alpha_b.shape == (2, 1, 64, 64)
+    assert float(rgb_s.min()) > 0 and float(rgb_s.max()) < 1
+    up = torch.nn.functional.interpolate(rgb_s, scale_factor=2, mode="bilinear", align_corners=False)
+    assert torch.allclose(rgb_b, up, atol=1e-5)
+    assert float(alpha_b.min()) >= 0 and float(alpha_b.max()) <= 1
+
+
+def test_tiny128_draws_128_with_tiny_s_volume():
+    tiny, t128 = TRIPLANE_CONFIGS["tiny"], TRIPLANE_CONFIGS["tiny128"]
+    assert (t128.out_res, t128.sr_upsamples, tiny.out_res, tiny.sr_upsamples) == (128, 1, 64, 0)
+    assert (t128.render_res, t128.plane_res, t128.n_coarse, t128.n_fine) == \
+        (tiny.render_res, tiny.plane_res, tiny.n_coarse, tiny.n_fine)
+    g = TriplaneGenerator(t128).eval()
+    m, f = view_matrices(0.0, 0.0, 0.0, 4.0)
+    emo = torch.zeros(1, 8)
+    emo[:, 0] = 1
+    with torch.no_grad():
+        out = g(torch.rand(1, 3, 64, 64), torch.rand(1, 11, 52), emo, torch.from_numpy(m)[None], torch.tensor([f]))
+    assert out.rgb.shape == (1, 3, 128, 128) and out.alpha.shape == (1, 1, 128, 128)
+    assert out.raw_rgb.shape == (1, 3, 32, 32)

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 
 import numpy as np
 import pytest
 import torch
 
 from tritalk.errors import ConfigError
-from tritalk.neural.generator import TriplaneGenerator
+from tritalk.neural.generator import TRIPLANE_CONFIGS, TriplaneGenerator
+from tritalk.neural.volume import view_matrices
 from tritalk.training.loop import TrainConfig
 from tritalk.training.stages import (PortraitLossWeights, emotion_stage, motion_difference_l1, mouth_l1,
                                      portrait_stage)
-from tritalk.training.triplane import PairDataset, TriplaneTrainConfig, collate_pairs, train_triplane
+from tritalk.training.triplane import PairDataset, TriplaneTrainConfig, collate_pairs, train_config, train_triplane
 
 
 def _losses():
@@ -162,6 +164,37 @@ def test_fine_tuning_starts_from_init_and_records_where_it_started(pair_data, mi
                        tmp_path / "bad", init=tmp_path / "start")
 
 
+def test_init_from_a_smaller_R_loads_every_matching_weight_and_says_what_starts_fresh(pair_data, micro, tmp_path,
+                                                                                       caplog):
+    torch.manual_seed(1)
+    start = TriplaneGenerator(micro)  # 16² out
+    start.save_pretrained(tmp_path / "start")
+    big = dataclasses.replace(micro, out_res=32, sr_upsamples=1)  # as tiny128 from tiny
+    zero = TrainConfig(steps=0, batch_size=2, lr=1e-3, warmup=0, log_every=1)
+    cfg = TriplaneTrainConfig(net=big, pretrain=zero, portrait=zero, emotion=zero)
+    with caplog.at_level(logging.INFO, logger="tritalk.training.triplane"):
+        info = train_triplane(cfg, pair_data, tmp_path / "out", pair_data, init=tmp_path / "start")
+    model = TriplaneGenerator.from_pretrained(tmp_path / "out")
+    assert model.config == big and info["curves"][0]["stage"] == "init"
+    old, new = start.state_dict(), model.state_dict()
+    assert all(torch.equal(new[k], v) for k, v in old.items())  # every weight of the 16² model, unchanged
+    fresh = sorted(set(new) - set(old))
+    assert fresh and all(k.startswith("superres.ups.0.") for k in fresh)
+    log = caplog.text
+    assert "not loaded, starting fresh: " + ", ".join(fresh) in log and "unused: none" in log
+    assert info["init_not_loaded"] == fresh and info["init_unused"] == [] and info["init_loaded"] == len(old)
+    assert 0.5 < info["init_share"] < 1.0
+    m, f = view_matrices(0.0, 0.0, 0.0, 4.0)
+    args = (torch.rand(1, 3, 32, 32), torch.rand(1, 11, 52), torch.eye(8)[:1], torch.from_numpy(m)[None],
+            torch.tensor([f]))
+    with torch.no_grad():  # the new block's residual starts at zero: the 16² picture, upsampled
+        a, b = start(*args).rgb, model(*args).rgb
+    up = torch.nn.functional.interpolate(a, scale_factor=2, mode="bilinear", align_corners=False)
+    assert b.shape[-1] == 32 and float((b - up).abs().max()) < 0.05
+    assert train_config("tiny128-finetune").net == TRIPLANE_CONFIGS["tiny128"]
+    assert train_config("tiny-finetune-diff").net == TRIPLANE_CONFIGS["tiny"]
+
+
 def test_emotion_stage_trains_M_e_alone(pair_data, micro):
     torch.manual_seed(0)
     model = TriplaneGenerator(micro)
@@ -245,4 +278,4 @@ def test_cli_train_triplane_runs_and_names_substitutes(pair_data, micro, tmp_pat
     assert code == 2 and err.strip().startswith("error: training data") and "Traceback" not in err
     code, out, err = _cli(["train", "triplane", "--data", str(pair_data), "-o", str(tmp_path / "o3"),
                            "--config", "huge"], capsys)
-    assert code == 5 and "tiny-finetune-diff, base or a .json file" in err
+    assert code == 5 and "tiny-finetune-diff, tiny128-finetune, base or a .json file" in err

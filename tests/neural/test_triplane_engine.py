@@ -15,7 +15,8 @@ from tritalk.neural.triplane_engine import SHIPPED, TriplaneEngine
 from tritalk.types import EMOTIONS, IDX, Camera, CameraPath, Motion
 
 NO_INVERSION = TriplaneConfig(inversion_steps=0)
-MOUTH_CHANGE = 0.045  # see test_shipped_mouth_opens_with_jawOpen_and_only_the_mouth_moves
+MOUTH_CHANGE = 0.055  # at jawOpen +0.35; see test_shipped_mouth_opens_with_jawOpen_and_only_the_mouth_moves
+WIDE_MOUTH_CHANGE = 0.09  # at jawOpen +0.7
 
 
 @pytest.fixture(scope="module")
@@ -93,11 +94,12 @@ def _mouth_region(engine, jaw: float) -> np.ndarray:
 
 def test_shipped_mouth_opens_with_jawOpen_and_only_the_mouth_moves(shipped):
     """The shipped model's mouth region (mean |RGB| change in [0, 1], weighted by the mouth region at that
-    opening; this photo, no inversion) must follow jawOpen: speech keeps it at ~0.1-0.4. Measured: 0.051 at
-    +0.35 and 0.105 at +0.7 (the third model, trained with the motion-difference loss; the first and second
-    shipped models: 0.043 at +0.35, which this test fails); a model whose mouth stays shut gives ~0."""
+    opening; this photo, no inversion) must follow jawOpen: speech keeps it at ~0.1-0.4. Measured: 0.062 at
+    +0.35 and 0.107 at +0.7 (the fourth model, R at 128²: the layer and the region at 128²); the third model
+    (64², motion-difference loss): 0.051 and 0.105; the first and second: 0.043 at +0.35. Those three fail
+    this test; a model whose mouth stays shut gives ~0."""
     shut, _ = _layer(shipped, _motion(shipped, 1))
-    for jaw, least in ((0.35, MOUTH_CHANGE), (0.7, 2 * MOUTH_CHANGE)):
+    for jaw, least in ((0.35, MOUTH_CHANGE), (0.7, WIDE_MOUTH_CHANGE)):
         region = _mouth_region(shipped, jaw)
         opened, _ = _layer(shipped, _motion(shipped, 1, jaw=jaw))
         change = float((np.abs(opened[0] - shut[0]).mean(-1) * region).sum() / region.sum())

@@ -96,9 +96,9 @@ def train_triplane_cmd(
     data: Path = typer.Option(..., "--data", help="Training data .npz (scripts/make_triplane_data.py)."),
     output: Path = typer.Option(..., "--output", "-o", help="Checkpoint folder (config.json + model.safetensors); "
                                 "a stopped run given the same folder resumes."),
-    config: str = typer.Option("tiny", "--config", help="tiny (this CPU, ~40 min) | tiny-finetune, tiny-finetune-diff (from --init) | base "
-                               "(the paper's scale, GPUs) "
-                               "| a JSON file of TriplaneTrainConfig."),
+    config: str = typer.Option("tiny", "--config", help="tiny (this CPU, ~40 min) | tiny-finetune, "
+                               "tiny-finetune-diff, tiny128-finetune (R at 128²) (from --init) | base "
+                               "(the paper's scale, GPUs) | a JSON file of TriplaneTrainConfig."),
     heldout: Optional[Path] = typer.Option(None, "--heldout", help="Held-out .npz (portraits / clips not trained "
                                            "on): PSNR / SSIM at every checkpoint, the training curves."),
     vgg: Optional[Path] = typer.Option(None, "--vgg", help="torchvision VGG-19 state dict (L_VGG); without it the "

@@ -6,7 +6,8 @@
 
 Output colours are premultiplied by the opacity: the network renders the head alone, and the engine
 composites it over hair, body and background (triplane_engine.py says why). ``TRIPLANE_CONFIGS`` holds
-``tiny`` (trains on a 2-core CPU in under an hour) and ``base`` (the paper's scale, for GPUs).
+``tiny`` (trains on a 2-core CPU in under an hour), ``tiny128`` (the same with R drawing 128²) and
+``base`` (the paper's scale, for GPUs).
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class TriplaneNetConfig:
     sr_layers: int = 2
     out_res: int = 64
     """R's output size: the head window's pixels before the engine resizes it into the frame."""
+    sr_upsamples: int = 0
+    """R's x2 upsampling blocks after its first refinement (superres.py): that refinement runs at
+    out_res / 2^sr_upsamples (``tiny128``: 1, so its first part is ``tiny``'s R at 64² and loads from it)."""
     window: float = 0.62
     """The neural window's half width as a share of the frame's half width (photo crop): it holds the whole
     face, forehead and chin at the photo's framing (tritalk's crop puts the face at the same scale)."""
@@ -65,6 +69,9 @@ class TriplaneNetConfig:
         for name in ("w_dim", "z_dim", "plane_res", "render_res", "out_res", "n_coarse"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"triplane config {name} must be > 0")
+        if self.sr_upsamples < 0 or self.out_res % (2 ** self.sr_upsamples):
+            raise ConfigError(f"triplane config out_res {self.out_res} must be divisible by 2^sr_upsamples "
+                              f"({self.sr_upsamples})")
         if self.feature_dim < 3:
             raise ConfigError("triplane config feature_dim must be >= 3 (RGB comes first)")
         if not 0.1 <= self.window <= 1.0:
@@ -74,6 +81,9 @@ class TriplaneNetConfig:
 TRIPLANE_CONFIGS: dict[str, TriplaneNetConfig] = {
     # 2-core CPU: ~0.3 s a training step of 4 images; 64 px out
     "tiny": TriplaneNetConfig(),
+    # tiny with R drawing 128² (one more upsampling block; the volume, planes and rays unchanged): the mouth
+    # gets 4x the pixels; fine-tuned from tiny (``--config tiny128-finetune --init`` the 64² checkpoint)
+    "tiny128": TriplaneNetConfig(out_res=128, sr_upsamples=1),
     # the paper's scale (PV3D / EG3D widths): a GPU with >= 24 GB
     "base": dataclasses.replace(TriplaneNetConfig(), w_dim=512, z_dim=256, encoder_channels=64, encoder_input=256,
                                 motion_channels=256, motion_res_blocks=4, mapper_hidden=512, mapper_levels=4,
@@ -107,7 +117,8 @@ class TriplaneGenerator(nn.Module, Pretrained):
         self.motion_encoder = MotionEncoder(c.z_dim, c.motion_channels, c.motion_res_blocks, WINDOW)
         self.synthesis = TriplaneSynthesis(c.w_dim, c.z_dim, c.synth_channels, c.plane_res, c.plane_channels)
         self.decoder = TriplaneDecoder(c.plane_channels, c.decoder_hidden, c.feature_dim)
-        self.superres = SuperResolution(c.feature_dim, c.sr_channels, c.w_dim, c.out_res, c.sr_layers)
+        self.superres = SuperResolution(c.feature_dim, c.sr_channels, c.w_dim, c.out_res, c.sr_layers,
+                                        c.sr_upsamples)
 
     def identity(self, reference: torch.Tensor, emotion: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """E_id(I | e) = M_e(E_id(I) + w̄_id | e): (w, w^e), each (B, W)."""

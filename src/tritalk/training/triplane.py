@@ -14,6 +14,7 @@ shared loop (loop.py) hands devices and gradient averaging to accelerate.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import platform
@@ -62,15 +63,22 @@ class TriplaneTrainConfig:
     seed: int = 0
 
 
+FINETUNE_PRETRAIN_STEPS = {"tiny-finetune": 3800, "tiny-finetune-diff": 2200, "tiny128-finetune": 3600}
+
+
 def train_config(name: str) -> TriplaneTrainConfig:
     """``tiny`` (this 2-core CPU, ~40 min), ``tiny-finetune`` (a schedule from ``--init``: the second shipped
     model's run, ~40 min at ~0.5 s a step), ``tiny-finetune-diff`` (a shorter one from ``--init``, with the
-    motion-difference loss on same-view pairs: the third model's run, ~30 min), ``base`` (the paper's scale, GPUs), or a JSON file of this config."""
+    motion-difference loss on same-view pairs: the third model's run, ~30 min), ``tiny128-finetune`` (the
+    same schedule for the ``tiny128`` net, R drawing 128², from ``--init`` a 64² ``tiny`` checkpoint: every
+    weight whose shape matches loads, R's new upsampling block starts fresh), ``base`` (the paper's scale,
+    GPUs), or a JSON file of this config."""
     if name == "tiny":
         return TriplaneTrainConfig()
-    if name in ("tiny-finetune", "tiny-finetune-diff"):  # the same schedule, a shorter pretrain for the third
+    if name in FINETUNE_PRETRAIN_STEPS:  # one schedule; the pretrain's length differs
         return TriplaneTrainConfig(
-            pretrain=TrainConfig(steps=3800 if name == "tiny-finetune" else 2200, batch_size=2, lr=1e-3, warmup=20,
+            net=TRIPLANE_CONFIGS["tiny128" if name == "tiny128-finetune" else "tiny"],
+            pretrain=TrainConfig(steps=FINETUNE_PRETRAIN_STEPS[name], batch_size=2, lr=1e-3, warmup=20,
                                  log_every=50),
             portrait=TrainConfig(steps=600, batch_size=2, lr=5e-4, warmup=20, log_every=50),
             emotion=TrainConfig(steps=100, batch_size=2, lr=5e-4, warmup=10, log_every=25),
@@ -88,7 +96,7 @@ def train_config(name: str) -> TriplaneTrainConfig:
     p = Path(name)
     if not p.is_file():
         raise ConfigError(f"unknown triplane training config '{name}'; use tiny, tiny-finetune, "
-                          "tiny-finetune-diff, base or a .json file")
+                          "tiny-finetune-diff, tiny128-finetune, base or a .json file")
     try:
         return config_from_dict(TriplaneTrainConfig, json.loads(p.read_text()))
     except (ValueError, TypeError) as e:
@@ -160,7 +168,11 @@ def collate_pairs(items: list[list[dict]]) -> dict:
 def masked_psnr_ssim(model: TriplaneGenerator, ds: PairDataset, idx: np.ndarray) -> dict[str, float]:
     """Mean PSNR [dB] / SSIM of the premultiplied head render vs the premultiplied target (black outside the
     head in both), on samples ``idx``: the held-out measure of the training curves. With mouth regions in the
-    data, also ``mouth_psnr``: the PSNR over the mouth region alone (its weights), where speech shows."""
+    data, also ``mouth_psnr``: the PSNR over the mouth region alone (its weights), where speech shows. A render
+    of another size than ``ds``'s images is resized to theirs first (area when shrinking, bilinear when growing:
+    two models of different out_res compared at one resolution)."""
+    import torch.nn.functional as F
+
     from tritalk.eval.image_metrics import psnr, ssim
 
     model.eval()
@@ -169,7 +181,11 @@ def masked_psnr_ssim(model: TriplaneGenerator, ds: PairDataset, idx: np.ndarray)
         for i in idx:
             b = collate_pairs([[ds.sample(int(i))]])
             out = model(b["ref"], b["windows"], b["emotion"], b["world2cam"], b["focal"])
-            pred = out.rgb[0].permute(1, 2, 0).numpy() * 255
+            rgb, size = out.rgb, b["image"].shape[-1]
+            if rgb.shape[-1] != size:
+                rgb = F.interpolate(rgb, size=(size, size), mode="area") if rgb.shape[-1] > size else \
+                    F.interpolate(rgb, size=(size, size), mode="bilinear", align_corners=False)
+            pred = rgb[0].permute(1, 2, 0).numpy() * 255
             tgt = (b["image"] * b["mask"])[0].permute(1, 2, 0).numpy() * 255
             ps.append(psnr(tgt, pred))
             ss.append(ssim(tgt, pred))
@@ -198,10 +214,42 @@ def _trainable(model: TriplaneGenerator, stage: str) -> TriplaneGenerator:
     return model
 
 
+RESIZABLE = ("out_res", "sr_upsamples")
+"""Net config fields an ``--init`` checkpoint may differ in (``init_matching``)."""
+
+
+def init_matching(source: TriplaneGenerator, net: TriplaneNetConfig, name: str | Path = "--init"
+                  ) -> tuple[TriplaneGenerator, dict]:
+    """A generator of config ``net`` with every weight of ``source`` whose name and shape match (``tiny128`` from
+    a 64² ``tiny`` checkpoint: all but R's new upsampling block); the rest keep their fresh initialisation.
+    Returns it and a report (``init_loaded``: tensors loaded, ``init_share``: their share of the weights,
+    ``init_not_loaded``: the fresh tensors, ``init_unused``: the checkpoint's tensors that did not fit), also
+    logged. The two nets may differ in R's output size only (``RESIZABLE``): any other difference is a
+    ConfigError."""
+    from tritalk.errors import ConfigError
+
+    if dataclasses.replace(source.config, **{k: getattr(net, k) for k in RESIZABLE}) != net:
+        raise ConfigError(f"--init '{name}' has another net config than the training config's (beyond R's output "
+                          f"size, {', '.join(RESIZABLE)}); fine-tune with the config it was trained with")
+    model = TriplaneGenerator(net)
+    own, theirs = model.state_dict(), source.state_dict()
+    loaded = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
+    fresh = sorted(k for k in own if k not in loaded)
+    unused = sorted(k for k in theirs if k not in loaded)
+    share = sum(own[k].numel() for k in loaded) / max(sum(v.numel() for v in own.values()), 1)
+    model.load_state_dict(loaded, strict=False)
+    logger.info("--init %s: loaded %d of %d tensors (%.1f %% of the weights); not loaded, starting fresh: %s; "
+                "in the checkpoint but unused: %s", name, len(loaded), len(own), 100 * share,
+                ", ".join(fresh) or "none", ", ".join(unused) or "none")
+    report = {"init_loaded": len(loaded), "init_tensors": len(own), "init_share": round(share, 4),
+              "init_not_loaded": fresh, "init_unused": unused}
+    return model.eval(), report
+
+
 def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, heldout: str | Path | None = None,
                    on_log: Callable[[dict], None] | None = None, init: str | Path | None = None) -> dict:
     """The stages of ``STAGES`` in order; ``init`` = a generator folder to start from (fine-tuning: its net config
-    must be ``cfg.net``), else random weights. A stopped run given the same ``out`` resumes."""
+    is ``cfg.net``, or one whose weights mostly match it, ``init_matching``), else random weights. A stopped run given the same ``out`` resumes."""
     from accelerate import Accelerator
 
     from tritalk.neural.losses import ClipEmotionLoss, IdentityLoss, PerceptualLoss
@@ -220,13 +268,13 @@ def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, 
     logger.info("loss networks: %s", ", ".join(f"{k} = {v}" for k, v in losses.items()))
     history: dict[str, list] = {}
     curves: list[dict] = []
+    init_report: dict = {}
     if init is not None:
-        from tritalk.errors import ConfigError
-
         model = TriplaneGenerator.from_pretrained(init, flag="--init")
         if model.config != cfg.net:
-            raise ConfigError(f"--init '{init}' has another net config than the training config's; fine-tune "
-                              "with the config it was trained with")
+            model, init_report = init_matching(model, cfg.net, init)
+            if on_log:
+                on_log(init_report)
         if val is not None and not (out / "stages" / STAGES[0] / "model.safetensors").is_file():
             rec = {"stage": "init", "step": 0, **masked_psnr_ssim(model, val, val_idx)}
             curves.append(rec)  # where fine-tuning starts, on the same held-out samples
@@ -283,7 +331,7 @@ def train_triplane(cfg: TriplaneTrainConfig, data: str | Path, out: str | Path, 
     if acc.is_main_process:
         model.save_pretrained(out)
         info = dict(data=Path(data).name, heldout=Path(heldout).name if heldout else None,
-                    init=Path(init).name if init else None,
+                    init=Path(init).name if init else None, **init_report,
                     samples=len(ds), loss_networks=losses, curves=curves, history=history,
                     train_seconds=round(time.perf_counter() - t0, 1), device=str(acc.device),
                     processes=acc.num_processes, machine=platform.machine(),
