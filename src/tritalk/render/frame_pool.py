@@ -65,11 +65,21 @@ class FramePool:
         self.buffer = mmap.mmap(-1, capacity * self.size * self.size * 3)  # MAP_SHARED | MAP_ANONYMOUS
         self._lock = threading.Lock()  # one render at a time: they share the buffer
         _ENGINE, _BUFFER, _SIZE = engine, self.buffer, self.size
+        caught: list[int] = []
+        main = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not None
+        # a Ctrl-C that lands while the pool forks would raise inside an at-fork callback (logging's lock
+        # release), where Python prints it and carries on: the CLI then rendered the whole clip and exited 0.
+        # It is held back until the workers exist and raised here.
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum)) if main else None
         try:
             self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init)
         finally:
             _ENGINE, _BUFFER, _SIZE = None, None, 0
+            if main:
+                signal.signal(signal.SIGINT, previous)
         self._finalizer = weakref.finalize(self, _shutdown, self._pool, self.buffer)
+        if caught:
+            raise KeyboardInterrupt
 
     def render(self, expr: np.ndarray, head: np.ndarray, gaze: np.ndarray, cameras: list) -> np.ndarray:
         """(B, S, S, 3) uint8 frames of rows ``expr`` (B, 52), ``head`` (B, 6), ``gaze`` (B, 2), ``cameras``."""
