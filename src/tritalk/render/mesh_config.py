@@ -182,9 +182,10 @@ class MeshEngineConfig:
     render_processes: int = 1
     """Worker processes rendering a chunk's frames (``MeshEngine.render``, render/frame_pool.py: forked once per
     engine, each frame whole); 0 = one per CPU core, at most 4; 1 = none (the threads below). Where there is
-    no fork (Windows) or one core, the threads render. A frame's pixels do not depend on it. 1 by default:
-    a library may live in a process that must not fork (a Ray actor hung when its engine forked); ``tritalk
-    generate`` and ``tritalk bench`` use 0 (``--render-processes``)."""
+    no fork (Windows) or one core, the threads render. A frame's pixels do not depend on it. 1 by default
+    (``--render-processes`` of generate and bench): a library may live in a process that must not fork (a Ray
+    actor hung when its engine forked), and with the workers a Ctrl-C to the CLI was lost once in CI (the
+    clip rendered on; not reproduced here), so 0 (~10 % faster at 512² on 2 cores) is experimental."""
     render_threads: int = 0
     """Without worker processes: frames of a chunk rendered at once on threads (the frame kernels release the
     GIL); 0 = one per CPU core, at most 4. A frame's pixels do not depend on it."""
