@@ -37,3 +37,25 @@ def test_errors_reach_the_caller_and_the_threads_are_daemons():
     job.wait()  # waiting never raises ...
     with pytest.raises(ZeroDivisionError):
         job.result()  # ... the result does
+
+
+def test_an_interrupted_caller_waits_for_the_other_threads_current_item():
+    """A Ctrl-C (or error) in the caller's share returns only once no other thread is inside an item: a daemon
+    thread still in C++ code (OpenCV) when the interpreter exits aborted the CLI ("exception not rethrown")."""
+    import time
+
+    inside = []
+    done = []
+
+    def work(i):
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(0.05)  # the other thread is in its item now
+            raise KeyboardInterrupt
+        inside.append(i)
+        time.sleep(0.3)
+        done.append(i)
+
+    with pytest.raises(KeyboardInterrupt):
+        for_each(work, 10, threads=2)
+    assert inside and inside == done  # its current item finished ...
+    assert len(done) == 1  # ... and it took no other

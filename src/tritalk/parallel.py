@@ -63,11 +63,20 @@ def for_each(fn: Callable[[int], None], n: int, threads: int) -> None:
             fn(i)
         return
 
+    stop = threading.Event()
+
     def share(first: int) -> None:
         for i in range(first, n, k):
+            if stop.is_set():
+                return
             fn(i)
 
     jobs = [start(share, s, name="tritalk-render") for s in range(1, k)]
-    share(0)
+    try:
+        share(0)
+    finally:  # an error or a Ctrl-C here: the other threads finish their current item before it propagates
+        stop.set()  # (a daemon thread still inside OpenCV's C++ when the interpreter exits aborts the process:
+        for job in jobs:  # "FATAL: exception not rethrown", seen in CI after Ctrl-C)
+            job.wait()
     for job in jobs:
         job.result()
