@@ -59,3 +59,19 @@ def test_an_interrupted_caller_waits_for_the_other_threads_current_item():
         for_each(work, 10, threads=2)
     assert inside and inside == done  # its current item finished ...
     assert len(done) == 1  # ... and it took no other
+
+
+def test_a_caller_done_first_still_waits_for_every_item():
+    """The caller's share ending first must not stop the other threads (their frames were left unrendered)."""
+    import time
+
+    done = []
+
+    def work(i):
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.02)
+        done.append(i)
+
+    for_each(work, 12, threads=3)
+    assert sorted(done) == list(range(12))
+

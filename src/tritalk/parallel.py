@@ -74,9 +74,10 @@ def for_each(fn: Callable[[int], None], n: int, threads: int) -> None:
     jobs = [start(share, s, name="tritalk-render") for s in range(1, k)]
     try:
         share(0)
-    finally:  # an error or a Ctrl-C here: the other threads finish their current item before it propagates
-        stop.set()  # (a daemon thread still inside OpenCV's C++ when the interpreter exits aborts the process:
-        for job in jobs:  # "FATAL: exception not rethrown", seen in CI after Ctrl-C)
+    except BaseException:  # an error or a Ctrl-C here: the other threads finish their current item before it
+        stop.set()  # propagates (a daemon thread still inside OpenCV's C++ when the interpreter exits aborts
+        for job in jobs:  # the process: "FATAL: exception not rethrown", seen in CI after Ctrl-C)
             job.wait()
+        raise
     for job in jobs:
         job.result()
