@@ -184,8 +184,8 @@ class MeshEngineConfig:
     engine, each frame whole); 0 = one per CPU core, at most 4; 1 = none (the threads below). Where there is
     no fork (Windows) or one core, the threads render. A frame's pixels do not depend on it. 1 by default
     (``--render-processes`` of generate and bench): a library may live in a process that must not fork (a Ray
-    actor hung when its engine forked), and with the workers a Ctrl-C to the CLI was lost once in CI (the
-    clip rendered on; not reproduced here), so 0 (~10 % faster at 512² on 2 cores) is experimental."""
+    actor hung when its engine forked), and a Ctrl-C landing inside the fork was lost once in CI (fixed and
+    tested; little tested since), so 0 (~10 % faster at 512² on 2 cores) is experimental."""
     render_threads: int = 0
     """Without worker processes: frames of a chunk rendered at once on threads (the frame kernels release the
     GIL); 0 = one per CPU core, at most 4. A frame's pixels do not depend on it."""
