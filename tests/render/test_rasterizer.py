@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from tritalk.render.rasterizer import antialias, depth_edges, interpolate, rasterize
+import cv2
+
+from tritalk.render.rasterizer import antialias_depth_edges, interpolate, rasterize
 
 
 def test_coverage_matches_area():
@@ -35,12 +37,32 @@ def test_nearer_triangle_wins_and_interpolation_is_exact():
 def test_edges_and_antialias():
     depth = np.full((20, 20), 1.0, np.float32)
     depth[:, 10:] = 9.0
-    e = depth_edges(depth, jump=1.0)
-    assert e[:, 9:11].all() and not e[:, :8].any()
     img = np.zeros((20, 20, 3), np.uint8)
     img[:, 10:] = 255
-    out = antialias(img, e)
-    assert 0 < out[5, 9, 0] < 255 and out[5, 0, 0] == 0
+    out = antialias_depth_edges(img, depth, jump=1.0)
+    assert (0 < out[:, 9:11]).all() and (out[:, 9:11] < 255).all()  # both sides of the step softened
+    assert (out[:, :9] == 0).all() and (out[:, 11:] == 255).all()  # nothing else
+    assert (antialias_depth_edges(img.copy(), depth, jump=9.0) == img).all()  # a step below the jump: no edge
+
+
+def _reference_antialias(img, depth, jump):  # the edge mask, a blurred copy, a masked copy
+    d = np.where(np.isfinite(depth), depth.astype(np.float64), 1e6)
+    p = np.pad(d, 1, mode="edge")
+    edge = np.zeros(d.shape, bool)
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        edge |= np.abs(p[1 + dy:1 + dy + d.shape[0], 1 + dx:1 + dx + d.shape[1]] - d) > jump
+    out = img.copy()
+    np.copyto(out, cv2.blur(img, (3, 3), borderType=cv2.BORDER_REPLICATE), where=edge[..., None])
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.integers(0, 2**31 - 1))
+def test_antialias_is_the_box_average_at_depth_steps(h, w, seed):
+    rng = np.random.default_rng(seed)
+    img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    depth = rng.choice(np.array([1.0, 1.5, 4.0, np.inf], np.float32), (h, w))
+    np.testing.assert_array_equal(antialias_depth_edges(img.copy(), depth, 1.0), _reference_antialias(img, depth, 1.0))
 
 
 @settings(max_examples=30, deadline=None)

@@ -165,7 +165,7 @@ def resample_eye(src: np.ndarray, poly: np.ndarray, poly_pose: np.ndarray, eye: 
 
 
 def _sample(mask: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    return cv2.remap(mask, np.ascontiguousarray(xy[..., 0]), np.ascontiguousarray(xy[..., 1]), cv2.INTER_LINEAR,
+    return cv2.remap(mask, np.ascontiguousarray(xy, np.float32), None, cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
 
 

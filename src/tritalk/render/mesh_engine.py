@@ -51,7 +51,7 @@ from tritalk.render.head_texture import complete_head_texture
 from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mouth import MouthPalette, draw_mouth
 from tritalk.render.portrait_mesh import build_scene
-from tritalk.render.rasterizer import antialias, depth_edges, edge_lengths, interpolate, rasterize
+from tritalk.render.rasterizer import antialias_depth_edges, edge_lengths, interpolate, rasterize
 from tritalk.types import IDX, Camera, CameraPath, Motion
 
 N_FACE = 468
@@ -427,11 +427,11 @@ class MeshEngine:
         r = self._rasterize(delta, head, camera)
         shade = self._expression_light(r, delta, camera)
         src_lids, whites = self._eyes(r, gaze)
-        person = cv2.remap(self.subject.image, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT_101)
+        # (the (S, S, 2) map as it is: split into x and y views, OpenCV would copy each; same pixels, ~1.5 ms less)
+        person = cv2.remap(self.subject.image, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
         for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
             paint_sclera(person, box, weight, light, eye)
-        alpha = cv2.remap(self.scene.alpha, r.src[..., 0], r.src[..., 1], cv2.INTER_LINEAR,
+        alpha = cv2.remap(self.scene.alpha, r.src, None, cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)  # the person continues past the frame
         person, alpha = self._fill_disocclusions(r, person, alpha, delta, head, camera)
         # nothing drawn: transparent; the face: opaque; a turned head: opaque too (its outline's see-through
@@ -441,7 +441,7 @@ class MeshEngine:
             box, sh = shade
             person[box] = np.clip(person[box] * sh[..., :1] + sh[..., 1:] + 0.5, 0, 255).astype(np.uint8)
         out = cv2.blendLinear(person, self._background(camera), alpha, 1.0 - alpha)
-        out = antialias(out, depth_edges(r.depth, jump=self.config.edge_depth_jump * self.subject.size))
+        antialias_depth_edges(out, r.depth, jump=self.config.edge_depth_jump * self.subject.size)
         emotion_appearance(out, r.v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)
         self._close_eyes(out, src_lids, r.v, delta, shade)
         self._draw_mouth(out, r.v, delta, head, camera)
@@ -674,7 +674,7 @@ class MeshEngine:
             grown = centre + (poly - centre) * np.array([1.3, 3.2]) + np.array([0.0, -0.1 * pad])
             cv2.fillPoly(mask, [np.round((grown - [x0, y0]) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
             mask = cv2.GaussianBlur(mask, (0, 0), max(pad * 0.15, 1.0)) * w
-            patch = cv2.remap(self.closed_eyes, src[y0:y1, x0:x1, 0], src[y0:y1, x0:x1, 1], cv2.INTER_LINEAR,
+            patch = cv2.remap(self.closed_eyes, np.ascontiguousarray(src[y0:y1, x0:x1]), None, cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REFLECT_101).astype(np.float32)
             if shade is not None:
                 (sy, sx), sh = shade
