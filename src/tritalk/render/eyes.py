@@ -132,16 +132,20 @@ def resample_eye(src: np.ndarray, poly: np.ndarray, poly_pose: np.ndarray, eye: 
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     pts = np.stack([xx - shift[0], yy - shift[1], np.ones_like(xx)], -1)
     rigid = pts @ a
-    if fan_pose is not None:  # inside the pose's opening: the pose's own piecewise map (perspective kept)
-        for tri_out, tri_photo in zip(fan_pose, eye.fan_photo):
-            m = np.zeros((h, w_), np.uint8)
-            cv2.fillConvexPoly(m, np.round((tri_out + np.array(shift) - [x0, y0]) * (1 << SHIFT)).astype(np.int32),
-                               1, cv2.LINE_8, SHIFT)
-            if not m.any():
-                continue
-            t = cv2.getAffineTransform(tri_out.astype(np.float32), tri_photo.astype(np.float32))  # (2, 3)
-            inside = m.astype(bool)
-            rigid[inside] = pts[inside] @ t.T.astype(np.float32)
+    if fan_pose is not None and len(fan_pose):  # inside the pose's opening: the pose's own piecewise map
+        # (perspective kept). Each triangle is drawn with its number (a later one over an earlier one)
+        label = np.zeros((h, w_), np.uint8)
+        for k, tri_out in enumerate(fan_pose, 1):
+            cv2.fillConvexPoly(label, np.round((tri_out + np.array(shift) - [x0, y0]) * (1 << SHIFT)).astype(np.int32),
+                               k, cv2.LINE_8, SHIFT)
+        corners = np.concatenate([fan_pose, np.ones((len(fan_pose), 3, 1))], 2)  # (K, 3, 3)
+        flat = np.abs(np.linalg.det(corners)) < 1e-6  # a triangle seen edge-on has no map: the fitted one
+        label[np.isin(label, np.flatnonzero(flat) + 1)] = 0
+        inside = label > 0
+        if inside.any():  # each triangle's affine map, output px -> photo px: (K, 3, 2)
+            corners[flat] = np.eye(3)
+            maps = np.linalg.solve(corners, eye.fan_photo.astype(np.float64)).astype(np.float32)
+            rigid[inside] = np.einsum("nk,nkc->nc", pts[inside], maps[label[inside] - 1])
     # the iris the photo's lids covered: its other half, mirrored about the centre
     c, r = eye.iris_centre, eye.iris_radius
     vis = _sample(eye.visible, rigid)
