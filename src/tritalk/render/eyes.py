@@ -135,9 +135,9 @@ def resample_eye(src: np.ndarray, poly: np.ndarray, poly_pose: np.ndarray, eye: 
     if fan_pose is not None and len(fan_pose):  # inside the pose's opening: the pose's own piecewise map
         # (perspective kept). Each triangle is drawn with its number (a later one over an earlier one)
         label = np.zeros((h, w_), np.uint8)
-        for k, tri_out in enumerate(fan_pose, 1):
-            cv2.fillConvexPoly(label, np.round((tri_out + np.array(shift) - [x0, y0]) * (1 << SHIFT)).astype(np.int32),
-                               k, cv2.LINE_8, SHIFT)
+        drawn = np.round((fan_pose + np.array(shift) - [x0, y0]) * (1 << SHIFT)).astype(np.int32)
+        for k, tri_out in enumerate(drawn, 1):
+            cv2.fillConvexPoly(label, tri_out, k, cv2.LINE_8, SHIFT)
         corners = np.concatenate([fan_pose, np.ones((len(fan_pose), 3, 1))], 2)  # (K, 3, 3)
         flat = np.abs(np.linalg.det(corners)) < 1e-6  # a triangle seen edge-on has no map: the fitted one
         label[np.isin(label, np.flatnonzero(flat) + 1)] = 0

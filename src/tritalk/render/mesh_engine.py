@@ -109,6 +109,34 @@ def _settle_alpha(alpha, tri_id, n_face, is_head, solid):
                 alpha[i, j] = solid
 
 
+@numba.njit(cache=True, nogil=True)
+def _facing(xy, faces, sign, always, keep):
+    """``keep`` (F,): triangles whose signed area in ``xy`` has the sign ``sign`` (F,) of their rest winding,
+    or that are kept ``always``."""
+    for f in range(faces.shape[0]):
+        a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+        ax, ay = xy[b, 0] - xy[a, 0], xy[b, 1] - xy[a, 1]
+        bx, by = xy[c, 0] - xy[a, 0], xy[c, 1] - xy[a, 1]
+        keep[f] = (ax * by - ay * bx) * sign[f] > 0 or always[f]
+
+
+@numba.njit(cache=True, nogil=True)
+def _max_stretch(xy, faces, kept, ref_edges, out):
+    """``out`` (K,): for each kept triangle (``kept`` (F,) bool, K of them) the largest ratio of an edge's
+    length in ``xy`` to the same edge's ``ref_edges`` (F, 3; edges v1-v0, v2-v1, v0-v2)."""
+    k = 0
+    for f in range(faces.shape[0]):
+        if not kept[f]:
+            continue
+        m = np.float32(0.0)
+        for e in range(3):
+            p, q = faces[f, e], faces[f, (e + 1) % 3]
+            dx, dy = xy[q, 0] - xy[p, 0], xy[q, 1] - xy[p, 1]
+            m = max(m, np.sqrt(dx * dx + dy * dy) / ref_edges[f, e])
+        out[k] = m
+        k += 1
+
+
 def lips_in_contact(x: np.ndarray, floor: np.ndarray | float = 0.0) -> np.ndarray:
     """(478, 3) model-frame vertices (+y up) with no lower inner-lip point above the upper one it faces by more
     than ``floor`` (per pair, <= 0: how far the photo's own lips already overlap there, so the photo is kept
@@ -519,7 +547,8 @@ class MeshEngine:
                 hv[d.moving] = self._head_points(d.rest[d.moving], d.head_weight[d.moving], head, camera)[:, :2]
                 parts.append(hv)
             xy_pose = np.concatenate(parts).astype(np.float32)
-        stretch = (edge_lengths(xy_pose, r.faces) / self.src_edges[r.kept]).max(1)  # anisotropic stretch counts
+        stretch = np.empty(len(r.faces), np.float32)  # the largest edge ratio: anisotropic stretch counts
+        _max_stretch(np.ascontiguousarray(xy_pose, np.float32), self.faces_all, r.kept, self.src_edges, stretch)
         lo, hi = self.config.disocclusion_stretch
         opened = np.clip((stretch - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
         lo_f, hi_f = self.config.head.face_ring_stretch
@@ -598,10 +627,8 @@ class MeshEngine:
     def _front_facing(self, xy: np.ndarray) -> np.ndarray:
         """All face triangles + the sheet triangles that still face the camera (a sheet triangle whose
         winding flipped has turned its back: it is culled, and what lies behind it shows)."""
-        t = xy[self.faces_all]
-        a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
-        signed = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-        keep = (signed * self.src_sign > 0) | self.is_face
+        keep = np.empty(len(self.faces_all), np.bool_)
+        _facing(np.ascontiguousarray(xy, np.float32), self.faces_all, self.src_sign, self.is_face, keep)
         return self.faces_all[keep], keep
 
     def _background(self, camera: Camera) -> np.ndarray:
