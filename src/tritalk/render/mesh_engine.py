@@ -110,6 +110,18 @@ def _settle_alpha(alpha, tri_id, n_face, is_head, solid):
 
 
 @numba.njit(cache=True, nogil=True)
+def _relight(image, light):
+    """In place: ``image`` (h, w, 3) uint8 times ``light[..., 0]`` plus ``light[..., 1]`` grey levels (h, w, 2)."""
+    h, w, c = image.shape
+    for i in range(h):
+        for j in range(w):
+            ratio, add = light[i, j, 0], light[i, j, 1]
+            for k in range(c):
+                x = np.float32(image[i, j, k]) * ratio + add + np.float32(0.5)  # rounded to the nearest level
+                image[i, j, k] = np.uint8(min(max(x, np.float32(0.0)), np.float32(255.0)))
+
+
+@numba.njit(cache=True, nogil=True)
 def _facing(xy, faces, sign, always, keep):
     """``keep`` (F,): triangles whose signed area in ``xy`` has the sign ``sign`` (F,) of their rest winding,
     or that are kept ``always``."""
@@ -467,7 +479,7 @@ class MeshEngine:
         _settle_alpha(alpha, r.tri_id, len(self.face_tris), self.is_head[r.kept], np.float32(self._solid(head, camera)))
         if shade is not None:
             box, sh = shade
-            person[box] = np.clip(person[box] * sh[..., :1] + sh[..., 1:] + 0.5, 0, 255).astype(np.uint8)
+            _relight(person[box], sh)
         out = cv2.blendLinear(person, self._background(camera), alpha, 1.0 - alpha)
         antialias_depth_edges(out, r.depth, jump=self.config.edge_depth_jump * self.subject.size)
         emotion_appearance(out, r.v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)

@@ -48,8 +48,8 @@ def _rasterize(xy, z, faces, height, width, tri_id, bary, depth):
                 continue
             for j in range(max(int(np.floor(lo)), xmin), min(int(np.ceil(hi)), xmax) + 1):
                 px = float(j)
-                w0 = ((x1 - px) * (y2 - py) - (x2 - px) * (y1 - py)) * inv
-                w1 = ((x2 - px) * (y0 - py) - (x0 - px) * (y2 - py)) * inv
+                w0 = p0 + q0 * px
+                w1 = p1 + q1 * px
                 w2 = 1.0 - w0 - w1
                 # a small negative tolerance closes cracks between neighbours
                 if w0 < -1e-6 or w1 < -1e-6 or w2 < -1e-6:
