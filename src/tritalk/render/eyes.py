@@ -113,8 +113,12 @@ def resample_eye(src: np.ndarray, poly: np.ndarray, poly_pose: np.ndarray, eye: 
         return None
     box = (slice(y0, y1), slice(x0, x1))
     h, w_ = y1 - y0, x1 - x0
-    a, *_ = np.linalg.lstsq(np.c_[poly_pose, np.ones(len(poly_pose))].astype(np.float64),
-                            eye.photo_poly.astype(np.float64), rcond=None)  # (3, 2): output px -> photo px
+    m = np.c_[poly_pose, np.ones(len(poly_pose))].astype(np.float64)
+    target = eye.photo_poly.astype(np.float64)
+    try:  # (3, 2) least squares, output px -> photo px (normal equations: ~5x faster than lstsq's SVD)
+        a = np.linalg.solve(m.T @ m, m.T @ target)
+    except np.linalg.LinAlgError:  # the contour seen edge-on: a line
+        a, *_ = np.linalg.lstsq(m, target, rcond=None)
     a = a.astype(np.float32)
     depth = _depth_inside((h, w_), poly, x0, y0)
     gaze = shift[0] * a[0] + shift[1] * a[1]  # the gaze shift in photo px

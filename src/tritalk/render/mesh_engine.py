@@ -466,7 +466,8 @@ class MeshEngine:
         delta = self.expr_delta(expr)
         r = self._rasterize(delta, head, camera)
         shade = self._expression_light(r, delta, camera)
-        src_lids, whites = self._eyes(r, gaze)
+        lids = self._lids_shut(delta)
+        src_lids, whites = self._eyes(r, gaze, copy_src=max(lids) > 0)
         # (the (S, S, 2) map as it is: split into x and y views, OpenCV would copy each; same pixels, ~1.5 ms less)
         person = cv2.remap(self.subject.image, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
         for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
@@ -483,8 +484,8 @@ class MeshEngine:
         out = cv2.blendLinear(person, self._background(camera), alpha, 1.0 - alpha)
         antialias_depth_edges(out, r.depth, jump=self.config.edge_depth_jump * self.subject.size)
         emotion_appearance(out, r.v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)
-        self._close_eyes(out, src_lids, r.v, delta, shade)
-        self._draw_mouth(out, r.v, delta, head, camera)
+        self._close_eyes(out, src_lids, r.v, lids, shade)
+        self._draw_mouth(out, r.v, r.v0, delta, head, camera)
         return out
 
     def _rasterize(self, delta: np.ndarray, head: np.ndarray, camera: Camera) -> _Raster:
@@ -526,15 +527,21 @@ class MeshEngine:
             np.ascontiguousarray(r.tri_id[y0:y1, x0:x1]), np.ascontiguousarray(r.bary[y0:y1, x0:x1]),
             r.faces, attrs, fill=np.array([1.0, 0.0]))
 
-    def _eyes(self, r: _Raster, gaze: np.ndarray | None) -> tuple[np.ndarray, list]:
+    def _lids_shut(self, delta: np.ndarray) -> list[float]:
+        """Per eye (``self.eyes``), how far the closed-eye texture shows (0 = open: nothing to blend)."""
+        cfg = self.config
+        shut = [float(self.subject.ref_expr[b] + delta[b]) for _, b in self.eyes]
+        return [float(np.clip((x - cfg.lid_shut_start) / cfg.lid_shut_span, 0.0, 1.0)) for x in shut]
+
+    def _eyes(self, r: _Raster, gaze: np.ndarray | None, copy_src: bool = True) -> tuple[np.ndarray | None, list]:
         """Rigid eyeballs: resample the inside of each lid opening (``r.src`` in place) with the eyeball's
         own map. Returns the lids' own photo coordinates (the closed-lid texture follows the lids, not the
-        eyeball) and what ``paint_sclera`` needs for each eye."""
+        eyeball; None unless ``copy_src``: no lid is shut) and what ``paint_sclera`` needs for each eye."""
         if not self.config.rigid_eyes:
             if gaze is not None and np.any(gaze):
                 self._shift_gaze(r.src, r.v, gaze)
             return r.src, []
-        src_lids, whites = r.src.copy(), []
+        src_lids, whites = (r.src.copy() if copy_src else None), []
         shift = self._gaze_shift(gaze)
         for eye, fan in zip(self.photo_eyes, self.eye_fans):
             painted = resample_eye(r.src, r.v[list(eye.contour), :2], r.v0[list(eye.contour), :2], eye, shift,
@@ -692,14 +699,12 @@ class MeshEngine:
             src[y0:y1, x0:x1, 0] -= dx * mask
             src[y0:y1, x0:x1, 1] -= dy * mask
 
-    def _close_eyes(self, out: np.ndarray, src: np.ndarray, v: np.ndarray, delta: np.ndarray,
+    def _close_eyes(self, out: np.ndarray, src: np.ndarray | None, v: np.ndarray, lids: list[float],
                     shade: tuple | None = None) -> None:
         """Blend in the closed-eye texture (same warp, same expression shading) as a blink or squint
-        shuts each eye."""
+        shuts each eye (``lids``: ``_lids_shut``)."""
         size = out.shape[0]
-        for contour, blink_idx in self.eyes:
-            shut = float(self.subject.ref_expr[blink_idx] + delta[blink_idx])
-            w = np.clip((shut - self.config.lid_shut_start) / self.config.lid_shut_span, 0.0, 1.0)
+        for (contour, _), w in zip(self.eyes, lids):
             if w <= 0:
                 continue
             poly = v[contour, :2]
@@ -724,13 +729,14 @@ class MeshEngine:
             region = out[y0:y1, x0:x1].astype(np.float32)
             out[y0:y1, x0:x1] = (region * (1 - mask[..., None]) + patch * mask[..., None]).astype(np.uint8)
 
-    def _draw_mouth(self, out: np.ndarray, v: np.ndarray, delta: np.ndarray, head: np.ndarray,
+    def _draw_mouth(self, out: np.ndarray, v: np.ndarray, rest: np.ndarray, delta: np.ndarray, head: np.ndarray,
                     camera: Camera) -> None:
+        """``v``: this frame's projected face, ``rest``: the photo's expression in the same pose and view."""
         lip = v[self.lip_poly, :2]
         gap = v[list(INNER_LIP_LOWER), 1] - v[list(INNER_LIP_UPPER), 1]
         if gap.max() <= 0.5:  # lips together (an open-mouthed photo's too, once closed): no mouth to paint; the
             return  # anti-aliased fill of a flat polygon would draw a line of teeth and cavity between the lips
-        rest = self.project(np.zeros_like(delta), head, camera)  # skull-fixed upper teeth
+        # the upper teeth are skull-fixed: where ``rest`` has them
         jaw_only = np.zeros_like(delta)
         jaw_only[self.jaw_idx] = delta[self.jaw_idx]
         jaw = self.project(jaw_only, head, camera) if np.any(jaw_only) else rest
