@@ -49,8 +49,8 @@ SHIFT = 4  # sub-pixel bits for cv2 drawing
 
 def _au(expr: np.ndarray, ref: np.ndarray | None) -> dict[str, float]:
     """Action-unit strengths in [0, 1] above the photo's own."""
-    def g(e: np.ndarray, *names: str) -> float:
-        return float(np.mean([e[IDX[n]] for n in names]))
+    def g(e: np.ndarray, *names: str) -> float:  # (plain floats: np.mean of a short list costs ~20 us a call)
+        return sum(float(e[IDX[n]]) for n in names) / len(names)
 
     def units(e: np.ndarray) -> dict[str, float]:
         inner, outer = g(e, "browInnerUp"), g(e, "browOuterUpLeft", "browOuterUpRight")

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import cv2
 import numba
 import numpy as np
-from scipy import sparse
 from scipy.spatial import cKDTree
 
 from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEFT_EYE, LEFT_IRIS,
@@ -119,6 +118,26 @@ def _relight(image, light):
             for k in range(c):
                 x = np.float32(image[i, j, k]) * ratio + add + np.float32(0.5)  # rounded to the nearest level
                 image[i, j, k] = np.uint8(min(max(x, np.float32(0.0)), np.float32(255.0)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _vertex_normals(v, tris, xy_scale, sign, out):
+    """``out`` (V, 3): unit normals of the mesh ``v`` (V, 3) with x, y scaled by ``xy_scale``: the area-weighted
+    sum of the normals of each vertex's triangles ``tris`` (T, 3), times ``sign`` (the mesh's winding)."""
+    out[:] = 0.0
+    for t in range(tris.shape[0]):
+        a, b, c = tris[t, 0], tris[t, 1], tris[t, 2]
+        e1x, e1y, e1z = (v[b, 0] - v[a, 0]) * xy_scale, (v[b, 1] - v[a, 1]) * xy_scale, v[b, 2] - v[a, 2]
+        e2x, e2y, e2z = (v[c, 0] - v[a, 0]) * xy_scale, (v[c, 1] - v[a, 1]) * xy_scale, v[c, 2] - v[a, 2]
+        nx, ny, nz = e1y * e2z - e1z * e2y, e1z * e2x - e1x * e2z, e1x * e2y - e1y * e2x
+        for k in (a, b, c):
+            out[k, 0] += nx
+            out[k, 1] += ny
+            out[k, 2] += nz
+    for k in range(out.shape[0]):
+        x, y, z = out[k, 0] * sign, out[k, 1] * sign, out[k, 2] * sign
+        n = max(np.sqrt(x * x + y * y + z * z), 1e-9)
+        out[k, 0], out[k, 1], out[k, 2] = x / n, y / n, z / n
 
 
 @numba.njit(cache=True, nogil=True)
@@ -278,10 +297,6 @@ class MeshEngine:
         self.photo_eyes = tuple(PhotoEye.from_photo(subject.image, lm, contour, iris, self.face_tris[fan])
                                 for (contour, iris), fan in zip(((LEFT_EYE, LEFT_IRIS), (RIGHT_EYE, RIGHT_IRIS)),
                                                                 self.eye_fans))
-        # (N_FACE, n_tris) incidence: sums the triangle normals around each vertex
-        n_tri = len(self.face_tris)
-        self.vertex_of_tri = sparse.csr_matrix(
-            (np.ones(3 * n_tri), (self.face_tris.T.ravel(), np.tile(np.arange(n_tri), 3))), shape=(N_FACE, n_tri))
         self.normal_sign = 1.0
         self.normal_sign = -float(np.sign(self._vertex_normals(rest)[:, 2].sum()) or 1.0)  # face the viewer
         lip_ring = _rings_from(tris, np.array(sorted(lips)), n_vertices=len(self.src_xy), rings=2)
@@ -614,10 +629,9 @@ class MeshEngine:
     def _vertex_normals(self, v: np.ndarray, zoom: float = 1.0) -> np.ndarray:
         """(N_FACE, 3) unit normals of the face mesh in the image frame (towards the viewer: -z). The
         zoom (which scales x, y but not z) is taken out, so zooming does not flatten the surface."""
-        t = (v[self.face_tris] * np.array([1 / zoom, 1 / zoom, 1.0])).astype(np.float64)
-        acc = self.vertex_of_tri @ np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])  # area-weighted sums
-        acc *= self.normal_sign  # the mesh's winding, fixed once (every transform keeps it)
-        return acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-9)
+        out = np.empty((N_FACE, 3))
+        _vertex_normals(np.ascontiguousarray(v[:N_FACE], np.float64), self.face_tris, 1.0 / zoom, self.normal_sign, out)
+        return out
 
     def _shading(self, v: np.ndarray, v_rest: np.ndarray, zoom: float = 1.0) -> np.ndarray:
         """(N_FACE, 2): [0] light on this frame's surface over light on the photo's surface, for a soft
