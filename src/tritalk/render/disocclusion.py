@@ -42,7 +42,7 @@ def fill_weight(tri: np.ndarray, bary: np.ndarray, faces: np.ndarray, opened: np
     head's [r, g, b, unseen, outside] per vertex (None without a head); ``solid`` scales ``outside``."""
     out = np.empty(tri.shape, np.float32)
     a = np.zeros((0, 5), np.float32) if attrs is None else np.ascontiguousarray(attrs, np.float32)
-    _fill_weight(np.ascontiguousarray(tri, np.int32), np.ascontiguousarray(bary, np.float32),
+    _fill_weight(np.asarray(tri, np.int32), np.asarray(bary, np.float32),
                  np.ascontiguousarray(faces, np.int32), np.ascontiguousarray(opened, np.float32), a,
                  np.float32(solid), out)
     return out
@@ -107,6 +107,6 @@ def blend_fill(person: np.ndarray, alpha: np.ndarray, open_px: np.ndarray, src: 
     if attrs is None:
         attrs = np.zeros((0, 5), np.float32)
         on_head = np.zeros(len(faces), np.bool_)
-    _blend_fill(person, alpha, np.ascontiguousarray(open_px, np.float32), src, np.ascontiguousarray(tri, np.int32),
-                np.ascontiguousarray(bary, np.float32), np.ascontiguousarray(faces, np.int32),
+    _blend_fill(person, alpha, np.ascontiguousarray(open_px, np.float32), src, np.asarray(tri, np.int32),
+                np.asarray(bary, np.float32), np.ascontiguousarray(faces, np.int32),
                 np.ascontiguousarray(attrs, np.float32), np.ascontiguousarray(on_head), filled, int(y0), int(x0))

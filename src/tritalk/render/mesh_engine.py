@@ -141,6 +141,21 @@ def _vertex_normals(v, tris, xy_scale, sign, out):
 
 
 @numba.njit(cache=True, nogil=True)
+def _bounds(xy, faces, selected):
+    """((x, y) min, (x, y) max) over the corners of the ``selected`` (F,) triangles ``faces`` of ``xy``."""
+    lo = np.full(2, np.inf, np.float32)
+    hi = np.full(2, -np.inf, np.float32)
+    for f in range(faces.shape[0]):
+        if selected[f]:
+            for k in range(3):
+                for c in range(2):
+                    x = xy[faces[f, k], c]
+                    lo[c] = min(lo[c], x)
+                    hi[c] = max(hi[c], x)
+    return lo, hi
+
+
+@numba.njit(cache=True, nogil=True)
 def _facing(xy, faces, sign, always, keep):
     """``keep`` (F,): triangles whose signed area in ``xy`` has the sign ``sign`` (F,) of their rest winding,
     or that are kept ``always``."""
@@ -599,13 +614,12 @@ class MeshEngine:
             return person, alpha
         sigma = max(size / 256.0, 0.5)
         pad = int(np.ceil(4 * sigma)) + 2  # the blur's reach (OpenCV's float kernel radius is 4 sigma)
-        pts = r.xy[r.faces[need]].reshape(-1, 2)
-        x0, y0 = np.clip(np.floor(pts.min(0)).astype(int) - pad, 0, size)
-        x1, y1 = np.clip(np.ceil(pts.max(0)).astype(int) + pad + 1, 0, size)
+        lo, hi = _bounds(r.xy, r.faces, need)  # of the triangles that can show fill
+        x0, y0 = np.clip(np.floor(lo).astype(int) - pad, 0, size)
+        x1, y1 = np.clip(np.ceil(hi).astype(int) + pad + 1, 0, size)
         if x1 <= x0 or y1 <= y0:
             return person, alpha
-        tri = np.ascontiguousarray(r.tri_id[y0:y1, x0:x1])
-        bary = np.ascontiguousarray(r.bary[y0:y1, x0:x1])
+        tri, bary = r.tri_id[y0:y1, x0:x1], r.bary[y0:y1, x0:x1]  # views (the kernels take strided boxes)
         attrs = self.head_fill_attrs if self.head is not None else None
         open_px = fill_weight(tri, bary, r.faces, opened, attrs, solid)
         if open_px.max() <= 0:
