@@ -499,7 +499,7 @@ class MeshEngine:
         lids = self._lids_shut(delta)
         src_lids, whites = self._eyes(r, gaze, copy_src=max(lids) > 0)
         # (the (S, S, 2) map as it is: split into x and y views, OpenCV would copy each; same pixels, ~1.5 ms less)
-        person = cv2.remap(self.subject.image, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+        person = cv2.remap(self.subject.image, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
             paint_sclera(person, box, weight, light, eye)
         alpha = cv2.remap(self.scene.alpha, r.src, None, cv2.INTER_LINEAR,
