@@ -104,6 +104,10 @@ class HeadConfig:
     sheet_keep_band: float = 0.01
     """The portrait sheet keeps its triangles within this fraction of the frame inside the head's rest
     outline (an overlap, so no crack opens between the head and the hair or collar around it)."""
+    sheet_keep_top: float = 0.05
+    """Above the brows the band is wider (a fraction of the frame): seen from below (pitch +20) the head's
+    hair slides down off the photo's and a light band of background opened along the hair line; the
+    sheet's hair kept behind the head fills it (at rest the head covers it)."""
     face_ring_stretch: tuple[float, float] = (1.8, 3.0)
     """Edge stretch at which the face's outline triangles start to show / fully show the face's smoothed
     colours (``face_fill_inset``): only where the photo's grazing edge pixels would be smeared into

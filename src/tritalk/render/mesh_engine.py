@@ -341,11 +341,17 @@ class MeshEngine:
         tri_id, _, _ = rasterize(xy, z, tris[front], size, size)
         k = max(3, int(round(size * self.config.head.sheet_keep_band)) | 1)
         covered = cv2.erode((tri_id >= 0).astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
+        # above the brows a wider band: seen from below, the head's hair slides down off the photo's
+        k_top = max(k, int(round(size * self.config.head.sheet_keep_top)) | 1)
+        covered_top = cv2.erode((tri_id >= 0).astype(np.uint8), np.ones((k_top, k_top), np.uint8)).astype(bool)
+        brow_y = float(face_img[[105, 334], 1].mean())
         pts = self.scene.sheet_src
         pi = np.round(pts).astype(int)
         ok = (pi >= 0).all(1) & (pi < size).all(1)
         inside = np.zeros(len(pts), bool)
-        inside[ok] = covered[pi[ok, 1], pi[ok, 0]]
+        top = ok & (pts[:, 1] < brow_y)
+        inside[ok & ~top] = covered[pi[ok & ~top, 1], pi[ok & ~top, 0]]
+        inside[top] = covered_top[pi[top, 1], pi[top, 0]]
         inside[: self.n_oval_sheet] = True  # the face outline itself
         # a triangle with every corner under the head may still reach past it where the head's outline is
         # concave (the notch above an ear): it stays if any pixel of it is uncovered, else a hole shows
