@@ -190,3 +190,20 @@ def test_no_background_opens_along_the_hair_line(engine):
     enclosed = cv2.morphologyEx(person, cv2.MORPH_CLOSE, np.ones((9, 1), np.uint8)).astype(bool) & wall
     brow = int(r.v[[105, 334], 1].mean())
     assert enclosed[:brow].sum() < 30, enclosed[:brow].sum()  # gaps between curls remain (19 px)
+
+
+def test_below_the_photo_the_clothes_run_on_smoothly(engine):
+    # seen from above, the body below the photo's bottom edge comes into view. It is the edge row continued,
+    # blurred along the edge: no mirrored copy of the chin and neck (the border was reflected), and no
+    # streak of every detail of the edge row (it was continued raw)
+    cam = Camera(pitch=-20)
+    frame = engine.render_frame(rest_expr(engine), ZERO_HEAD, cam)
+    r = engine._rasterize(np.zeros(52, np.float32), ZERO_HEAD, cam)
+    size = frame.shape[0]
+    below = (r.tri_id >= 0) & (r.src[..., 1] > size + 2)  # past the photo's last row (bilinear reach)
+    assert below.sum() > 0.01 * size**2  # the view does show the body below the photo
+    g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    across, down = np.abs(np.diff(g, axis=1))[:-1, :], np.abs(np.diff(g, axis=0))[:, :-1]
+    m = below[:-1, :-1] & below[1:, :-1] & below[:-1, 1:]
+    # mean grey-level steps there: mirrored 3.2 across / 3.6 down, raw edge row 3.1 / 0.2, blurred 1.9 / 0.1
+    assert across[m].mean() < 2.5 and down[m].mean() < 1.0

@@ -175,6 +175,10 @@ class HeadConfig:
 @dataclass(frozen=True)
 class MeshEngineConfig:
     pivot_cm: tuple[float, float, float] = (0.0, -4.0, -9.0)  # neck pivot of head motion, from the face centroid
+    border_blur: float = 0.02
+    """The photo's outermost rows and columns are blurred along the edge (Gaussian sigma, a fraction of the
+    frame) before they are continued past it: seen from above, the body below the photo shows its bottom row
+    run on down, smoothly instead of as streaks of every detail (``mesh_engine._soft_border``)."""
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
     full_head: bool = True
     """Draw ICT-FaceKit's full head (skull, ears, neck; head_mesh.py) behind the face: turned views show a

@@ -155,6 +155,20 @@ def _bounds(xy, faces, selected):
     return lo, hi
 
 
+def _soft_border(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A copy of ``image`` whose outermost rows and columns are blurred along the border (``sigma`` px). A view
+    that shows the body past the photo's edge (seen from above: below its bottom edge) continues the edge
+    row: continued raw, its every detail became a streak; blurred along the edge, the clothes run on smoothly."""
+    out = image.copy()
+    if sigma <= 0:
+        return out
+    for edge in ((slice(0, 1), slice(None)), (slice(-1, None), slice(None)),
+                 (slice(None), slice(0, 1)), (slice(None), slice(-1, None))):
+        line = np.ascontiguousarray(out[edge]).reshape(1, -1, out.shape[2])  # the edge as one row
+        out[edge] = cv2.GaussianBlur(line, (0, 0), sigmaX=sigma, sigmaY=0.1).reshape(out[edge].shape)
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
 def _facing(xy, faces, sign, always, keep):
     """``keep`` (F,): triangles whose signed area in ``xy`` has the sign ``sign`` (F,) of their rest winding,
@@ -235,6 +249,7 @@ class MeshEngine:
         self.oval = np.array(FACE_OVAL)
         inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)  # 0 at the outline .. 1 inside
         self.pivot = subject.personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
+        self.photo = _soft_border(subject.image, config.border_blur * subject.size)
         rest = subject.fit.to_image(subject.personal)
         self.scene = build_scene(subject, rest, config.portrait, flat_torso=config.full_head)
         self.n_sheet = len(self.scene.sheet_src)
@@ -505,7 +520,7 @@ class MeshEngine:
         lids = self._lids_shut(delta)
         src_lids, whites = self._eyes(r, gaze, copy_src=max(lids) > 0)
         # (the (S, S, 2) map as it is: split into x and y views, OpenCV would copy each; same pixels, ~1.5 ms less)
-        person = cv2.remap(self.subject.image, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        person = cv2.remap(self.photo, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
             paint_sclera(person, box, weight, light, eye)
         alpha = cv2.remap(self.scene.alpha, r.src, None, cv2.INTER_LINEAR,
