@@ -141,7 +141,13 @@ class HeadMesh:
         inside = np.zeros(len(img), bool)
         inside[ok] = cut[px[ok, 1], px[ok, 0]] > 0
         front = (normals @ subject.fit.rotation[2]) > 0
-        under = (inside & front)[tris].all(1)
+        # the ear canals lie inside the outline in the photo too, but deep behind it and to the sides; cut, they
+        # were holes through which the wall showed in the ears of a turned head (the mouth's cavity, deep and
+        # central, stays cut: the face's open mouth is drawn apart)
+        ov = subject.personal[list(FACE_OVAL)]
+        ears = ((rest[:, 2] < float(ov[:, 2].min()) - config.face_cut_depth_cm)
+                & (np.abs(rest[:, 0]) > 0.5 * float(np.abs(ov[:, 0]).max())))
+        under = (inside & front & ~ears)[tris].all(1)
         chin_y = float(subject.personal[FACE_OVAL[18], 1])
         face_h = float(np.ptp(subject.personal[list(FACE_OVAL), 1]))
         cut_y = chin_y - config.neck_keep * face_h

@@ -101,6 +101,9 @@ class HeadConfig:
     face_cut: float = 0.96
     """The model's triangles inside the face outline shrunk to this fraction (about its centre) are not
     drawn: the face mesh covers them; the ring left overlaps the face's edge so no gap opens."""
+    face_cut_depth_cm: float = 1.0
+    """... except, to the sides, where the head lies deeper than this behind the face outline's deepest point
+    (its sides): the ear canals project inside the outline too, and cut away they left holes in the ears."""
     sheet_keep_band: float = 0.01
     """The portrait sheet keeps its triangles within this fraction of the frame inside the head's rest
     outline (an overlap, so no crack opens between the head and the hair or collar around it)."""
