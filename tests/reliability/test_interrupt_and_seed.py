@@ -17,8 +17,8 @@ from cli_helpers import short_wav, speech16k  # noqa: F401  (fixtures)
 
 
 @pytest.mark.xfail(strict=False, reason="in CI's full two-worker suite the CLI sometimes did not exit within 30 s of "
-                   "Ctrl-C (4 CI runs on 2026-12-06); not reproduced since in 10 local runs in a fresh clone (8 beside "
-                   "test_batch_ray, 2 full suites): a hang now fails with every thread's stack (faulthandler)")
+                   "Ctrl-C (4 CI runs on 2026-12-06); not reproduced since in 13 local runs in a fresh clone (8 beside "
+                   "test_batch_ray, 5 full suites): a hang now fails with every thread's stack (faulthandler)")
 def test_ctrl_c_mid_render_leaves_no_file(tmp_path, example_image_path, speech16k):
     long_wav = write_wav(tmp_path / "long.wav", np.tile(speech16k, 12)[: 120 * 16000], 16000)  # 2 minutes
     out_dir = tmp_path / "out"
