@@ -252,6 +252,8 @@ class MeshEngine:
         self.photo = _soft_border(subject.image, config.border_blur * subject.size)
         rest = subject.fit.to_image(subject.personal)
         self.scene = build_scene(subject, rest, config.portrait, flat_torso=config.full_head)
+        # what each frame resamples: the photo (its border softened) and the person's matte (to 1/255)
+        self.photo_rgba = np.dstack([self.photo, np.round(np.clip(self.scene.alpha, 0, 1) * 255).astype(np.uint8)])
         self.n_sheet = len(self.scene.sheet_src)
         self.n_oval_sheet = len(FACE_OVAL)
         faces = [self.face_tris, self.scene.sheet_tris + N_FACE]
@@ -520,11 +522,13 @@ class MeshEngine:
         lids = self._lids_shut(delta)
         src_lids, whites = self._eyes(r, gaze, copy_src=max(lids) > 0)
         # (the (S, S, 2) map as it is: split into x and y views, OpenCV would copy each; same pixels, ~1.5 ms less)
-        person = cv2.remap(self.photo, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        # the photo and its person matte in one remap (RGBA: ~0.9 ms less than two); the person continues past
+        # the frame
+        rgba = cv2.remap(self.photo_rgba, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        person = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
+        alpha = rgba[..., 3].astype(np.float32) * np.float32(1 / 255)
         for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
             paint_sclera(person, box, weight, light, eye)
-        alpha = cv2.remap(self.scene.alpha, r.src, None, cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)  # the person continues past the frame
         person, alpha = self._fill_disocclusions(r, person, alpha, delta, head, camera)
         # nothing drawn: transparent; the face: opaque; a turned head: opaque too (its outline's see-through
         # photo pixels, the wall, only fit at rest)
