@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     ap.add_argument("--views", default=None, help="only these views, e.g. '0/0,60/0,-60/0' (yaw/pitch; "
                     "keep 0/0 first: measured angles are relative to it)")
     ap.add_argument("--head", action="append", default=[], metavar="FIELD=VALUE",
-                    help="override a HeadConfig field (a number), e.g. --head ring_to_head=0.5; repeatable")
+                    help="override a HeadConfig field (a number, or a pair as LO:HI), e.g. --head ring_to_head=0.5; repeatable")
     args = ap.parse_args(argv)
     from importlib import resources
 
@@ -53,7 +53,8 @@ def main(argv=None) -> int:
     clip = load_audio(audio)
     clip = AudioClip(clip.samples[: int(args.seconds * clip.sample_rate)], clip.sample_rate)
     config = TritalkConfig(size=args.size)
-    head = {k: float(v) for k, v in (h.split("=", 1) for h in args.head)}
+    head = {k: (tuple(float(x) for x in v.split(":")) if ":" in v else float(v))
+            for k, v in (h.split("=", 1) for h in args.head)}
     config = replace(config, mesh=replace(config.mesh, full_head=not args.flat, head=replace(config.mesh.head, **head)))
     views = VIEWS if args.views is None else [tuple(int(x) for x in v.split("/")) for v in args.views.split(",")]
     out = args.out or Path(tempfile.mkdtemp())

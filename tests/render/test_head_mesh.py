@@ -100,14 +100,13 @@ def test_no_background_shows_through_the_head_at_60(engine, yaw):
     assert inner.sum() > 0.1 * frame.shape[0] ** 2 and is_magenta.mean() < 0.002
 
 
-def _streakiness(frame: np.ndarray, mask: np.ndarray) -> float:
-    """Mean |d/dy| over mean |d/dx| inside ``mask``: a row of edge pixels stretched sideways (a smear)
-    has almost no change along x and keeps the change across rows."""
+def _row_change(frame: np.ndarray, mask: np.ndarray) -> float:
+    """Mean |d/dy| of the grey levels inside ``mask``: a row of edge pixels stretched sideways (a smear) is a
+    stack of streaks, each row unlike the next. (Its ratio to |d/dx| was the measure before: on a smooth
+    completed side both are small and the ratio is noise; a flat crescent's vertical edges kept it low.)"""
     g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    dx = np.abs(np.diff(g, axis=1))[:-1, :]
     dy = np.abs(np.diff(g, axis=0))[:, :-1]
-    m = mask[:-1, :-1]
-    return float(dy[m].mean() / max(dx[m].mean(), 1e-3))
+    return float(dy[mask[:-1, :-1]].mean())
 
 
 @pytest.mark.parametrize("yaw", [-60.0, 60.0])
@@ -126,8 +125,7 @@ def test_the_near_side_at_60_is_not_a_smear(engine, flat, yaw):
     mask[int(max(y0, 0)):int(min(y1, size)), int(max(x0, 0)):int(min(x1, size))] = True
     full = engine.render_frame(rest_expr(engine), ZERO_HEAD, cam)
     old = flat.render_frame(rest_expr(flat), ZERO_HEAD, cam)
-    assert _streakiness(full, mask) < 0.9  # 0.73-0.78 on the example; the sheet: 1.03-1.08
-    assert _streakiness(full, mask) < _streakiness(old, mask)
+    assert _row_change(full, mask) < 0.5 * _row_change(old, mask)  # 0.76-0.85 on the example; the sheet: 2.6-2.7
 
 
 @pytest.mark.parametrize("yaw", [0.0, 60.0, 180.0])
@@ -240,3 +238,29 @@ def test_the_ears_have_no_holes(engine, subject256):
     at_ears = [loop for loop in _boundary_loops(engine.head.triangles)
                if abs(rest[loop, 0].mean()) > 0.7 * half and abs(rest[loop, 1].mean()) < 0.5 * half]
     assert at_ears == []
+
+
+@pytest.mark.parametrize("yaw", [-45.0, -30.0, 30.0, 45.0])
+def test_the_face_runs_into_the_side_of_the_head_without_a_seam(engine, yaw):
+    """Where the face mesh meets the head on the side that turns towards the camera, the grey levels a few
+    pixels either side of the meeting differ no more than the face's own texture does over the same distance.
+    The face's stretched outline showed its skin as a flat light crescent on a dark brown head side: a jump of
+    31-39 grey levels on the example (37-61 on London 030) against 16-19 of texture; 10-14 now."""
+    cam = Camera(yaw=yaw)
+    frame = engine.render_frame(rest_expr(engine), ZERO_HEAD, cam)
+    r = engine._rasterize(np.zeros(52, np.float32), ZERO_HEAD, cam)
+    ids = np.maximum(r.tri_id, 0)
+    is_face = (r.tri_id >= 0) & (ids < len(engine.face_tris))
+    is_head = (r.tri_id >= 0) & engine.is_head[r.kept][ids]
+    g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    step = 1 if yaw < 0 else -1  # the near side: image right of the face for yaw < 0
+    ys, xs = np.nonzero(is_face & np.roll(is_head, -step, axis=1))
+    size = frame.shape[1]
+    ok = (np.minimum(xs - 3 * step, xs + 4 * step) >= 0) & (np.maximum(xs - 3 * step, xs + 4 * step) < size)
+    ys, xs = ys[ok], xs[ok]
+    assert len(ys) > 50  # the meeting runs down the whole side
+    jump = np.abs(g[ys, xs - 3 * step] - g[ys, xs + 4 * step]).mean()
+    fy, fx = np.nonzero(cv2.erode(is_face.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool))
+    ok = fx + 7 < size
+    texture = np.abs(g[fy[ok], fx[ok]] - g[fy[ok], fx[ok] + 7]).mean()
+    assert jump < 1.2 * texture

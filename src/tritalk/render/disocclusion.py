@@ -17,7 +17,7 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _fill_weight(tri, bary, faces, opened, attrs, solid, out):
+def _fill_weight(tri, bary, faces, opened, attrs, solid, vopen, out):
     h, w = tri.shape
     for i in range(h):
         for j in range(w):
@@ -26,9 +26,11 @@ def _fill_weight(tri, bary, faces, opened, attrs, solid, out):
                 out[i, j] = 0.0
                 continue
             o = opened[t]
+            a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+            w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
+            if vopen.shape[0] > 0:
+                o = max(o, w0 * vopen[a] + w1 * vopen[b] + w2 * vopen[c])
             if attrs.shape[0] > 0:
-                a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
-                w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
                 unseen = w0 * attrs[a, 3] + w1 * attrs[b, 3] + w2 * attrs[c, 3]
                 outside = solid * (w0 * attrs[a, 4] + w1 * attrs[b, 4] + w2 * attrs[c, 4])
                 o = max(o, min(unseen + outside, 1.0))  # outside is a share of the seen part (1 - unseen)
@@ -36,15 +38,17 @@ def _fill_weight(tri, bary, faces, opened, attrs, solid, out):
 
 
 def fill_weight(tri: np.ndarray, bary: np.ndarray, faces: np.ndarray, opened: np.ndarray, attrs: np.ndarray | None,
-                solid: float) -> np.ndarray:
+                solid: float, vopen: np.ndarray | None = None) -> np.ndarray:
     """(h, w) float32: how much each pixel of a box shows fill. ``tri`` (h, w) triangle ids (-1 = none),
     ``bary`` (h, w, 3), ``faces`` (F, 3), ``opened`` (F,) per-triangle stretch weight; ``attrs`` (V, 5) the
-    head's [r, g, b, unseen, outside] per vertex (None without a head); ``solid`` scales ``outside``."""
+    head's [r, g, b, unseen, outside] per vertex (None without a head); ``solid`` scales ``outside``;
+    ``vopen`` (V,) a per-vertex stretch weight, interpolated over each triangle (a fill that fades in)."""
     out = np.empty(tri.shape, np.float32)
     a = np.zeros((0, 5), np.float32) if attrs is None else np.ascontiguousarray(attrs, np.float32)
+    vo = np.zeros(0, np.float32) if vopen is None else np.ascontiguousarray(vopen, np.float32)
     _fill_weight(np.asarray(tri, np.int32), np.asarray(bary, np.float32),
                  np.ascontiguousarray(faces, np.int32), np.ascontiguousarray(opened, np.float32), a,
-                 np.float32(solid), out)
+                 np.float32(solid), vo, out)
     return out
 
 

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
+from scipy.spatial import cKDTree
 
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
@@ -27,6 +28,7 @@ from tritalk.render.head_mesh import HeadMesh, HeadModel, visible_at_rest
 from tritalk.render.mesh_config import HeadConfig
 
 
+N_FACE_LANDMARKS = 468  # the face mesh's own (without the irises)
 CHEEKS = (50, 101, 205, 280, 330, 425)  # MediaPipe landmarks on both cheeks: the skin's own colour
 
 
@@ -90,6 +92,35 @@ def _behind_jaw(subject: Subject, head: HeadMesh, rest_img: np.ndarray, band: fl
     return out
 
 
+def _face_side(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarray:
+    """(V,) bool: the head's skin beside the face: ``side_skin_gap_cm`` below the hair line (``hair_from_cm``
+    over the brows; between the two the completion blends hair into skin),
+    above ``side_skin_below_cm`` under the jaw's angle, and in front of ``side_skin_back_cm`` behind the face
+    outline's widest points (the ears included)."""
+    p = subject.personal
+    brow = float(p[[105, 334], 1].mean())
+    jaw = float(p[[58, 288], 1].mean())
+    back = float(p[[234, 454], 2].mean())
+    y, z = head.rest[:, 1], head.rest[:, 2]
+    top = brow + config.hair_from_cm - config.side_skin_gap_cm
+    return (y < top) & (y > jaw - config.side_skin_below_cm) & (z > back - config.side_skin_back_cm)
+
+
+def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """(N, 3): for head points (N, 3) [model frame], the photo's colour a little inside the face outline
+    (``face_fill_inset``) at the outline landmarks nearest to them (inverse-distance weights of three)."""
+    oval = np.array(FACE_OVAL)
+    xy = subject.observation.landmarks[:, :2]
+    c = xy[:N_FACE_LANDMARKS].mean(0)
+    at = (c + (xy[oval] - c) * config.face_fill_inset).astype(np.float32)
+    colour = _sample(blurred, at)
+    if len(points) == 0:
+        return np.zeros((0, 3), np.float32)
+    dist, idx = cKDTree(subject.personal[oval]).query(points, k=3)
+    w = 1.0 / np.maximum(dist, 1e-3)
+    return ((colour[idx] * w[..., None]).sum(1) / w.sum(1, keepdims=True)).astype(np.float32)
+
+
 def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray, background: np.ndarray,
                           config: HeadConfig) -> HeadTexture:
     """``rest_img`` (V, 3): the head's vertices in the image frame at the photo's view; ``background``
@@ -148,12 +179,19 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         ratio = np.maximum(colour[through].mean(1), 1.0) / max(float(hair.mean()), 1.0)
         values[through] = colour[through] * (np.clip(ratio, 0.65, 1.3) / ratio)[:, None]
         known = known | scalp
-    # light fixed to the head: the completed colour carries the relief of what it fills
+    # the never-seen side of the face (in front of the ears, the ears, below the hair line and above the jaw's
+    # angle) is skin: the colour of the face's own edge nearest to it. Continued from the hair above and the
+    # neck below alone it was a dark brown, and the face's stretched outline showed as a light crescent on it
+    side = _face_side(subject, head, config) & ~known
+    values[side] = _edge_skin(subject, head.rest[side], blurred, config)
+    # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
+    # on the seen surface, which the skin of the face's side is not)
     light = np.array(config.fill_light, np.float32)
     light /= np.linalg.norm(light)
     shade = config.fill_ambient + (1 - config.fill_ambient) * np.clip(head.normals @ light, 0, 1)
     filled = _laplace_fill(tris, np.concatenate([values, shade[:, None]], 1), known, eps=1e-3)
-    fill = filled[:, :3] * np.clip(shade / np.maximum(filled[:, 3], 1e-3), *config.fill_shade_range)[:, None]
+    colour_fill = _laplace_fill(tris, values, known | side, eps=1e-3) if side.any() else filled[:, :3]
+    fill = colour_fill * np.clip(shade / np.maximum(filled[:, 3], 1e-3), *config.fill_shade_range)[:, None]
     fill[known] = values[known]
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle

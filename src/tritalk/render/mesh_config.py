@@ -115,14 +115,15 @@ class HeadConfig:
     """Edge stretch at which the face's outline triangles start to show / fully show the face's smoothed
     colours (``face_fill_inset``): only where the photo's grazing edge pixels would be smeared into
     streaks; a lower start painted a flat oval over the cheek."""
-    ring_to_head: float = 0.0
+    ring_fill_deg: tuple[float, float] = (5.0, 20.0)
+    """... or as the view turns over these degrees (head pose + camera), whichever is more: the outline's own
+    pixels mix in the wall beside the jaw (pale blotches at the jaw's side from 30 deg)."""
+    ring_to_head: float = 1.0
     """At the face's outline, the stretched ring's colour is this far from the face's smoothed skin towards
-    the head's completed colour beside it. 1 turns the flat crescent the ring shows at +-30..60 deg into a
-    gradient (no seam to the eye), but MediaPipe then found one face at +-60 deg on 9 of 14 views of seven
-    tuning portraits instead of 11 (the cheek fades into the dark side of the head), so it is off. Re-measured
-    on the two held-out photos (auditor, 2026-12-06; London 092 at +60 deg / Collins at -60 deg, their worse
-    sides): one face in 17 % / 3 % of frames with 1 (before ``jaw_band_cm``), 87 % / 73 % with 0.5 and
-    97 % / 90 % with 0 (both with it)."""
+    the head's completed colour beside it: 1 is a gradient from the face into the side of the head, where a
+    flat crescent of the face's skin showed at +-20..60 deg. (At 1 MediaPipe lost the face at +-60 deg while
+    the side of the head was completed from the hair and the neck alone, a dark brown; it is the face edge's
+    skin now, ``side_skin_gap_cm``.)"""
     face_fill_inset: float = 0.9
     """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
     this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""
@@ -162,6 +163,13 @@ class HeadConfig:
     (L1 of r, g, b / sum) of the hair's median (else the median): not the wall seen through the hair's edge."""
     hair_from_cm: float = -1.0
     """Never-seen skull vertices above this height over the brows (the ears' tops) are scalp: hair colour."""
+    side_skin_gap_cm: float = 2.0
+    """The never-seen side of the head takes the face edge's skin colour from this far below the hair line
+    (``hair_from_cm``): between the two the completion blends the hair into the skin (adjacent, a jagged edge) ..."""
+    side_skin_below_cm: float = 1.5
+    """... down to this far below the jaw's angle ..."""
+    side_skin_back_cm: float = 3.5
+    """... and from the face's widest outline points back to this far behind them (the ears reach ~3 cm)."""
     jaw_band_cm: float = 1.5
     """Head vertices below the eyes seen in the photo within this distance outside the face's outline (or
     inside it) count as unseen: the photo shows the person's own jaw edge there, not the neck behind it."""

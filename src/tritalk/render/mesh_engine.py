@@ -308,8 +308,17 @@ class MeshEngine:
             self.tri_outside = corners[..., 4].max(1) > 0
             ring = np.zeros(len(self.faces_all), bool)
             ring[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.0  # touching the outline
-            self.face_ring = ring  # face triangles at the outline, filled like the head when stretched
-            self.vertex_filled = self.is_head | ring
+            self.face_ring = ring  # face triangles at the outline, filled like the head when stretched ...
+            # ... with their outline and next vertices, fading out over the triangles inside them (one ring
+            # more): the photo turns into the fill without an edge
+            self.ring_weight = np.zeros(len(self.src_all), np.float32)
+            self.ring_weight[:N_FACE] = np.clip(2.0 * (1.0 - inner[:N_FACE]), 0.0, 1.0)
+            brow = float(subject.personal[[105, 334], 1].mean())
+            self.ring_below_brows = np.zeros(len(self.src_all), np.float32)
+            self.ring_below_brows[:N_FACE] = np.clip(brow - subject.personal[:N_FACE, 1], 0.0, 1.0)  # over 1 cm
+            ring2 = np.zeros(len(self.faces_all), bool)
+            ring2[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.5
+            self.vertex_filled = self.is_head | ring2
         self._plates: dict[Camera, np.ndarray] = {}  # background plates seen by recent cameras (_background)
         self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
         self.oval = np.array(FACE_OVAL)
@@ -628,10 +637,22 @@ class MeshEngine:
         lo_f, hi_f = self.config.head.face_ring_stretch
         face_opened = np.clip((stretch - lo_f) / (hi_f - lo_f), 0.0, 1.0).astype(np.float32)
         opened[: len(self.face_tris)] = 0.0
+        vopen = None
         if self.head is not None:
-            opened[self.face_ring[r.kept]] = face_opened[self.face_ring[r.kept]]
             opened[self.always_filled[r.kept]] = 1.0
+            # the face's outline ring: each vertex as open as its most stretched outline triangle
+            ring = self.face_ring[r.kept]
+            vopen = np.zeros(len(self.src_all), np.float32)
+            # (or, below the brows, as the turn: there its edge pixels mix in the wall beside the jaw, which showed
+            # as pale blotches from 15 deg; at the hair line they are the hair's own edge)
+            lo_d, hi_d = self.config.head.ring_fill_deg
+            turned = np.float32(np.clip((self._turn_deg(head, camera) - lo_d) / (hi_d - lo_d), 0.0, 1.0))
+            np.maximum.at(vopen, r.faces[ring].ravel(), np.repeat(face_opened[ring], 3))
+            np.maximum(vopen, turned * self.ring_below_brows, out=vopen)
+            vopen *= self.ring_weight
         need = opened > 0  # triangles that show any fill: only their neighbourhood is touched
+        if vopen is not None:
+            need |= vopen[r.faces].max(1) > 0
         solid = self._solid(head, camera)
         if self.head is not None:  # the head's never-seen surface always shows its completed texture
             need |= self.tri_unseen[r.kept] | (self.tri_outside[r.kept] & (solid > 0))
@@ -646,7 +667,7 @@ class MeshEngine:
             return person, alpha
         tri, bary = r.tri_id[y0:y1, x0:x1], r.bary[y0:y1, x0:x1]  # views (the kernels take strided boxes)
         attrs = self.head_fill_attrs if self.head is not None else None
-        open_px = fill_weight(tri, bary, r.faces, opened, attrs, solid)
+        open_px = fill_weight(tri, bary, r.faces, opened, attrs, solid, vopen)
         if open_px.max() <= 0:
             return person, alpha
         # the box reaches past the blur's support of anything non-zero (or ends at the frame's border):
@@ -662,8 +683,12 @@ class MeshEngine:
         as background, and how opaque it is. 0 without the full head."""
         if self.head is None:
             return np.float32(0.0)
-        turn = np.degrees(max(abs(np.radians(camera.yaw) + head[0]), abs(np.radians(camera.pitch) + head[1])))
-        return np.float32(min(turn / self.config.head.outside_fill_deg, 1.0))
+        return np.float32(min(self._turn_deg(head, camera) / self.config.head.outside_fill_deg, 1.0))
+
+    @staticmethod
+    def _turn_deg(head: np.ndarray, camera: Camera) -> float:
+        """How far (degrees, the larger of yaw and pitch) head pose and camera together turn from the photo's view."""
+        return float(np.degrees(max(abs(np.radians(camera.yaw) + head[0]), abs(np.radians(camera.pitch) + head[1]))))
 
     def _vertex_normals(self, v: np.ndarray, zoom: float = 1.0) -> np.ndarray:
         """(N_FACE, 3) unit normals of the face mesh in the image frame (towards the viewer: -z). The
