@@ -28,7 +28,8 @@ def _fill_weight(tri, bary, faces, opened, attrs, solid, vopen, out):
             o = opened[t]
             a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
             w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
-            if vopen.shape[0] > 0:
+            n = vopen.shape[0]
+            if a < n and b < n and c < n:  # a triangle of the vertices that carry a weight
                 o = max(o, w0 * vopen[a] + w1 * vopen[b] + w2 * vopen[c])
             if attrs.shape[0] > 0:
                 unseen = w0 * attrs[a, 3] + w1 * attrs[b, 3] + w2 * attrs[c, 3]
@@ -42,7 +43,8 @@ def fill_weight(tri: np.ndarray, bary: np.ndarray, faces: np.ndarray, opened: np
     """(h, w) float32: how much each pixel of a box shows fill. ``tri`` (h, w) triangle ids (-1 = none),
     ``bary`` (h, w, 3), ``faces`` (F, 3), ``opened`` (F,) per-triangle stretch weight; ``attrs`` (V, 5) the
     head's [r, g, b, unseen, outside] per vertex (None without a head); ``solid`` scales ``outside``;
-    ``vopen`` (V,) a per-vertex stretch weight, interpolated over each triangle (a fill that fades in)."""
+    ``vopen`` (n,) a stretch weight of the first n vertices, interpolated over the triangles made of them only
+    (a fill that fades in)."""
     out = np.empty(tri.shape, np.float32)
     a = np.zeros((0, 5), np.float32) if attrs is None else np.ascontiguousarray(attrs, np.float32)
     vo = np.zeros(0, np.float32) if vopen is None else np.ascontiguousarray(vopen, np.float32)

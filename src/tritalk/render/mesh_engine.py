@@ -311,11 +311,9 @@ class MeshEngine:
             self.face_ring = ring  # face triangles at the outline, filled like the head when stretched ...
             # ... with their outline and next vertices, fading out over the triangles inside them (one ring
             # more): the photo turns into the fill without an edge
-            self.ring_weight = np.zeros(len(self.src_all), np.float32)
-            self.ring_weight[:N_FACE] = np.clip(2.0 * (1.0 - inner[:N_FACE]), 0.0, 1.0)
+            self.ring_weight = np.clip(2.0 * (1.0 - inner[:N_FACE]), 0.0, 1.0).astype(np.float32)
             brow = float(subject.personal[[105, 334], 1].mean())
-            self.ring_below_brows = np.zeros(len(self.src_all), np.float32)
-            self.ring_below_brows[:N_FACE] = np.clip(brow - subject.personal[:N_FACE, 1], 0.0, 1.0)  # over 1 cm
+            self.ring_below_brows = np.clip(brow - subject.personal[:N_FACE, 1], 0.0, 1.0).astype(np.float32)  # 1 cm
             ring2 = np.zeros(len(self.faces_all), bool)
             ring2[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.5
             self.vertex_filled = self.is_head | ring2
@@ -637,22 +635,25 @@ class MeshEngine:
         lo_f, hi_f = self.config.head.face_ring_stretch
         face_opened = np.clip((stretch - lo_f) / (hi_f - lo_f), 0.0, 1.0).astype(np.float32)
         opened[: len(self.face_tris)] = 0.0
-        vopen = None
+        vopen = None  # (N_FACE,) how open each face vertex is (its outline ring), None: closed everywhere
+        nft = len(self.face_tris)  # the face's triangles come first in r.faces (all kept)
         if self.head is not None:
             opened[self.always_filled[r.kept]] = 1.0
-            # the face's outline ring: each vertex as open as its most stretched outline triangle
-            ring = self.face_ring[r.kept]
-            vopen = np.zeros(len(self.src_all), np.float32)
-            # (or, below the brows, as the turn: there its edge pixels mix in the wall beside the jaw, which showed
-            # as pale blotches from 15 deg; at the hair line they are the hair's own edge)
+            # the face's outline ring: each vertex as open as its most stretched outline triangle (or, below the
+            # brows, as the turn: there its edge pixels mix in the wall beside the jaw, which showed as pale
+            # blotches from 15 deg; at the hair line they are the hair's own edge)
+            ring = self.face_ring[:nft]
+            ring_open = face_opened[:nft][ring]
             lo_d, hi_d = self.config.head.ring_fill_deg
             turned = np.float32(np.clip((self._turn_deg(head, camera) - lo_d) / (hi_d - lo_d), 0.0, 1.0))
-            np.maximum.at(vopen, r.faces[ring].ravel(), np.repeat(face_opened[ring], 3))
-            np.maximum(vopen, turned * self.ring_below_brows, out=vopen)
-            vopen *= self.ring_weight
+            if turned > 0 or ring_open.max(initial=0.0) > 0:
+                vopen = np.zeros(N_FACE, np.float32)
+                np.maximum.at(vopen, r.faces[:nft][ring].ravel(), np.repeat(ring_open, 3))
+                np.maximum(vopen, turned * self.ring_below_brows, out=vopen)
+                vopen *= self.ring_weight
         need = opened > 0  # triangles that show any fill: only their neighbourhood is touched
         if vopen is not None:
-            need |= vopen[r.faces].max(1) > 0
+            need[:nft] |= vopen[r.faces[:nft]].max(1) > 0
         solid = self._solid(head, camera)
         if self.head is not None:  # the head's never-seen surface always shows its completed texture
             need |= self.tri_unseen[r.kept] | (self.tri_outside[r.kept] & (solid > 0))
