@@ -31,6 +31,8 @@ class PortraitConfig:
     in face-outline widths (shoulders about three faces wide) ..."""
     torso_depth: float = 0.5
     """... and its depth over that half width (a chest is about half as deep as it is wide); 0 = a plane."""
+    torso_blend: float = 0.4
+    """... reached over this many face heights below the chin (from the sheet's depth there)."""
     background_fill: str = "patch"
     """How the background plate's hole (the person, grown) is filled: "patch" copies the wall's texture
     (background_fill.patch_fill); "smooth" is push-pull averaging, a blurred blob on curtains or shelves."""

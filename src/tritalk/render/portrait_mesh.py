@@ -108,7 +108,11 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
         # curve back), not a card that a turn squeezes flat and whose edge triangles stretch into shards
         half = config.torso_half_width * face_w
         u = np.clip((pts[:, 0] - centre[0]) / half, -1.0, 1.0)
-        z[torso] = centre[2] + config.torso_depth * half * (1.0 - np.sqrt(1.0 - u[torso] ** 2))
+        cylinder = centre[2] + config.torso_depth * half * (1.0 - np.sqrt(1.0 - u[torso] ** 2))
+        # entered over ``torso_blend`` face heights below the chin: beside the body the cylinder lies far behind
+        # the sheet above it, and a step between two rows stretched into slivers (a collar's point) at +-30-45
+        ramp = np.clip((pts[torso, 1] - chin_y) / (config.torso_blend * face_h), 0.0, 1.0)
+        z[torso] = (1.0 - ramp) * z[torso] + ramp * cylinder
     below = np.clip((pts[:, 1] - chin_y) / (config.neck_fade * face_h), 0, 1)
     outside_head = np.clip(np.sqrt(r2) - 1.0, 0, 1) * (pts[:, 1] > centre[1])
     head_w = np.clip(1.0 - np.maximum(below, outside_head * 2.0), 0, 1).astype(np.float32)
