@@ -171,3 +171,30 @@ def test_bad_shading_strength_is_a_config_error(field, value):
 
     with pytest.raises(ConfigError, match=field):
         MeshEngineConfig(**{field: value})
+
+
+def test_the_mouth_is_painted_only_where_its_opening_faces_the_camera():
+    """Seen from the side, the far half of the inner-lip contour folds over the near half and its polygon reached
+    up over the upper lip (a dark hook at the mouth's front end at +-60 deg on an open-mouthed photo): only the
+    opening's triangles that face the camera are painted, none where none does, and a front view is unchanged."""
+    from tritalk.render.mouth import MouthPalette, draw_mouth
+
+    palette = MouthPalette(np.array([60, 20, 20], np.float32), np.array([150, 60, 60], np.float32),
+                           np.array([230, 230, 220], np.float32))
+    upper = np.array([[20, 30], [30, 27], [40, 26], [50, 27], [60, 30]], np.float32)
+    lower = np.array([[20, 30], [30, 36], [40, 38], [50, 36], [60, 30]], np.float32)
+    poly = np.concatenate([upper, lower[::-1][1:-1]])
+
+    def paint(visible=None):
+        frame = np.full((64, 80, 3), 128, np.uint8)
+        draw_mouth(frame, poly, upper, lower, palette, visible=visible)
+        return np.abs(frame.astype(int) - 128).max(2) > 0
+
+    whole = paint()
+    fan = np.array([[poly[0], poly[i], poly[i + 1]] for i in range(1, len(poly) - 1)], np.float32)
+    left = fan[fan[:, :, 0].max(1) <= 40]  # the part of the opening left of x = 40
+    half = paint(left)
+    assert whole.sum() > 100 and 0 < half.sum() < 0.8 * whole.sum()
+    assert not half[:, 43:].any()  # nothing right of the visible triangles (x <= 40, plus a pixel of edge)
+    assert not paint(np.zeros((0, 3, 2), np.float32)).any()
+    assert (paint(fan) == whole).all()

@@ -246,6 +246,14 @@ class MeshEngine:
         tris = subject.model.triangles
         lips = set(INNER_LIP_UPPER) | set(INNER_LIP_LOWER)
         self.face_tris = tris[~np.all(np.isin(tris, list(lips)), axis=1)]  # the mouth opening is drawn apart
+        # ... and its own triangles, with their winding seen from the front with the jaw open (a closed mouth's
+        # are slivers): seen from the side the far half of the opening turns its back, and is not painted
+        self.mouth_tris = tris[np.all(np.isin(tris, list(lips)), axis=1)]
+        jaw_open = np.zeros(len(IDX), np.float32)
+        jaw_open[IDX["jawOpen"]] = 0.6
+        m = subject.model.shape(expr=jaw_open)[self.mouth_tris][..., :2] * np.array([1.0, -1.0])  # image: y down
+        a, b = m[:, 1] - m[:, 0], m[:, 2] - m[:, 0]
+        self.mouth_sign = np.sign(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
         self.oval = np.array(FACE_OVAL)
         inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)  # 0 at the outline .. 1 inside
         self.pivot = subject.personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
@@ -819,4 +827,8 @@ class MeshEngine:
         jaw_only = np.zeros_like(delta)
         jaw_only[self.jaw_idx] = delta[self.jaw_idx]
         jaw = self.project(jaw_only, head, camera) if np.any(jaw_only) else rest
-        draw_mouth(out, lip, rest[list(INNER_LIP_UPPER), :2], jaw[list(INNER_LIP_LOWER), :2], self.palette)
+        t = v[self.mouth_tris, :2]
+        a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
+        front = (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) * self.mouth_sign > 0
+        draw_mouth(out, lip, rest[list(INNER_LIP_UPPER), :2], jaw[list(INNER_LIP_LOWER), :2], self.palette,
+                   visible=None if front.all() else t[front])

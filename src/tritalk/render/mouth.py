@@ -78,8 +78,10 @@ def _curve_y(line: np.ndarray, xs: np.ndarray) -> np.ndarray:
 
 
 def draw_mouth(frame: np.ndarray, lip_poly: np.ndarray, upper_ref: np.ndarray, lower_jaw: np.ndarray,
-               palette: MouthPalette) -> None:
-    """Paint the inner mouth into ``frame`` (H, W, 3) uint8, in place."""
+               palette: MouthPalette, visible: np.ndarray | None = None) -> None:
+    """Paint the inner mouth into ``frame`` (H, W, 3) uint8, in place. ``visible`` (K, 3, 2): where only part of
+    the opening faces the camera (a turned head), the triangles of it that do: nothing is painted outside
+    them (the far half of the lip contour folds over the near one and reached out past the lips' profile)."""
     h, w = frame.shape[:2]
     x0, y0 = np.floor(lip_poly.min(0)).astype(int) - 2
     x1, y1 = np.ceil(lip_poly.max(0)).astype(int) + 2
@@ -87,6 +89,13 @@ def draw_mouth(frame: np.ndarray, lip_poly: np.ndarray, upper_ref: np.ndarray, l
     if x1 - x0 < 2 or y1 - y0 < 1:
         return
     mask = _fill_mask((y1 - y0, x1 - x0), lip_poly, x0, y0)
+    if visible is not None:
+        shown = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        if len(visible):
+            pts = np.round((visible - [x0, y0]) * (1 << SHIFT)).astype(np.int32)
+            for tri in pts:
+                cv2.fillConvexPoly(shown, tri, 1, lineType=cv2.LINE_8, shift=SHIFT)
+        mask *= cv2.dilate(shown, np.ones((3, 3), np.uint8)).astype(np.float32)  # its edge stays the lips' own
     if mask.max() <= 0:
         return
     xs = np.arange(x0, x1, dtype=np.float32)
