@@ -116,6 +116,7 @@ class HeadMesh:
             sub += wn[None, reach, k, None] * fb[:, idx[reach, k]]
         expr_basis[:, reach] = sub
         rest = _fit_silhouette(subject, rest, near[:, 0], config)
+        rest = _grow_hair(subject, rest, near[:, 0], config)
         normals = vertex_normals(rest, m.triangles)
         centre = rest.mean(0)
         if np.mean(((rest - centre) * normals).sum(1)) < 0:  # point the normals outwards
@@ -273,3 +274,55 @@ def visible_at_rest(img: np.ndarray, tris: np.ndarray, size: int, tol: float) ->
     xi, yi = np.clip(xy[:, 0], 0, size - 1), np.clip(xy[:, 1], 0, size - 1)
     out[inside] = img[inside, 2] <= depth[yi[inside], xi[inside]] + tol
     return out
+
+
+def _grow_hair(subject: Subject, rest: np.ndarray, near: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """Grow the scalp out to the photo's hair: the person silhouette's reach beyond the skull's outline at the
+    photo's view, measured outwards from the head's centre at each angle round it, becomes a hair thickness
+    for that angle, and every scalp vertex (above the brows, off the face) moves out along its normal by the
+    thickness at its own angle (the back of the head by the silhouette beside it). Curly or piled-up hair then
+    turns with the head as a volume instead of staying flat on the portrait sheet behind a bald shell."""
+    if config.hair_max_cm <= 0:
+        return rest
+    size, scale = subject.size, subject.fit.scale
+    brow = float(subject.personal[[105, 334], 1].mean())
+    away = 1.0 - near
+    person = cv2.GaussianBlur(subject.person.astype(np.float32), (0, 0), 1.0) > 0.5
+    n = vertex_normals(rest, HeadModel.load().triangles)
+    n *= np.sign(np.mean(((rest - rest.mean(0)) * n).sum(1))) or 1.0
+    facing = n @ subject.fit.rotation[2]
+    centre = np.array([subject.personal[:N_FACE, 0].mean(), brow, rest[:, 2].mean()], np.float32)
+    c = subject.fit.to_image(centre[None])[0, :2]
+    img = subject.fit.to_image(rest)[:, :2]
+    rim = (np.abs(facing) < config.rim_facing) & (rest[:, 1] > brow) & (away > 0.9)
+    if rim.sum() < 20:
+        return rest
+    d = img[rim] - c
+    d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)
+    reach = np.zeros(rim.sum(), np.float32)  # px of person straight out from each rim vertex
+    going = np.ones(rim.sum(), bool)
+    for k in range(int(config.hair_max_cm * scale)):
+        xy = np.round(img[rim] + k * d).astype(int)
+        ok = (xy >= 0).all(1) & (xy < size).all(1)
+        hit = np.zeros(len(xy), bool)
+        hit[ok] = person[xy[ok, 1], xy[ok, 0]]
+        going &= hit
+        reach += going
+    # per 10 deg of angle round the centre: the median reach of the rim there, empty angles interpolated
+    bins = 36
+    ang = np.arctan2(img[rim, 1] - c[1], img[rim, 0] - c[0])
+    b = ((ang + np.pi) / (2 * np.pi) * bins).astype(int) % bins
+    med = np.full(bins, np.nan, np.float32)
+    for i in range(bins):
+        if (b == i).sum() >= 2:
+            med[i] = np.median(reach[b == i])
+    have = np.flatnonzero(~np.isnan(med))
+    if len(have) == 0:
+        return rest
+    centres = (np.arange(bins) + 0.5) / bins * 2 * np.pi - np.pi
+    thick = np.interp(centres, centres[have], med[have], period=2 * np.pi) / scale  # cm
+    thick = np.convolve(np.concatenate([thick[-1:], thick, thick[:1]]), np.ones(3) / 3, "valid")  # smoothed
+    v_ang = np.arctan2(img[:, 1] - c[1], img[:, 0] - c[0])
+    t = np.interp(v_ang, centres, thick, period=2 * np.pi)
+    w = away * np.clip((rest[:, 1] - brow) / config.hair_fade_cm, 0.0, 1.0)
+    return (rest + n * (t * w)[:, None]).astype(rest.dtype)

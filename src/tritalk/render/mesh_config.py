@@ -134,6 +134,11 @@ class HeadConfig:
     (ICT's head is an average adult's; a slim or bald head is smaller)."""
     silhouette_inside: float = 0.95
     """Share of the skull's outline band that must project inside the person silhouette after shrinking."""
+    hair_max_cm: float = 6.0
+    """The scalp grows out to the photo's hair silhouette, up to this thickness (0: a bald shell, the hair beyond
+    it left to the portrait sheet) ..."""
+    hair_fade_cm: float = 3.0
+    """... fully from this height over the brows (none at the brows: the ears and temples keep the skull's)."""
     rim_facing: float = 0.2
     """|cos| between a skull normal and the photo's view below which the vertex is on the skull's outline."""
     outside_fill_deg: float = 12.0
