@@ -5,7 +5,8 @@
 * seen: a vertex that is the nearest surface at its own pixel in the photo and faces the camera
   there; the renderer samples the photo at its projection (exact at the photo's view).
 * never seen (far side of the skull, behind the ears, the back of the neck): ``fill`` colours. First the
-  mirrored vertex's photo colour, scaled by the colour ratio between the two sides (the light differs),
+  mirrored vertex's photo colour, scaled by the colour ratio between the two sides (the light differs); the
+  side of the face (in front of the ears, the ears, below the hair line) the face edge's own skin beside it;
   then the colours of the seen surface continued over the mesh (a Laplace solve: the skin's tone down
   the neck and round the jaw, the hair's over the skull), shaded by a soft light fixed to the head so
   ears and the jaw keep their relief. Grazing surfaces that the photo saw squeezed are blended towards
@@ -189,9 +190,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     light = np.array(config.fill_light, np.float32)
     light /= np.linalg.norm(light)
     shade = config.fill_ambient + (1 - config.fill_ambient) * np.clip(head.normals @ light, 0, 1)
-    filled = _laplace_fill(tris, np.concatenate([values, shade[:, None]], 1), known, eps=1e-3)
-    colour_fill = _laplace_fill(tris, values, known | side, eps=1e-3) if side.any() else filled[:, :3]
-    fill = colour_fill * np.clip(shade / np.maximum(filled[:, 3], 1e-3), *config.fill_shade_range)[:, None]
+    seen_shade = _laplace_fill(tris, shade[:, None], known, eps=1e-3)[:, 0]  # the seen surface's, continued
+    fill = _laplace_fill(tris, values, known | side, eps=1e-3)
+    fill *= np.clip(shade / np.maximum(seen_shade, 1e-3), *config.fill_shade_range)[:, None]
     fill[known] = values[known]
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle

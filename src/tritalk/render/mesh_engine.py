@@ -321,7 +321,8 @@ class MeshEngine:
             # more): the photo turns into the fill without an edge
             self.ring_weight = np.clip(2.0 * (1.0 - inner[:N_FACE]), 0.0, 1.0).astype(np.float32)
             brow = float(subject.personal[[105, 334], 1].mean())
-            self.ring_below_brows = np.clip(brow - subject.personal[:N_FACE, 1], 0.0, 1.0).astype(np.float32)  # 1 cm
+            # (1 below the brows, fading over the centimetre up to them)
+            self.ring_below_brows = np.clip(brow - subject.personal[:N_FACE, 1], 0.0, 1.0).astype(np.float32)
             ring2 = np.zeros(len(self.faces_all), bool)
             ring2[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.5
             self.vertex_filled = self.is_head | ring2
