@@ -123,9 +123,9 @@ class HeadConfig:
     ring_to_head: float = 1.0
     """At the face's outline, the stretched ring's colour is this far from the face's smoothed skin towards
     the head's completed colour beside it: 1 is a gradient from the face into the side of the head, where a
-    flat crescent of the face's skin showed at +-20..60 deg. (At 1 MediaPipe lost the face at +-60 deg while
-    the side of the head was completed from the hair and the neck alone, a dark brown; it is the face edge's
-    skin now, ``side_skin_gap_cm``.)"""
+    flat crescent of the face's skin showed at +-20..60 deg. (MediaPipe held on to the crescent's dark surround
+    at +-60 deg: with 1 it finds one face there less often, in 20-40 % of the frames on one side of each held-out
+    photo; README, Free view.)"""
     face_fill_inset: float = 0.9
     """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
     this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""
