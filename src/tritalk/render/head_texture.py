@@ -78,6 +78,14 @@ def _laplace_fill(tris: np.ndarray, values: np.ndarray, known: np.ndarray, eps: 
     return out.astype(np.float32)
 
 
+def _fine_texture(image: np.ndarray, xy: np.ndarray) -> float:
+    """Mean grey-level change of ``image`` off its blur of 1.5 px per 256 px of frame, at the points ``xy``
+    (N, 2): hair's strands against a bald scalp's smooth shine (``HeadConfig.hair_strands``)."""
+    g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    fine = np.abs(g - cv2.GaussianBlur(g, (0, 0), 1.5 * image.shape[0] / 256.0))
+    return float(_sample(fine[..., None], xy.astype(np.float32)).mean())
+
+
 def _behind_jaw(subject: Subject, head: HeadMesh, rest_img: np.ndarray, band: float) -> np.ndarray:
     """(V,) bool: head vertices below the eyes whose photo position lies inside the photo's face outline or
     within ``band`` px outside it. There the photo shows the person's own cheek and jaw (their edge, lit),
@@ -166,7 +174,11 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     top = known & (head.rest[:, 1] > brow + config.hair_top_cm)
     hair = np.median(colour[top], 0) if top.sum() > 20 else skin
     chroma = np.abs(hair / max(hair.sum(), 1.0) - skin / max(skin.sum(), 1.0)).sum()
-    if chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean():  # else bald: skin continues
+    # a bald scalp's shine is paler than the skin and of another hue, as grey hair is, but smooth: hair has strands
+    shine = (hair.mean() > skin.mean() and top.sum() > 20
+             and _fine_texture(subject.image, src[top]) < config.hair_strands)
+    if (chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean()) and not shine:
+        # (else bald: skin continues)
         scalp = ~known & (head.rest[:, 1] > brow + config.hair_from_cm)
         # the hair's own pattern where the photo shows hair straight through the vertex (the back of the
         # skull takes the front's strands and highlights, not one flat colour: a helmet); its median else

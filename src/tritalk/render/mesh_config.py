@@ -165,6 +165,12 @@ class HeadConfig:
     """... and brightness ratio, within which the skull top counts as skin (a bald head: its scalp is
     completed from the skin around it, shaded, not painted one flat colour). Blond hair on pale skin
     differs in chroma; dark hair in brightness."""
+    hair_strands: float = 3.5
+    """... but a skull top paler than the skin is hair only with strands: the photo's fine texture there
+    (``head_texture._fine_texture``, grey levels) at least this. A bald scalp's shine is paler than the skin and
+    of another hue, as grey hair is, but smooth (London 021: 2.3 at 256², 2.8 at 512²; the hair of the 18 other
+    dev and test portraits: 4.5-10.5 and 5.5-15.7, the two paler than the skin 4.7-14.3); taken for hair, the
+    shine painted the never-seen scalp its pale colour with a sharp edge above the ear."""
     hair_pattern_chroma: float = 0.06
     """The scalp takes the photo's hair pattern only where its colour is within this chromaticity difference
     (L1 of r, g, b / sum) of the hair's median (else the median): not the wall seen through the hair's edge."""
