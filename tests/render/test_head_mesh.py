@@ -306,3 +306,61 @@ def test_hair_has_strands_and_a_bald_scalps_shine_has_none():
     smooth_img = np.repeat(shine[..., None], 3, 2).astype(np.uint8)
     hair_img = np.repeat(strands[..., None], 3, 2).astype(np.uint8)
     assert _fine_texture(smooth_img, pts) < HeadConfig().hair_strands < _fine_texture(hair_img, pts)
+
+
+def test_a_drawn_vertex_shows_the_mean_of_the_surface_it_stands_for():
+    """The renderer draws a decimated head and interpolates its vertices' completed colours over triangles a few
+    centimetres wide: one vertex's own colour (a gap between strands, a highlight) was a spike a triangle in
+    size. A drawn vertex now carries the mean of the full surface's vertices nearest to it."""
+    from tritalk.render.head_texture import _lod_average
+
+    n = 9  # a 9 x 9 grid of vertices 1 cm apart; the decimated surface uses every 4th row and column
+    yy, xx = np.mgrid[0:n, 0:n]
+    rest = np.stack([xx.ravel(), yy.ravel(), np.zeros(n * n)], 1).astype(np.float32)
+    idx = np.arange(n * n).reshape(n, n)
+    quads = [(idx[i, j], idx[i, j + 1], idx[i + 1, j + 1], idx[i + 1, j]) for i in range(n - 1) for j in range(n - 1)]
+    full = np.array([t for a, b, c, d in quads for t in ((a, b, c), (a, c, d))], np.int32)
+    coarse = idx[::4, ::4]
+    drawn = np.array([t for i in range(2) for j in range(2) for t in (
+        (coarse[i, j], coarse[i, j + 1], coarse[i + 1, j + 1]), (coarse[i, j], coarse[i + 1, j + 1], coarse[i + 1, j]))],
+        np.int32)
+    values = np.zeros((n * n, 1), np.float32)
+    values[idx[4, 4]] = 100.0  # one drawn vertex with an outlier colour (a spike)
+    out = _lod_average(values, rest, full, drawn)
+    assert 0 < out[idx[4, 4], 0] < 25  # diluted over its patch (about 16 vertices)
+    assert out[idx[0, 0], 0] == 0  # another patch
+    values[idx[4, 5]] = 50.0  # an undrawn vertex: as it was, and counted in its drawn neighbour's mean
+    out2 = _lod_average(values, rest, full, drawn)
+    assert out2[idx[4, 5], 0] == 50 and out2[idx[4, 4], 0] > out[idx[4, 4], 0]
+    values = np.full((n * n, 1), 7.0, np.float32)
+    assert np.allclose(_lod_average(values, rest, full, drawn), 7.0)  # a flat colour stays
+
+
+def test_the_completed_neck_runs_round_the_neck_without_teeth(analyser):
+    """Below the jaw the decimated neck's vertices do not lie in rows: where the photo's neck meets a collar,
+    vertices of one height were completed some as skin, some as the collar, and a turned neck showed light teeth
+    a triangle high in the collar (NASA's Collins at +-45 deg). Completed colours are now smoothed round the neck
+    more than up and down. Grey-level difference between neck vertices at one height (within 0.3 cm) and 2 cm of
+    each other, 90th percentile, on London 025 (a white top): 27 before, 11 now (Collins 12.5 -> 4.7)."""
+    from pathlib import Path
+
+    from scipy.spatial import cKDTree
+
+    from tritalk.face.subject import prepare_subject
+    from tritalk.io.image import load_image
+
+    photo = load_image(Path(__file__).parents[1] / "data" / "london_025_female_black_neutral_450.jpg")
+    e = MeshEngine(prepare_subject(photo, 256, analyser), replace(MeshEngineConfig(), full_head=True))
+    used = np.unique(e.head.triangles)
+    rest, grey = e.head.rest[used], e.head_tex.fill[used].mean(1)
+    p = e.subject.personal
+    chin, angle = p[152], p[[58, 288]].mean(0)
+    t = np.clip((rest[:, 2] - angle[2]) / (chin[2] - angle[2]), 0, 1)
+    below = angle[1] + t * (chin[1] - angle[1]) - rest[:, 1]
+    shown = e.head_tex.outside[used] + e.head_tex.unseen[used] > 0.5  # drawn in completed colours when turned
+    neck = np.flatnonzero((below > 1.0) & shown)
+    pairs = cKDTree(rest[neck]).query_pairs(2.0, output_type="ndarray")
+    level = np.abs(rest[neck][pairs[:, 0], 1] - rest[neck][pairs[:, 1], 1]) < 0.3
+    diff = np.abs(grey[neck][pairs[level, 0]] - grey[neck][pairs[level, 1]])
+    assert level.sum() > 100
+    assert np.percentile(diff, 90) < 18.0

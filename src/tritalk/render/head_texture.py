@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
 from scipy.sparse.linalg import spsolve
 from scipy.spatial import cKDTree
 
@@ -76,6 +77,59 @@ def _laplace_fill(tris: np.ndarray, values: np.ndarray, known: np.ndarray, eps: 
     rhs = adj[u][:, k] @ values[k] + eps * mean[None, :]
     out[u] = spsolve(a, rhs).reshape(len(u), -1)
     return out.astype(np.float32)
+
+
+def _lod_average(values: np.ndarray, rest: np.ndarray, full_tris: np.ndarray, drawn_tris: np.ndarray) -> np.ndarray:
+    """(V, C): ``values`` of the full surface, each drawn vertex (of ``drawn_tris``, the decimated surface)
+    replaced by the mean over the full surface's vertices nearest to it along the mesh (its own patch).
+    The renderer interpolates the drawn vertices' colours over their triangles, a few centimetres wide on
+    the neck and skull: one vertex's colour alone (a highlight of a helmet ring, a gap between strands)
+    became a light or dark spike the size of a triangle; the patch mean is what the decimated surface can
+    show of the colours under it. Where nothing was decimated (the face's surroundings) a patch is its
+    vertex."""
+    n = len(values)
+    e = np.concatenate([full_tris[:, [0, 1]], full_tris[:, [1, 2]], full_tris[:, [2, 0]]])
+    length = np.linalg.norm(rest[e[:, 0]] - rest[e[:, 1]], axis=1) + 1e-6
+    graph = sparse.csr_matrix((length, (e[:, 0], e[:, 1])), shape=(n, n))
+    drawn = np.unique(drawn_tris)
+    _, _, owner = dijkstra(graph, directed=False, indices=drawn, min_only=True, return_predecessors=True)
+    ok = owner >= 0
+    total = np.zeros((n, values.shape[1]), np.float64)
+    count = np.zeros(n, np.float64)
+    np.add.at(total, owner[ok], values[ok])
+    np.add.at(count, owner[ok], 1.0)
+    out = values.astype(np.float32).copy()
+    out[drawn] = (total[drawn] / np.maximum(count[drawn], 1.0)[:, None]).astype(np.float32)
+    return out
+
+
+def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """(V, 3): ``fill`` with the drawn neck below the jaw line (chin to the jaw's angles, faded in over
+    ``neck_band_fade_cm``) smoothed round the neck much more than up and down (``neck_band_cm``: height,
+    round). The decimated neck's vertices do not lie in rows: a collar's edge fell between vertices of one
+    height, some completed as skin from the jaw above, some the photo's dark collar, and the turned neck
+    showed light teeth a triangle high in the collar. Banded, the collar's edge runs round the neck. What the
+    photo saw front-on (``neck_band_facing``: cosine to its view) keeps its own colours: a tie stays a tie."""
+    p = subject.personal
+    chin, angle = p[152], p[[58, 288]].mean(0)
+    drawn = np.unique(head.triangles)
+    y, z = head.rest[drawn, 1], head.rest[drawn, 2]
+    t = np.clip((z - angle[2]) / max(float(chin[2] - angle[2]), 1e-3), 0.0, 1.0)
+    below = angle[1] + t * (chin[1] - angle[1]) - y  # cm under the jaw line
+    lo, hi = config.neck_band_facing
+    m = np.clip(below / config.neck_band_fade_cm, 0.0, 1.0) * np.clip((hi - facing[drawn]) / (hi - lo), 0.0, 1.0)
+    sel = np.flatnonzero(m > 0)
+    if len(sel) < 3:
+        return fill
+    q = head.rest[drawn[sel]]
+    sy, sr = config.neck_band_cm
+    dy = (q[:, None, 1] - q[None, :, 1]) / sy
+    dr = np.hypot(q[:, None, 0] - q[None, :, 0], q[:, None, 2] - q[None, :, 2]) / sr
+    w = np.exp(-0.5 * (dy * dy + dr * dr)) * m[sel][None, :]
+    smooth = (w @ fill[drawn[sel]]) / w.sum(1, keepdims=True)
+    out = fill.copy()
+    out[drawn[sel]] = (1 - m[sel, None]) * fill[drawn[sel]] + m[sel, None] * smooth
+    return out
 
 
 def _fine_texture(image: np.ndarray, xy: np.ndarray) -> float:
@@ -206,6 +260,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     fill = _laplace_fill(tris, values, known | side, eps=1e-3)
     fill *= np.clip(shade / np.maximum(seen_shade, 1e-3), *config.fill_shade_range)[:, None]
     fill[known] = values[known]
+    fill = _neck_bands(_lod_average(fill, head.rest, tris, head.triangles), subject, head, facing, config)
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)

@@ -149,6 +149,13 @@ class HeadConfig:
     face (the photo's exact landmarks) wins; small enough that the head's outline meets the face's."""
     visible_tol_cm: float = 0.3
     """Depth tolerance of the visibility test at the photo's view (z-buffer of the head itself)."""
+    neck_band_cm: tuple[float, float] = (0.5, 3.0)
+    """Gaussian widths [cm] (height, round the neck) of the smoothing of the completed neck's colours below the
+    jaw (``head_texture._neck_bands``): a collar's edge runs round the neck, no teeth ..."""
+    neck_band_fade_cm: float = 1.0
+    """... faded in over this distance below the jaw line (chin to the jaw's angles) ..."""
+    neck_band_facing: tuple[float, float] = (0.5, 0.8)
+    """... and out between these cosines to the photo's view (what the photo saw front-on keeps its colours)."""
     seen_facing: tuple[float, float] = (0.15, 0.45)
     """Cosine between a vertex normal and the photo's view direction from which the photo's colour is
     trusted as a source for completion, and at which fully: grazing skin is dark and mixed with hair."""
