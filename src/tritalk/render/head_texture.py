@@ -109,14 +109,14 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
     round). The decimated neck's vertices do not lie in rows: a collar's edge fell between vertices of one
     height, some completed as skin from the jaw above, some the photo's dark collar, and the turned neck
     showed light teeth a triangle high in the collar. Banded, the collar's edge runs round the neck. What the
-    photo saw front-on (``neck_band_facing``: cosine to its view) keeps its own colours: a tie stays a tie."""
+    photo saw front-on (``front_on_facing``: cosine to its view) keeps its own colours: a tie stays a tie."""
     p = subject.personal
     chin, angle = p[152], p[[58, 288]].mean(0)
     drawn = np.unique(head.triangles)
     y, z = head.rest[drawn, 1], head.rest[drawn, 2]
     t = np.clip((z - angle[2]) / max(float(chin[2] - angle[2]), 1e-3), 0.0, 1.0)
     below = angle[1] + t * (chin[1] - angle[1]) - y  # cm under the jaw line
-    lo, hi = config.neck_band_facing
+    lo, hi = config.front_on_facing
     m = np.clip(below / config.neck_band_fade_cm, 0.0, 1.0) * np.clip((hi - facing[drawn]) / (hi - lo), 0.0, 1.0)
     sel = np.flatnonzero(m > 0)
     if len(sel) < 3:
@@ -204,9 +204,10 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     wall = np.linalg.norm(colour - _sample(cv2.GaussianBlur(background, (0, 0), max(size / 256.0, 0.5)), src), axis=1)
     alpha = np.minimum(alpha, np.clip(wall / config.wall_distance, 0.0, 1.0))
     known = (seen > 0.5) & (alpha > 0.5)
-    # the neck (below the mouth) where the photo shows something else (a collar, a scarf, long hair): shown
-    # in that thing's own smoothed colour once the view turns (``outside``), not its pixels stretched into
-    # shards; still a source (completed as skin, a collar became a skin-coloured bib)
+    # the neck (below the mouth) where the photo shows something else (a collar, a scarf, long hair): where
+    # the photo saw it at an angle, shown in that thing's own smoothed colour once the view turns
+    # (``outside``), not its pixels stretched into shards; still a source (completed as skin, a collar
+    # became a skin-coloured bib)
     cheeks = _sample(blurred, subject.observation.landmarks[list(CHEEKS), :2].astype(np.float32))
     skin = np.median(cheeks, 0)
     mouth_y = float(subject.personal[[61, 291], 1].mean())  # the neck's sides reach up to the jaw's angle
@@ -265,6 +266,10 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)
     outside = (1.0 - unseen) * np.maximum(np.clip((0.6 - alpha) / 0.4, 0.0, 1.0), 1.0 - seen)
-    outside = np.maximum(outside, (1.0 - unseen) * covered)
+    # ... and the clothes on the neck, except where the photo saw them front-on (a shirt's collar, a tie's knot):
+    # there its pixels are not stretched when turned and turn with the neck (completed, Obama's collar and tie
+    # were a pale blue blur from 15 deg)
+    lo_f, hi_f = config.front_on_facing
+    outside = np.maximum(outside, (1.0 - unseen) * covered * np.clip((hi_f - facing) / (hi_f - lo_f), 0.0, 1.0))
     return HeadTexture(src, unseen.astype(np.float32), outside.astype(np.float32),
                        np.clip(fill, 0, 255).astype(np.float32))

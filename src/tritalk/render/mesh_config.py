@@ -153,9 +153,11 @@ class HeadConfig:
     """Gaussian widths [cm] (height, round the neck) of the smoothing of the completed neck's colours below the
     jaw (``head_texture._neck_bands``): a collar's edge runs round the neck, no teeth ..."""
     neck_band_fade_cm: float = 1.0
-    """... faded in over this distance below the jaw line (chin to the jaw's angles) ..."""
-    neck_band_facing: tuple[float, float] = (0.5, 0.8)
-    """... and out between these cosines to the photo's view (what the photo saw front-on keeps its colours)."""
+    """... faded in over this distance below the jaw line (chin to the jaw's angles)."""
+    front_on_facing: tuple[float, float] = (0.5, 0.8)
+    """Cosines to the photo's view between which the neck's surface counts as seen front-on (fully above the
+    second): clothes there (a collar, a tie's knot) keep the photo's pixels when the view turns instead of
+    their completed colour, and keep their own colours in that completion (no smoothing round the neck)."""
     seen_facing: tuple[float, float] = (0.15, 0.45)
     """Cosine between a vertex normal and the photo's view direction from which the photo's colour is
     trusted as a source for completion, and at which fully: grazing skin is dark and mixed with hair."""
