@@ -212,6 +212,11 @@ class MeshEngineConfig:
     """The photo's outermost rows and columns are blurred along the edge (Gaussian sigma, a fraction of the
     frame) before they are continued past it: seen from above, the body below the photo shows its bottom row
     run on down, smoothly instead of as streaks of every detail (``mesh_engine._soft_border``)."""
+    below_rows: float = 0.4
+    """Rows of the photo continued below its bottom edge, a fraction of the frame (beyond: the last one) ..."""
+    below_fade: float = 0.06
+    """... over which each column fades from the edge row into the clothes beside it (a V-neck's skin does
+    not run down to the frame's bottom seen from above; ``mesh_engine._continue_below``)."""
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
     full_head: bool = True
     """Draw ICT-FaceKit's full head (skull, ears, neck; head_mesh.py) behind the face: turned views show a

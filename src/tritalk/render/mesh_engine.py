@@ -169,6 +169,35 @@ def _soft_border(image: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
+def _continue_below(rgba: np.ndarray, skin: np.ndarray, rows: int, fade: int, sigma: float) -> np.ndarray:
+    """(rows, W, 4) uint8: what lies below the photo's bottom edge (``rgba`` (H, W, 4): photo and person
+    matte), for a view from above. Continued as the edge row alone, the skin of a V-neck (or a neck the crop
+    cuts) ran down as a skin-coloured rectangle to the frame's bottom; now each column of the person fades
+    over ``fade`` rows into the clothes beside it at the edge (the person's non-skin colours in the last rows,
+    carried across the columns that show skin), blurred along the edge (``sigma``)."""
+    h, w = rgba.shape[:2]
+    band = rgba[-max(2, h // 16):].astype(np.float32)
+    colour, alpha = band[..., :3], band[..., 3] / 255.0
+    chroma = np.abs(colour / np.maximum(colour.sum(2, keepdims=True), 1.0) - skin / max(float(skin.sum()), 1.0)).sum(2)
+    ratio = colour.mean(2) / max(float(skin.mean()), 1.0)
+    clothes = (alpha > 0.5) & ((chroma > 0.08) | (ratio < 0.3) | (ratio > 1.3))
+    n = clothes.sum(0)
+    last = rgba[-1].astype(np.float32)
+    target = last.copy()
+    has = np.flatnonzero(n >= 0.5 * len(band))  # columns that are mostly clothes there
+    person = last[:, 3] > 127
+    if len(has) and person.any():
+        mean = (colour * clothes[..., None]).sum(0)[has] / n[has, None]
+        cols = np.arange(w)
+        for k in range(3):
+            target[person, k] = np.interp(cols[person], has, mean[:, k])
+    target = cv2.GaussianBlur(target[None], (0, 0), sigmaX=max(sigma, 0.5), sigmaY=0.1)[0]
+    t = np.clip((np.arange(rows, dtype=np.float32)[:, None, None] + 1) / max(fade, 1), 0.0, 1.0)
+    out = (1 - t) * last[None] + t * target[None]
+    out[..., 3] = last[None, :, 3]  # the matte runs on as it is
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
 @numba.njit(cache=True, nogil=True)
 def _facing(xy, faces, sign, always, keep):
     """``keep`` (F,): triangles whose signed area in ``xy`` has the sign ``sign`` (F,) of their rest winding,
@@ -262,6 +291,13 @@ class MeshEngine:
         self.scene = build_scene(subject, rest, config.portrait, flat_torso=config.full_head)
         # what each frame resamples: the photo (its border softened) and the person's matte (to 1/255)
         self.photo_rgba = np.dstack([self.photo, np.round(np.clip(self.scene.alpha, 0, 1) * 255).astype(np.uint8)])
+        # ... and below its bottom edge (seen from above) the clothes run on, not a V-neck's skin
+        size = subject.size
+        at = np.clip(np.round(subject.observation.landmarks[[50, 280], 1::-1]).astype(int), 0, size - 1)
+        cheeks = subject.image[tuple(at.T)]
+        self.photo_rgba = np.concatenate([self.photo_rgba, _continue_below(
+            self.photo_rgba, np.median(cheeks.astype(np.float32), 0), int(config.below_rows * size),
+            int(config.below_fade * size), config.border_blur * size)])
         self.n_sheet = len(self.scene.sheet_src)
         self.n_oval_sheet = len(FACE_OVAL)
         faces = [self.face_tris, self.scene.sheet_tris + N_FACE]
