@@ -15,6 +15,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from tritalk.render.hair_strands import strand_at
+
 
 @numba.njit(cache=True, nogil=True)
 def _fill_weight(tri, bary, faces, opened, attrs, solid, vopen, out):
@@ -65,10 +67,11 @@ def _reflect(i, n):
 
 
 @numba.njit(cache=True, nogil=True)
-def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0):
+def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0, strands, amp):
     h, w = open_px.shape
     fh, fw = filled.shape[0], filled.shape[1]
     col = np.empty(3, np.float32)
+    hair = attrs.shape[1] > 7 and amp > 0.0
     for i in range(h):
         for j in range(w):
             o = open_px[i, j]
@@ -79,8 +82,15 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
             if t >= 0 and on_head[t]:  # the head's completed colour, interpolated over its triangle
                 a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
                 w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
+                gain = 1.0
+                if hair:  # the completed hair's strands (hair_strands.py), where the fill is hair
+                    hw = w0 * attrs[a, 5] + w1 * attrs[b, 5] + w2 * attrs[c, 5]
+                    if hw > 0.0:
+                        v = w0 * attrs[a, 7] + w1 * attrs[b, 7] + w2 * attrs[c, 7]
+                        gain = 1.0 + amp * hw * strand_at(strands, attrs[a, 6], attrs[b, 6], attrs[c, 6], v,
+                                                          w0, w1, w2)
                 for k in range(3):
-                    v = w0 * attrs[a, k] + w1 * attrs[b, k] + w2 * attrs[c, k] + 0.5
+                    v = (w0 * attrs[a, k] + w1 * attrs[b, k] + w2 * attrs[c, k]) * gain + 0.5
                     col[k] = np.floor(min(max(v, 0.0), 255.0))
             else:  # the person's filled-in photo at this pixel's photo coordinates (bilinear, reflected)
                 sx, sy = src[y, x, 0], src[y, x, 1]
@@ -105,14 +115,18 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
 
 def blend_fill(person: np.ndarray, alpha: np.ndarray, open_px: np.ndarray, src: np.ndarray, tri: np.ndarray,
                bary: np.ndarray, faces: np.ndarray, attrs: np.ndarray | None, on_head: np.ndarray | None,
-               filled: np.ndarray, y0: int, x0: int) -> None:
+               filled: np.ndarray, y0: int, x0: int, strands: np.ndarray | None = None, amp: float = 0.0) -> None:
     """Blend fill colours into ``person`` (S, S, 3) uint8 and ``alpha`` (S, S) float32, in place, by
     ``open_px`` (h, w) (the box at rows y0.., columns x0..). On triangles ``on_head`` (F,) bool the
     colour is the head's per-vertex ``attrs[:, :3]``; elsewhere ``filled`` (S, S, 3) sampled at the
-    pixel's photo coordinates ``src`` (S, S, 2)."""
+    pixel's photo coordinates ``src`` (S, S, 2). With ``attrs`` (V, 8) [.., hair weight, column, row] and a
+    ``strands`` texture (hair_strands.py), the head's colour is scaled by 1 + ``amp`` * weight * strand."""
     if attrs is None:
         attrs = np.zeros((0, 5), np.float32)
         on_head = np.zeros(len(faces), np.bool_)
+    if strands is None:
+        strands, amp = np.zeros((2, 2), np.float32), 0.0
     _blend_fill(person, alpha, np.ascontiguousarray(open_px, np.float32), src, np.asarray(tri, np.int32),
                 np.asarray(bary, np.float32), np.ascontiguousarray(faces, np.int32),
-                np.ascontiguousarray(attrs, np.float32), np.ascontiguousarray(on_head), filled, int(y0), int(x0))
+                np.ascontiguousarray(attrs, np.float32), np.ascontiguousarray(on_head), filled, int(y0), int(x0),
+                np.ascontiguousarray(strands, np.float32), np.float32(amp))

@@ -41,6 +41,9 @@ class HeadTexture:
     outside: np.ndarray  # (V,) float32 1 = seen, but only at a grazing angle or as background (the model's
     # skull pokes out of the person's silhouette): the photo at the photo's view, ``fill`` once the view turns
     fill: np.ndarray  # (V, 3) float32 RGB completed colour
+    hair: np.ndarray  # (V,) float32 1 = the completion is hair (its strands are drawn: hair_strands.py)
+    hair_contrast: float  # the photo's hair: fine grey-level change over brightness (the strands' depth)
+    hair_straightness: float  # 0 = curls or a crop (clumps) .. 1 = straight (streaks): its orientations agree
 
 
 def _sample(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -130,6 +133,20 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
     out = fill.copy()
     out[drawn[sel]] = (1 - m[sel, None]) * fill[drawn[sel]] + m[sel, None] * smooth
     return out
+
+
+def _orientation_coherence(image: np.ndarray, xy: np.ndarray) -> float:
+    """Coherence (0..1) of the image's gradient orientations at the points ``xy`` (N, 2), from the structure
+    tensor over 3 px per 512 px of frame, weighted by gradient energy: straight hair's strands run one way
+    (~0.85 on sleek hair), curls and short crops every way (~0.4-0.55)."""
+    g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gx, gy = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
+    sigma = 3.0 * image.shape[0] / 512.0
+    j = [cv2.GaussianBlur(a, (0, 0), sigma) for a in (gx * gx, gy * gy, gx * gy)]
+    t = _sample(np.dstack(j), xy.astype(np.float32))
+    trace = t[:, 0] + t[:, 1]
+    spread = np.sqrt((t[:, 0] - t[:, 1]) ** 2 + 4 * t[:, 2] ** 2)
+    return float(spread.sum() / max(float(trace.sum()), 1e-6))
 
 
 def _fine_texture(image: np.ndarray, xy: np.ndarray) -> float:
@@ -232,7 +249,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # a bald scalp's shine is paler than the skin and of another hue, as grey hair is, but smooth: hair has strands
     shine = (hair.mean() > skin.mean() and top.sum() > 20
              and _fine_texture(subject.image, src[top]) < config.hair_strands)
-    if (chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean()) and not shine:
+    hairy = (chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean()) and not shine
+    if hairy:
         # (else bald: skin continues)
         scalp = ~known & (head.rest[:, 1] > brow + config.hair_from_cm)
         # the hair's own pattern where the photo shows hair straight through the vertex (the back of the
@@ -271,5 +289,18 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # were a pale blue blur from 15 deg)
     lo_f, hi_f = config.front_on_facing
     outside = np.maximum(outside, (1.0 - unseen) * covered * np.clip((hi_f - facing) / (hi_f - lo_f), 0.0, 1.0))
+    # the completed hair: above the hair line, where the completion has the hair's colour (not on a bald head)
+    hair_w = np.zeros(len(fill), np.float32)
+    contrast = straightness = 0.0
+    if hairy:
+        like = np.abs(fill / np.maximum(fill.sum(1, keepdims=True), 1.0)
+                      - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
+        ramp = np.clip((head.rest[:, 1] - brow - config.hair_from_cm) / config.strands_fade_cm, 0.0, 1.0)
+        hair_w = (ramp * like).astype(np.float32)
+        contrast = _fine_texture(subject.image, src[top]) / max(float(hair.mean()), 1.0) if top.sum() > 20 else 0.0
+        contrast = float(np.clip(contrast * config.strands_gain, 0.0, config.strands_max))
+        if top.sum() > 20:
+            lo, hi = config.strands_coherence
+            straightness = float(np.clip((_orientation_coherence(subject.image, src[top]) - lo) / (hi - lo), 0, 1))
     return HeadTexture(src, unseen.astype(np.float32), outside.astype(np.float32),
-                       np.clip(fill, 0, 255).astype(np.float32))
+                       np.clip(fill, 0, 255).astype(np.float32), hair_w, contrast, straightness)

@@ -183,6 +183,18 @@ class HeadConfig:
     hair_pattern_chroma: float = 0.06
     """The scalp takes the photo's hair pattern only where its colour is within this chromaticity difference
     (L1 of r, g, b / sum) of the hair's median (else the median): not the wall seen through the hair's edge."""
+    strands_gain: float = 1.0
+    """The completed hair's strands (hair_strands.py) modulate its brightness by this times the photo's hair
+    contrast (its fine grey-level change over its brightness: sleek hair faint, curls stronger) ..."""
+    strands_max: float = 0.25
+    """... at most this (a share of the brightness, one standard deviation) ..."""
+    strands_fade_cm: float = 1.5
+    """... fading in over this height above the hair line (``hair_from_cm`` over the brows) ..."""
+    strands_coherence: tuple[float, float] = (0.45, 0.8)
+    """... as clumps (curls, a crop) at or below the first orientation coherence of the photo's hair, as
+    streaks (straight hair) at or above the second, mixed between ..."""
+    strands_turn_deg: tuple[float, float] = (3.0, 10.0)
+    """... and fading in between these turns (head pose + camera) from the photo's view."""
     hair_from_cm: float = -1.0
     """Never-seen skull vertices above this height over the brows (the ears' tops) are scalp: hair colour."""
     side_skin_gap_cm: float = 2.0

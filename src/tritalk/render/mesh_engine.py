@@ -43,6 +43,7 @@ from tritalk.parallel import for_each
 from tritalk.render.appearance import emotion_appearance
 from tritalk.render.camera import rotation
 from tritalk.render.disocclusion import blend_fill, fill_weight
+from tritalk.render.hair_strands import strand_texture, texel_coords
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
 from tritalk.render.frame_pool import FramePool, fork_available
 from tritalk.render.head_mesh import HeadMesh
@@ -331,7 +332,7 @@ class MeshEngine:
             self.always_filled[len(faces[0]):len(faces[0]) + len(faces[1])] = self.sheet_hidden
         if self.head is not None:  # a closed surface: front-facing by its own winding, not the photo's
             self.src_sign[self.is_head] = self.head.winding
-            attrs = np.zeros((len(self.src_all), 5), np.float32)
+            attrs = np.zeros((len(self.src_all), 8), np.float32)
             # the face's own smoothed colours: what its outline ring shows once a turn stretches it open
             blurred = cv2.GaussianBlur(subject.image, (0, 0), max(subject.size / 128.0, 0.5))
             c = self.src_xy[:N_FACE].mean(0)  # sampled a little inside the outline: skin, not the wall beside it
@@ -346,6 +347,12 @@ class MeshEngine:
             attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill[used]
             attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen[used]
             attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside[used]
+            # the completed hair's strands: its weight and where each vertex lies on the strands' texture (the
+            # strands fall from the crown straight above the skull's centre)
+            attrs[N_FACE + self.n_sheet:, 5] = self.head_tex.hair[used]
+            top = self.head.rest[:, 1] > float(subject.personal[[105, 334], 1].mean())
+            centre = self.head.rest[top].mean(0) if top.any() else self.head.rest.mean(0)
+            attrs[N_FACE + self.n_sheet:, 6:8] = texel_coords(self.head.rest[used] - centre)
             self.head_fill_attrs = attrs
             corners = attrs[self.faces_all]  # (F, 3, 5): which triangles can ever show the head's fill
             self.tri_unseen = corners[..., 3].max(1) > 0
@@ -720,7 +727,15 @@ class MeshEngine:
         # blurring it alone gives what blurring the whole frame would
         open_px = cv2.GaussianBlur(open_px, (0, 0), sigma)
         on_head = self.vertex_filled[r.kept] if self.head is not None else None
-        blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0)
+        strands, amp = None, 0.0
+        if self.head is not None:  # the completed hair's strands fade in as the turn uncovers it (at the photo's
+            # view the fill is a thin outline beside the photo's own strands: not worth the per-pixel texture)
+            lo_s, hi_s = self.config.head.strands_turn_deg
+            turned = float(np.clip((self._turn_deg(head, camera) - lo_s) / (hi_s - lo_s), 0.0, 1.0))
+            if turned > 0:
+                strands, amp = strand_texture(self.head_tex.hair_straightness), turned * self.head_tex.hair_contrast
+        blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0,
+                   strands, amp)
         return person, alpha
 
     def _solid(self, head: np.ndarray, camera: Camera) -> np.float32:
