@@ -75,9 +75,10 @@ def main(argv=None) -> int:
                     raise SystemExit(f"auditor: {got['error']}")
                 if base is None:
                     base = got
+                found = got.get("yaw_deg") is not None  # no face in any frame: no pose
                 row = dict(photo=photo.name, yaw=yaw, pitch=pitch,
-                           yaw_measured=round(got["yaw_deg"] - base["yaw_deg"], 1),
-                           pitch_measured=round(got["pitch_deg"] - base["pitch_deg"], 1),
+                           yaw_measured=round(got["yaw_deg"] - base["yaw_deg"], 1) if found else None,
+                           pitch_measured=round(got["pitch_deg"] - base["pitch_deg"], 1) if found else None,
                            identity_dist=got.get("identity_dist"), face_rate=got.get("face_rate"))
                 print(json.dumps(row), flush=True)
     return 0
