@@ -277,9 +277,11 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     shade = config.fill_ambient + (1 - config.fill_ambient) * np.clip(head.normals @ light, 0, 1)
     seen_shade = _laplace_fill(tris, shade[:, None], known, eps=1e-3)[:, 0]  # the seen surface's, continued
     fill = _laplace_fill(tris, values, known | side, eps=1e-3)
-    fill *= np.clip(shade / np.maximum(seen_shade, 1e-3), *config.fill_shade_range)[:, None]
     fill[known] = values[known]
+    # averaged for the decimated surface before the relief is applied: the ears keep their folds' shading
     fill = _neck_bands(_lod_average(fill, head.rest, tris, head.triangles), subject, head, facing, config)
+    relief = np.clip(shade / np.maximum(seen_shade, 1e-3), *config.fill_shade_range)
+    fill = np.where(known[:, None], fill, fill * relief[:, None])
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)
