@@ -23,7 +23,7 @@ import cv2
 import numba
 import numpy as np
 
-COLS = 1024  # round the head: a streak ~2.5 texels wide is ~1.5 mm on a 60 cm head
+COLS = 1024  # round the head: a texel is ~0.6 mm on a 60 cm head, a row ~1.2 mm down it
 ROWS = 256  # crown (row 0) to chin level (elevation +90 .. -90 deg)
 SEED = 20261207
 
@@ -35,8 +35,10 @@ def _unit(tex: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _bases() -> tuple[np.ndarray, np.ndarray]:
     """Two (ROWS, COLS) textures from white noise, wrapped round the head: streaks (blurred far more down
-    the head than round it: fine strands, plus a coarser layer of locks) and clumps (blurred alike both
-    ways on the head: a column is ~0.6 mm round it at the ears' height, a row ~1.2 mm down it)."""
+    the head than round it: strands ~3 mm wide, plus a coarser layer of locks) and clumps (blurred alike both
+    ways on the head). Finer streaks (0.5 mm) shimmered as the view moved: the frame samples a texel every
+    1-2 px there (their flicker, a second difference over an orbit at 20 deg/s, was 1.8x the photo-textured
+    face's; 0.9x now)."""
     rng = np.random.default_rng(SEED)
     pad = 64
 
@@ -45,8 +47,8 @@ def _bases() -> tuple[np.ndarray, np.ndarray]:
         wide = np.concatenate([a[:, -pad:], a, a[:, :pad]], 1)  # wraps: padded with its own other end
         return cv2.GaussianBlur(wide, (0, 0), sigmaX=sx, sigmaY=sy, borderType=cv2.BORDER_REFLECT)[:, pad:-pad]
 
-    streaks = _unit(_unit(blur(0.8, 12.0)) + 0.5 * _unit(blur(2.5, 25.0)))
-    clumps = _unit(_unit(blur(3.0, 1.5)) + 0.5 * _unit(blur(8.0, 4.0)))
+    streaks = _unit(_unit(blur(2.5, 12.0)) + 0.5 * _unit(blur(2.5, 25.0)))
+    clumps = _unit(_unit(blur(4.5, 2.2)) + 0.5 * _unit(blur(8.0, 4.0)))
     return streaks, clumps
 
 
