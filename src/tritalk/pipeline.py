@@ -254,7 +254,8 @@ class TalkingHead:
                                  lip_gap=subject.lip_gap)
         if abs(path.base.yaw) > GOOD_VIEW[0] or abs(path.base.pitch) > GOOD_VIEW[1]:
             logger.warning("views beyond about %g deg yaw / %g deg pitch show mostly the completed (never seen) "
-                           "side of the head; expect flat hair and skin there", *GOOD_VIEW)
+                           "side of the head; expect smooth skin and hair textured from the photo's colours there",
+                           *GOOD_VIEW)
         engine = self.engine_cls(subject, self.config.engine_config())
         return Result(subject, motion, clip, path, engine, self.config)
 

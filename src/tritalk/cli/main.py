@@ -76,7 +76,7 @@ def generate(
                                                  "video) to use instead of the built-in FACS prototypes."),
     yaw: float = typer.Option(0.0, help="View yaw in degrees, -90..90; > 0 turns the face towards image right "
                               "(the camera moves to the subject's right). Best within +-45; up to +-60 the side of the full 3D head "
-                              "shows, completed from the photo's colours (flatter, less like the person)."),
+                              "shows, completed from the photo's colours (smooth skin, hair with strands; less like the person)."),
     pitch: float = typer.Option(0.0, help="View pitch in degrees, -60..60; > 0 lifts the chin (camera moves down). Best within +-20."),
     roll: float = typer.Option(0.0, help="View roll in degrees; > 0 turns the head counter-clockwise on screen."),
     zoom: float = typer.Option(1.0, help="Zoom on the face, 0.25..4 (1 = the default framing)."),
