@@ -414,7 +414,7 @@ def test_the_completed_hair_has_strands(engine):
     """The photo shows the hair's strands only where it saw the hair; the back and top of a turned head were one
     smooth colour (a helmet). The completed hair now carries strands (hair_strands.py) as deep as the photo's
     hair contrast: grey-level change off a 3 px blur inside the never-seen hair at +-60 deg on the example
-    0.57 / 0.75 without them, 2.16 / 2.10 with them."""
+    0.57 / 0.75 without them, 1.57 / 1.64 with them."""
     o = N_FACE + engine.n_sheet
     used = engine.drawn.used
     tex = engine.head_tex
@@ -432,7 +432,7 @@ def test_the_completed_hair_has_strands(engine):
         assert m.sum() > 500
         g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
         fine = np.abs(g - cv2.GaussianBlur(g, (0, 0), 3.0))
-        assert fine[m].mean() > 1.4
+        assert fine[m].mean() > 1.2
 
 
 def test_straight_hair_gets_streaks_and_curls_get_clumps():

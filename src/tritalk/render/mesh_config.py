@@ -183,9 +183,10 @@ class HeadConfig:
     hair_pattern_chroma: float = 0.06
     """The scalp takes the photo's hair pattern only where its colour is within this chromaticity difference
     (L1 of r, g, b / sum) of the hair's median (else the median): not the wall seen through the hair's edge."""
-    strands_gain: float = 1.0
+    strands_gain: float = 0.7
     """The completed hair's strands (hair_strands.py) modulate its brightness by this times the photo's hair
-    contrast (its fine grey-level change over its brightness: sleek hair faint, curls stronger) ..."""
+    contrast (its fine grey-level change over its brightness: sleek hair faint, curls stronger; it counts the
+    hair's shine too, hence < 1: at 1 London 025's sleek hair with a sheen turned into a blotchy cap) ..."""
     strands_max: float = 0.25
     """... at most this (a share of the brightness, one standard deviation) ..."""
     strands_fade_cm: float = 1.5
