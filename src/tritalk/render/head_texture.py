@@ -186,6 +186,20 @@ def _face_side(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarr
     return (y < top) & (y > jaw - config.side_skin_below_cm) & (z > back - config.side_skin_back_cm)
 
 
+def _ears(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarray:
+    """(V,) bool: the ears' region: between 1 cm under the jaw's angle and ``ear_top_cm`` over the eyes, more
+    than ``ear_out_cm`` beyond the face outline's half-width, and from 1 cm in front of its widest points to
+    ``ear_back_cm`` behind them."""
+    p = subject.personal
+    eyes = float(p[[33, 263], 1].mean())
+    jaw = float(p[[58, 288], 1].mean())
+    half = float(np.abs(p[[234, 454], 0]).mean())
+    back = float(p[[234, 454], 2].mean())
+    y, z = head.rest[:, 1], head.rest[:, 2]
+    return ((y < eyes + config.ear_top_cm) & (y > jaw - 1.0) & (np.abs(head.rest[:, 0]) > half + config.ear_out_cm)
+            & (z < back + 1.0) & (z > back - config.ear_back_cm))
+
+
 def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, config: HeadConfig) -> np.ndarray:
     """(N, 3): for head points (N, 3) [model frame], the photo's colour a little inside the face outline
     (``face_fill_inset``) at the outline landmarks nearest to them (inverse-distance weights of three)."""
@@ -269,6 +283,16 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # angle) is skin: the colour of the face's own edge nearest to it. Continued from the hair above and the
     # neck below alone it was a dark brown, and the face's stretched outline showed as a light crescent on it
     side = _face_side(subject, head, config) & ~known
+    # the ears where the photo shows neither skin nor hair there (the wall mixed into the ear's rim, its shadow):
+    # skin like the side of the face, and completed once the view turns (they were grey, metallic ears)
+    odd = _ears(subject, head, config) & known & _not_skin(colour, skin, config)
+    if hairy:
+        ratio = colour.mean(1) / max(float(hair.mean()), 1.0)
+        odd &= ~((np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - hair / max(hair.sum(), 1.0)).sum(1)
+                  < config.hair_pattern_chroma) & (ratio > 0.5) & (ratio < 1.25))  # hair over the ears stays hair
+    known &= ~odd
+    side |= odd
+    covered |= odd
     values[side] = _edge_skin(subject, head.rest[side], blurred, config)
     # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
     # on the seen surface, which the skin of the face's side is not)

@@ -158,6 +158,13 @@ class HeadConfig:
     """Cosines to the photo's view between which the neck's surface counts as seen front-on (fully above the
     second): clothes there (a collar, a tie's knot) keep the photo's pixels when the view turns instead of
     their completed colour, and keep their own colours in that completion (no smoothing round the neck)."""
+    ear_top_cm: float = 1.5
+    """The ears' region (``head_texture._ears``): up to this over the eyes ..."""
+    ear_out_cm: float = 0.3
+    """... beyond the face outline's half-width by more than this ..."""
+    ear_back_cm: float = 6.0
+    """... and up to this behind its widest points. Where the photo shows neither skin nor hair there (the wall
+    in the ear's rim, its shadow), the ears are completed as the side of the face's skin (they were grey)."""
     seen_facing: tuple[float, float] = (0.15, 0.45)
     """Cosine between a vertex normal and the photo's view direction from which the photo's colour is
     trusted as a source for completion, and at which fully: grazing skin is dark and mixed with hair."""
