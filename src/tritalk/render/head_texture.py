@@ -11,6 +11,10 @@
   the neck and round the jaw, the hair's over the skull), shaded by a soft light fixed to the head so
   ears and the jaw keep their relief. Grazing surfaces that the photo saw squeezed are blended towards
   the fill by the renderer as they are stretched open (``MeshEngine._fill_disocclusions``).
+* for the decimated surface the renderer draws: each drawn vertex the mean of the full surface it stands
+  for, the neck below the jaw smoothed round it (a collar's edge runs round the neck); clothes the photo saw
+  front-on on the neck keep its pixels when turned, ears the photo saw as wall become skin; the completed
+  hair's strands (``hair_strands.py``) get their weight, depth and kind (streaks or clumps) here.
 """
 
 from __future__ import annotations
