@@ -354,7 +354,7 @@ class MeshEngine:
             centre = self.head.rest[top].mean(0) if top.any() else self.head.rest.mean(0)
             attrs[N_FACE + self.n_sheet:, 6:8] = texel_coords(self.head.rest[used] - centre)
             self.head_fill_attrs = attrs
-            corners = attrs[self.faces_all]  # (F, 3, 5): which triangles can ever show the head's fill
+            corners = attrs[self.faces_all]  # (F, 3, 8): which triangles can ever show the head's fill
             self.tri_unseen = corners[..., 3].max(1) > 0
             self.tri_outside = corners[..., 4].max(1) > 0
             ring = np.zeros(len(self.faces_all), bool)
