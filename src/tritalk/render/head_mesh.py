@@ -161,6 +161,16 @@ class HeadMesh:
         ends &= below
         rest = rest.copy()
         rest[ends, 1] = cut_y
+        # beside the neck the model's shoulders flare out; their lower edge is cut: turned, the far one's edge showed
+        # below the neck's front as a sliver of the collar's pixels (a white shard on a dark neck)
+        level = chin_y - config.neck_flare_below * face_h
+        ring = np.abs(rest[:, 1] - level) < config.neck_flare_band_cm
+        if ring.any():
+            xc = float(np.median(subject.personal[:N_FACE, 0]))
+            radius = float(np.abs(rest[ring, 0] - xc).max())  # the neck's half width under the jaw
+            low = rest[:, 1] < cut_y + config.neck_flare_rise_cm
+            flare = low & (np.abs(rest[:, 0] - xc) > config.neck_flare * radius)
+            tris = tris[~flare[tris].any(1)]
         head_w = np.clip(1.0 - (chin_y - rest[:, 1]) / (config.neck_fade * face_h), 0.0, 1.0).astype(np.float32)
         moving = np.flatnonzero(np.abs(expr_basis).max(axis=(0, 2)) > 1e-4)  # the rest never moves: skipped
         return cls(rest.astype(np.float32), expr_basis[:, moving].astype(np.float32), moving, tris, normals, head_w,

@@ -90,6 +90,14 @@ class HeadConfig:
     expr_reach_cm: float = 0.5
     """The head's skin follows the nearest face landmarks' expression motion, fading over this distance
     (Gaussian sigma): enough to keep the outline closed, short enough that hair and ears never swim."""
+    neck_flare: float = 1.15
+    """Triangles within ``neck_flare_rise_cm`` above the neck's cut (``neck_keep``) and farther from the face's
+    middle than this many times the neck's half width (measured ``neck_flare_below`` face heights under the
+    chin) are the model's shoulders flaring out: they are dropped."""
+    neck_flare_rise_cm: float = 1.0
+    neck_flare_below: float = 0.1
+    neck_flare_band_cm: float = 0.4
+    """(the neck's half width is the widest of the model's vertices within this of that height)"""
     neck_fade: float = 0.45
     """Head weight fades to 0 over this many face heights below the chin (as the portrait sheet's)."""
     neck_keep: float = 0.35
