@@ -204,14 +204,30 @@ def _ears(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarray:
             & (z < back + 1.0) & (z > back - config.ear_back_cm))
 
 
-def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, config: HeadConfig) -> np.ndarray:
+def skin_only(colour: np.ndarray, xy: np.ndarray, skin: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """(N, 3): ``colour`` (N, 3) sampled at points ``xy`` (N, 2), where it is not the skin's (``skin`` (3,): the
+    cheeks'; ``_not_skin``) the inverse-distance mean of the three nearest that are (strands of hair hanging
+    over the face's edge). Unchanged when fewer than three are skin."""
+    ok = ~_not_skin(colour, skin, config)
+    if ok.all() or ok.sum() < 3:
+        return colour
+    out = colour.copy()
+    dist, idx = cKDTree(xy[ok]).query(xy[~ok], k=3)
+    w = 1.0 / np.maximum(dist, 1e-3)
+    out[~ok] = (colour[ok][idx] * w[..., None]).sum(1) / w.sum(1, keepdims=True)
+    return out
+
+
+def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, skin: np.ndarray,
+               config: HeadConfig) -> np.ndarray:
     """(N, 3): for head points (N, 3) [model frame], the photo's colour a little inside the face outline
-    (``face_fill_inset``) at the outline landmarks nearest to them (inverse-distance weights of three)."""
+    (``face_fill_inset``) at the outline landmarks nearest to them (inverse-distance weights of three), skin
+    only (``skin_only``: long hair over the face's edge made the whole side of a turned head its dark brown)."""
     oval = np.array(FACE_OVAL)
     xy = subject.observation.landmarks[:, :2]
     c = xy[:N_FACE_LANDMARKS].mean(0)
     at = (c + (xy[oval] - c) * config.face_fill_inset).astype(np.float32)
-    colour = _sample(blurred, at)
+    colour = skin_only(_sample(blurred, at), at, skin, config)
     if len(points) == 0:
         return np.zeros((0, 3), np.float32)
     dist, idx = cKDTree(subject.personal[oval]).query(points, k=3)
@@ -297,7 +313,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     known &= ~odd
     side |= odd
     covered |= odd
-    values[side] = _edge_skin(subject, head.rest[side], blurred, config)
+    values[side] = _edge_skin(subject, head.rest[side], blurred, skin, config)
     # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
     # on the seen surface, which the skin of the face's side is not)
     light = np.array(config.fill_light, np.float32)

@@ -47,7 +47,7 @@ from tritalk.render.hair_strands import strand_texture, texel_coords
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
 from tritalk.render.frame_pool import FramePool, fork_available
 from tritalk.render.head_mesh import HeadMesh
-from tritalk.render.head_texture import complete_head_texture
+from tritalk.render.head_texture import CHEEKS, complete_head_texture, skin_only
 from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mouth import MouthPalette, draw_mouth
 from tritalk.render.portrait_mesh import build_scene
@@ -337,7 +337,11 @@ class MeshEngine:
             blurred = cv2.GaussianBlur(subject.image, (0, 0), max(subject.size / 128.0, 0.5))
             c = self.src_xy[:N_FACE].mean(0)  # sampled a little inside the outline: skin, not the wall beside it
             at = (c + (self.src_xy[:N_FACE] - c) * config.head.face_fill_inset).astype(np.float32)
-            attrs[:N_FACE, :3] = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
+            inset = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
+            cheeks = subject.image[tuple(np.round(self.src_xy[list(CHEEKS), ::-1]).astype(int).T)]
+            skin = np.median(cheeks.astype(np.float32), 0)
+            # (skin only: strands of long hair over the face's edge turned into a dark streak down the cheek)
+            attrs[:N_FACE, :3] = skin_only(inset.astype(np.float32), at, skin, config.head)
             used = self.drawn.used
             # ... and at the outline itself, ``ring_to_head`` of the way to the head's completed colour beside
             # it: a gradient from the face's skin to the side of the head instead of a flat crescent
