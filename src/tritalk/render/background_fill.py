@@ -28,7 +28,8 @@ from __future__ import annotations
 import cv2
 import numba
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, sparse
+from scipy.sparse.linalg import spsolve
 
 from tritalk.render.mesh_config import PortraitConfig
 
@@ -269,6 +270,74 @@ def _level_fill(img: np.ndarray, hole: np.ndarray, nnf: np.ndarray | None, n_em:
     return img, nnf
 
 
+
+def _poisson(known: np.ndarray, guide: np.ndarray | None, hole: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Solve for the ``free`` pixels (H, W bool, inside ``hole``) of (H, W, C) float images: the discrete Poisson
+    equation whose gradients are ``guide``'s between hole pixels (None: zero, a membrane) and zero across the
+    hole's border, where the values are ``known``'s; hole pixels that are not free keep ``guide``'s values. The
+    result meets ``known`` at the border without a step (Perez, Gangnet, Blake, "Poisson image editing", 2003).
+    Returns the (H, W, C) image (``guide`` or zeros outside the free pixels)."""
+    h, w = hole.shape
+    c = known.shape[2]
+    base = np.zeros_like(known) if guide is None else guide
+    idx = np.full((h, w), -1, np.int64)
+    ys, xs = np.nonzero(free)
+    n = len(ys)
+    idx[ys, xs] = np.arange(n)
+    rows, cols = [], []
+    diag = np.zeros(n)
+    rhs = np.zeros((n, c))
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        qy, qx = ys + dy, xs + dx
+        ok = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
+        p, qy, qx = np.flatnonzero(ok), qy[ok], qx[ok]
+        diag[p] += 1.0
+        inside, unknown = hole[qy, qx], free[qy, qx]
+        if guide is not None:
+            rhs[p[inside]] += guide[ys[p[inside]], xs[p[inside]]] - guide[qy[inside], qx[inside]]
+        rows.append(p[unknown])
+        cols.append(idx[qy[unknown], qx[unknown]])
+        fixed = inside & ~unknown
+        rhs[p[fixed]] += base[qy[fixed], qx[fixed]]
+        rhs[p[~inside]] += known[qy[~inside], qx[~inside]]
+    r, q = np.concatenate(rows), np.concatenate(cols)
+    a = sparse.csc_matrix((np.concatenate([-np.ones(len(r)), diag]), (np.concatenate([r, np.arange(n)]),
+                                                                      np.concatenate([q, np.arange(n)]))), shape=(n, n))
+    out = base.copy()
+    if n:
+        out[ys, xs] = spsolve(a, rhs).reshape(n, c)
+    return out
+
+
+def _membrane(img: np.ndarray, hole: np.ndarray, levels: int) -> np.ndarray:
+    """(H, W, 3) float32: ``hole`` filled by the membrane (harmonic) interpolation of the border, solved
+    ``levels`` halvings coarser and upsampled (it is smooth; the full frame's system took 1.7 s)."""
+    small, small_hole = img, hole
+    for _ in range(levels):
+        small, small_hole = _downsample(small, small_hole)
+    m = np.where(small_hole[..., None], _poisson(small.astype(np.float64), None, small_hole, small_hole), small)
+    up = cv2.resize(m.astype(np.float32), (hole.shape[1], hole.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return np.where(hole[..., None], up, img)
+
+
+def _seam(image: np.ndarray, fill: np.ndarray, hole: np.ndarray, band: float, sigma: float) -> np.ndarray:
+    """``fill`` (H, W, 3) float with the hole's pixels within ``band`` px of its border corrected so that it meets
+    ``image`` without a step in tone: the Poisson correction of the two sides' broad parts (each side's own
+    Gaussian ``sigma`` px mean), added to the fill. Its fine part is left alone: stripes copied out of step with
+    the wall's, blended, made a ghost of both."""
+    known = (~hole).astype(np.float32)
+    inside = hole.astype(np.float32)
+
+    def broad(img: np.ndarray, m: np.ndarray) -> np.ndarray:
+        w = cv2.GaussianBlur(m, (0, 0), sigma)
+        return cv2.GaussianBlur(img.astype(np.float32) * m[..., None], (0, 0), sigma) / np.maximum(w, 1e-4)[..., None]
+
+    wall, own = broad(image, known), broad(fill, inside)
+    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    solved = _poisson(wall.astype(np.float64), own.astype(np.float64), hole, hole & (depth <= band))
+    return fill + (solved - own) * inside[..., None]
+
+
 def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = PortraitConfig()) -> np.ndarray:
     """Fill ``hole`` (H, W bool) of ``image`` (H, W, 3) uint8 with texture copied from around it (module
     docstring). Returns (H, W, 3) uint8; pixels outside ``hole`` are the input's."""
@@ -306,7 +375,7 @@ def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = Por
     if plain[hole].max() > 0:
         # on a plain backdrop the copies' tone steps (a vignette's darker corner copied to its bright middle)
         # show as blotches: there the fill is push-pull's smooth shading plus the copies' fine grain only
-        smooth = _push_pull(image.astype(np.float32), hole)
+        smooth = _membrane(image.astype(np.float32), hole, config.fill_membrane_levels)
         grain = out - cv2.GaussianBlur(out, (0, 0), 1.5)
         # no stronger than the photo's own grain: a tone step between two copies leaves a ridge in ``grain``
         known = image.astype(np.float32)
@@ -314,6 +383,10 @@ def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = Por
         limit = 3.0 * 1.4826 * float(np.median(noise))
         grain = np.clip(grain, -limit, limit)
         out = out + plain[..., None] * (smooth + grain - out)
+    # copies of a lighter or darker part of the wall (or the smooth shading's broad average) met the wall around
+    # the hole with a step: a head-shaped outline that a turned view showed beside the head. Re-solved near the
+    # border with the fill's own gradients, the step is spread over ``fill_seam`` of the frame
+    out = _seam(image, out, hole, config.fill_seam * max(hole.shape), max(2.0, config.fill_seam_sigma * max(hole.shape)))
     result = image.copy()
     result[hole] = np.clip(np.round(out[hole]), 0, 255).astype(np.uint8)
     return result

@@ -58,10 +58,21 @@ class PortraitConfig:
     """A vote's weight is exp(-cost / (2 s)), s the matches' cost at this percentile (Wexler et al. take
     the 75th); lower keeps the best matches' texture, higher averages it away (at 75 the curtains behind
     obama_official_portrait came out as soft smeared folds)."""
-    fill_plain_energy: tuple[float, float] = (0.35, 0.7)
+    fill_plain_energy: tuple[float, float] = (0.5, 0.8)
     """Texture (mean |photo - 2 px blur|, grey levels) of the background near the hole below which it counts
-    as plain (push-pull shading + copied grain) / above which as textured (copied patches as they are).
-    Medians measured: studio backdrops (london_*) 0.18, a mottled backdrop 0.87, curtains 1.27."""
+    as plain (membrane shading + copied grain) / above which as textured (copied patches as they are).
+    Medians measured: studio backdrops (london_*) 0.18, GRID's video frames (compressed) 0.32-0.35, a mottled
+    backdrop 0.87, curtains 1.27. (At 0.35-0.7 GRID's blue wall was partly copied: its gradient's light and dark
+    parts, pasted, left a head-shaped blob.)"""
+    fill_membrane_levels: int = 2
+    """On a plain backdrop the shading under the copied grain is the membrane (harmonic) interpolation of the
+    hole's border, solved this many halvings coarser (push-pull's average left a lighter head-shaped blob)."""
+    fill_seam: float = 0.05
+    """The fill is re-solved (Poisson, its own gradients) within this fraction of the frame of the hole's border,
+    so that it meets the wall without a step in tone ..."""
+    fill_seam_sigma: float = 0.02
+    """... in the broad part only (each side's Gaussian mean, this fraction of the frame; 10 px at 512, at least
+    2): corrected in full, stripes copied out of step with the wall's were blended into a ghost of both."""
     fill_repeat_weight: float = 0.01
     """Cost per extra use of a source cell (patch-sized) beyond what the hole's size needs: the fill copies
     a feature of the wall (a fold, a picture frame) once rather than tiling it. At 0 the bottom of
