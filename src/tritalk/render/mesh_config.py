@@ -109,6 +109,19 @@ class HeadConfig:
     neck_flare_below: float = 0.1
     neck_flare_band_cm: float = 0.4
     """(the neck's half width is the widest of the model's vertices within this of that height)"""
+    hang_fraction: float = 0.25
+    """Long hair (hanging_hair.py): at least this share of the person's pixels beside the neck (between
+    ``hang_neck_band`` face heights under the chin, 0.75-1.3 face half-widths from its middle) have the hair's
+    colour. Measured: 0.36 on a long-haired GRID speaker, at most 0.14 on 17 dev portraits (short hair, hair
+    tied back, crops, a bald head)."""
+    hang_neck_band: tuple[float, float] = (0.05, 0.5)
+    hang_brightness: tuple[float, float] = (0.6, 1.5)
+    """The hair's colour: its chromaticity (within ``hair_pattern_chroma``) at this brightness ratio to it."""
+    hang_band: float = 0.12
+    """Strands of long hair are looked for within this share of the face's width inside its outline (below the
+    brows) ..."""
+    hang_eye_clear: float = 0.08
+    """... clear of the eyes by this share of the face's width (lashes and lids are dark too)."""
     neck_fade: float = 0.45
     """Head weight fades to 0 over this many face heights below the chin (as the portrait sheet's)."""
     neck_keep: float = 0.35

@@ -50,6 +50,8 @@ from tritalk.render.head_mesh import HeadMesh
 from tritalk.render.head_texture import CHEEKS, complete_head_texture, skin_only
 from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mouth import MouthPalette, draw_mouth
+from tritalk.render.background_fill import fill_holes
+from tritalk.render.hanging_hair import strand_mask
 from tritalk.render.portrait_mesh import build_scene
 from tritalk.render.rasterizer import antialias_depth_edges, edge_lengths, interpolate, rasterize
 from tritalk.types import IDX, Camera, CameraPath, Motion
@@ -328,6 +330,7 @@ class MeshEngine:
         self.is_face = np.arange(len(self.faces_all)) < len(self.face_tris)
         self.is_head = np.arange(len(self.faces_all)) >= len(faces[0]) + len(faces[1])
         self.always_filled = np.zeros(len(self.faces_all), bool)  # sheet triangles kept under the head's neck
+        self.face_strands = np.zeros(N_FACE, np.float32)  # face vertices under long hair's strands
         if self.head is not None:
             self.always_filled[len(faces[0]):len(faces[0]) + len(faces[1])] = self.sheet_hidden
         if self.head is not None:  # a closed surface: front-facing by its own winding, not the photo's
@@ -373,6 +376,24 @@ class MeshEngine:
             ring2 = np.zeros(len(self.faces_all), bool)
             ring2[: len(self.face_tris)] = inner[self.face_tris].min(1) <= 0.5
             self.vertex_filled = self.is_head | ring2
+            # strands of long hair over the face's sides: the face's vertices under them fade, as the view turns, to
+            # the skin around them continued over them (hanging_hair.py); their triangles take the head's path (the
+            # fill's per-vertex colours), as the outline ring beside them does
+            strands = strand_mask(subject, config.head)
+            if strands.max() > 0:
+                face = np.zeros(strands.shape, np.uint8)
+                cv2.fillPoly(face, [np.round(self.src_xy[self.oval]).astype(np.int32)], 1)
+                clean = fill_holes(subject.image, (strands > 0.02) | (face == 0))
+                clean = cv2.GaussianBlur(clean, (0, 0), subject.size / 128.0)
+                at = self.src_xy[:N_FACE, None]
+                self.face_strands = np.clip(2.0 * cv2.remap(strands, at[..., 0].copy(), at[..., 1].copy(),
+                                                            cv2.INTER_LINEAR)[:, 0], 0.0, 1.0).astype(np.float32)
+                under = self.face_strands > 0
+                inside = under.copy()
+                inside[self.oval] = False  # (the outline keeps the head side's colour: ``ring_to_head``)
+                attrs[:N_FACE][inside, :3] = cv2.remap(clean, at[..., 0].copy(), at[..., 1].copy(),
+                                                       cv2.INTER_LINEAR)[:, 0][inside]
+                self.vertex_filled[: len(self.face_tris)] |= under[self.face_tris].any(1)
         self._plates: dict[Camera, np.ndarray] = {}  # background plates seen by recent cameras (_background)
         self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
         self.oval = np.array(FACE_OVAL)
@@ -707,6 +728,7 @@ class MeshEngine:
                 np.maximum.at(vopen, r.faces[:nft][ring].ravel(), np.repeat(ring_open, 3))
                 np.maximum(vopen, turned * self.ring_below_brows, out=vopen)
                 vopen *= self.ring_weight
+                np.maximum(vopen, turned * self.face_strands, out=vopen)
         need = opened > 0  # triangles that show any fill: only their neighbourhood is touched
         if vopen is not None:
             need[:nft] |= vopen[r.faces[:nft]].max(1) > 0

@@ -1,0 +1,103 @@
+"""Long hair hanging over the sides of the face: found in the photo, and painted out of the face's texture where a
+turned view stretches it.
+
+The photo shows long hair as strands over the temples and the edges of the cheeks, inside the face's outline.
+The face mesh carries them as its own texture; a turned view stretches the near side of the face, and the
+strands became a dark streak down the cheek. Hanging hair is physically beside the face, not on it: without its
+volume, the turned view shows the skin it covered (as if the hair were tucked behind the ear).
+
+  * Long hair: the person's pixels beside the neck, under the chin, have the hair's colour (the hair's: the
+    person's pixels over the forehead). Short hair, crops and a bald head leave the neck, a collar or the wall
+    there: a beard or sideburns on a short-haired face are the face's own and never painted out.
+  * Strands: pixels of the face's outer band (``hang_band`` of its width inside the outline), below the brows,
+    clear of the eyes, whose colour is nearer the hanging hair's (the person just outside the outline there)
+    than the cheeks'.
+  * Painted out: the person's colours continued over them from the skin around (push-pull), in the image the
+    renderer's fill samples; the face's vertices under them fade to it as the view turns.
+
+    mask = strand_mask(subject, config)    # (S, S) float32 in [0, 1]; all zero unless the hair is long
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tritalk.face.model import FACE_OVAL, LEFT_EYE, RIGHT_EYE
+from tritalk.face.subject import Subject
+from tritalk.render.mesh_config import HeadConfig
+
+CHEEKS = (50, 101, 205, 280, 330, 425)  # MediaPipe landmarks on both cheeks: the skin's own colour
+BROWS = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
+
+
+def _chroma(colour: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """L1 distance of the chromaticities (r, g, b / sum) of ``colour`` (..., 3) from ``ref`` (3,)."""
+    return np.abs(colour / np.maximum(colour.sum(-1, keepdims=True), 1.0) - ref / max(float(ref.sum()), 1.0)).sum(-1)
+
+
+def long_hair_fraction(subject: Subject, config: HeadConfig) -> float:
+    """Share of the person's pixels beside the neck (``hang_neck_band`` face heights under the chin, 0.75-1.3
+    face half-widths from its middle) that have the hair's colour: its chromaticity (within
+    ``hair_pattern_chroma``), a brightness within ``hang_brightness`` of it, and not the skin's."""
+    size = subject.size
+    lm = subject.observation.landmarks
+    img = cv2.GaussianBlur(subject.image, (0, 0), max(size / 256.0, 0.5)).astype(np.float32)
+    oval = lm[list(FACE_OVAL), :2]
+    half, xc = 0.5 * float(np.ptp(oval[:, 0])), float(oval[:, 0].mean())
+    chin, top = float(lm[152, 1]), float(lm[10, 1])
+    face_h = chin - top
+    yy, xx = np.mgrid[0:size, 0:size]
+    person = subject.person > 0.5
+    crown = person & (yy < top - 0.05 * face_h) & (yy > top - 0.35 * face_h) & (np.abs(xx - xc) < 0.6 * half)
+    if crown.sum() < 50:
+        return 0.0
+    hair = np.median(img[crown], 0)
+    skin = np.median(img[tuple(np.clip(np.round(lm[list(CHEEKS), 1::-1]).astype(int), 0, size - 1).T)], 0)
+    lo, hi = config.hang_neck_band
+    beside = ((yy > chin + lo * face_h) & (yy < chin + hi * face_h)
+              & (np.abs(xx - xc) > 0.75 * half) & (np.abs(xx - xc) < 1.3 * half))
+    c = img[beside]
+    ratio = c.mean(1) / max(float(hair.mean()), 1.0)
+    skin_ratio = c.mean(1) / max(float(skin.mean()), 1.0)
+    b_lo, b_hi = config.hang_brightness
+    s_lo, s_hi = config.neck_skin_brightness
+    not_skin = (_chroma(c, skin) > config.neck_skin_chroma) | (skin_ratio < s_lo) | (skin_ratio > s_hi)
+    like = (_chroma(c, hair) < config.hair_pattern_chroma) & (ratio > b_lo) & (ratio < b_hi) & not_skin
+    return float((like & person[beside]).mean()) if beside.any() else 0.0
+
+
+def strand_mask(subject: Subject, config: HeadConfig) -> np.ndarray:
+    """(S, S) float32 in [0, 1]: strands of long hair over the face's outer band (module docstring)."""
+    size = subject.size
+    out = np.zeros((size, size), np.float32)
+    if long_hair_fraction(subject, config) < config.hang_fraction:
+        return out
+    lm = subject.observation.landmarks
+    img = cv2.GaussianBlur(subject.image, (0, 0), max(size / 512.0, 0.5)).astype(np.float32)
+    oval = lm[list(FACE_OVAL), :2]
+    width = float(np.ptp(oval[:, 0]))
+    chin = float(lm[152, 1])
+    brow = float(lm[list(BROWS), 1].max())
+    yy, _ = np.mgrid[0:size, 0:size]
+    face = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 1)
+    depth = cv2.distanceTransform(face, cv2.DIST_L2, 3)
+    band = (face > 0) & (depth < config.hang_band * width) & (yy > brow)
+    eyes = np.zeros((size, size), np.uint8)
+    for contour in (LEFT_EYE, RIGHT_EYE):
+        cv2.fillPoly(eyes, [np.round(lm[list(contour), :2]).astype(np.int32)], 1)
+    clear = int(config.hang_eye_clear * width) | 1
+    band &= cv2.dilate(eyes, np.ones((clear, clear), np.uint8)) == 0
+    # the hanging hair's own colour: the person just outside the outline between the brows and the chin
+    reach = int(config.hang_band * width) | 1
+    outside = ((cv2.dilate(face, np.ones((reach, reach), np.uint8)) > 0) & (face == 0) & (yy > brow) & (yy < chin)
+               & (subject.person > 0.5))
+    if outside.sum() < 50 or not band.any():
+        return out
+    hair = np.median(img[outside], 0)
+    at = np.clip(np.round(lm[list(CHEEKS), 1::-1]).astype(int), 0, size - 1)
+    skin = np.median(img[tuple(at.T)], 0)
+    strands = band & (np.linalg.norm(img - hair, axis=2) < np.linalg.norm(img - skin, axis=2))
+    out[strands] = 1.0
+    return cv2.GaussianBlur(out, (0, 0), max(size / 256.0, 0.5))
