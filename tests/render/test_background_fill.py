@@ -132,3 +132,20 @@ def test_the_fill_meets_the_wall_without_a_step(analyser):
         border = ring_in & (w_out > 0.05)
         step = np.abs(m_in - m_out).mean(2)[border]
         assert np.percentile(step, 90) < limit, (name, np.percentile(step, 90))
+
+
+def test_a_shaded_wall_is_continued_smoothly_and_a_thin_strip_is_enough():
+    """A plain wall's shading under the hole is the membrane interpolation of its border: a linear ramp (a wall
+    lit from one side) continues as the ramp (mean error 10.1 grey levels with push-pull's average, 1.6 now). A
+    hole that leaves a 3 px strip of wall still takes the wall's colour (the membrane is solved at a level where
+    the strip survives; at a coarser one the frame was all hole and the fill came out black)."""
+    yy, xx = np.mgrid[0:64, 0:64]
+    ramp = np.repeat((xx * 3 + 20)[..., None], 3, 2).astype(np.uint8)
+    hole = _rect(64, 20, 40, 20, 40)
+    out = patch_fill(ramp, hole)
+    assert np.abs(out.astype(int) - ramp.astype(int))[hole].mean() < 4.0
+    wall = np.random.default_rng(0).integers(180, 200, (64, 64, 3)).astype(np.uint8)
+    hole = np.ones((64, 64), bool)
+    hole[:, :3] = False
+    out = patch_fill(wall, hole)
+    assert abs(float(out[hole].mean()) - float(wall[~hole].mean())) < 10.0

@@ -16,7 +16,10 @@ The plate is the photo with the person removed; a turned view shows it behind th
     similarity-weighted vote of the source pixels that the patches covering it copy. The field is
     upsampled to seed the next level, and the finest level only votes with it. Texture is copied, not
     averaged. Where the wall around the hole is plain (a studio backdrop), copies of its darker and
-    brighter parts would show as blotches: there the fill keeps push-pull's shading and the copies' grain.
+    brighter parts would show as blotches: there the fill keeps the smooth shading of the hole's border (its
+    membrane interpolation, solved a few levels coarser) and the copies' grain. Last, near the hole's border
+    the fill's broad tone is re-solved (Poisson image editing, Perez et al. 2003, with the fill's own
+    gradients) so that it meets the wall without a step.
 
     plate = patch_fill(image, hole, config)   # (H, W, 3) uint8; pixels outside ``hole`` are untouched
 
@@ -270,13 +273,14 @@ def _level_fill(img: np.ndarray, hole: np.ndarray, nnf: np.ndarray | None, n_em:
     return img, nnf
 
 
-
 def _poisson(known: np.ndarray, guide: np.ndarray | None, hole: np.ndarray, free: np.ndarray) -> np.ndarray:
     """Solve for the ``free`` pixels (H, W bool, inside ``hole``) of (H, W, C) float images: the discrete Poisson
     equation whose gradients are ``guide``'s between hole pixels (None: zero, a membrane) and zero across the
     hole's border, where the values are ``known``'s; hole pixels that are not free keep ``guide``'s values. The
     result meets ``known`` at the border without a step (Perez, Gangnet, Blake, "Poisson image editing", 2003).
-    Returns the (H, W, C) image (``guide`` or zeros outside the free pixels)."""
+    Returns the (H, W, C) image (``guide`` or zeros outside the free pixels). With ``guide`` None, hole pixels
+    that are not free count as zeros. Every connected part of ``free`` must touch a known or a fixed pixel
+    (else the system is singular)."""
     h, w = hole.shape
     c = known.shape[2]
     base = np.zeros_like(known) if guide is None else guide
@@ -312,9 +316,14 @@ def _poisson(known: np.ndarray, guide: np.ndarray | None, hole: np.ndarray, free
 def _membrane(img: np.ndarray, hole: np.ndarray, levels: int) -> np.ndarray:
     """(H, W, 3) float32: ``hole`` filled by the membrane (harmonic) interpolation of the border, solved
     ``levels`` halvings coarser and upsampled (it is smooth; the full frame's system took 1.7 s)."""
+    if hole.all():
+        return _push_pull(img, hole)
     small, small_hole = img, hole
     for _ in range(levels):
-        small, small_hole = _downsample(small, small_hole)
+        coarser, coarser_hole = _downsample(small, small_hole)
+        if coarser_hole.all():  # a thin strip of wall is lost at a coarser level: nothing to interpolate from
+            break
+        small, small_hole = coarser, coarser_hole
     m = np.where(small_hole[..., None], _poisson(small.astype(np.float64), None, small_hole, small_hole), small)
     up = cv2.resize(m.astype(np.float32), (hole.shape[1], hole.shape[0]), interpolation=cv2.INTER_LINEAR)
     return np.where(hole[..., None], up, img)
@@ -374,7 +383,7 @@ def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = Por
     plain = _plainness(image, hole, config)
     if plain[hole].max() > 0:
         # on a plain backdrop the copies' tone steps (a vignette's darker corner copied to its bright middle)
-        # show as blotches: there the fill is push-pull's smooth shading plus the copies' fine grain only
+        # show as blotches: there the fill is the border's smooth membrane shading plus the copies' fine grain only
         smooth = _membrane(image.astype(np.float32), hole, config.fill_membrane_levels)
         grain = out - cv2.GaussianBlur(out, (0, 0), 1.5)
         # no stronger than the photo's own grain: a tone step between two copies leaves a ridge in ``grain``
@@ -386,7 +395,8 @@ def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = Por
     # copies of a lighter or darker part of the wall (or the smooth shading's broad average) met the wall around
     # the hole with a step: a head-shaped outline that a turned view showed beside the head. Re-solved near the
     # border with the fill's own gradients, the step is spread over ``fill_seam`` of the frame
-    out = _seam(image, out, hole, config.fill_seam * max(hole.shape), max(2.0, config.fill_seam_sigma * max(hole.shape)))
+    side = max(hole.shape)
+    out = _seam(image, out, hole, config.fill_seam * side, max(2.0, config.fill_seam_sigma * side))
     result = image.copy()
     result[hole] = np.clip(np.round(out[hole]), 0, 255).astype(np.uint8)
     return result

@@ -9,9 +9,9 @@ volume, the turned view shows the skin it covered (as if the hair were tucked be
   * Long hair: the person's pixels beside the neck, under the chin, have the hair's colour (the hair's: the
     person's pixels over the forehead). Short hair, crops and a bald head leave the neck, a collar or the wall
     there: a beard or sideburns on a short-haired face are the face's own and never painted out.
-  * Strands: pixels of the face's outer band (``hang_band`` of its width inside the outline), below the brows,
-    clear of the eyes, whose colour is nearer the hanging hair's (the person just outside the outline there)
-    than the cheeks'.
+  * Strands: pixels of the face's outer band (``hang_band`` of its width inside the outline) at its sides
+    (``hang_side`` of its half width from the middle), below the brows, clear of the eyes, whose colour is
+    nearer the hanging hair's (the person just outside the outline there) than the cheeks'.
   * Painted out: the person's colours continued over them from the skin around (push-pull), in the image the
     renderer's fill samples; the face's vertices under them fade to it as the view turns.
 
@@ -25,9 +25,9 @@ import numpy as np
 
 from tritalk.face.model import FACE_OVAL, LEFT_EYE, RIGHT_EYE
 from tritalk.face.subject import Subject
+from tritalk.render.head_texture import CHEEKS, not_skin
 from tritalk.render.mesh_config import HeadConfig
 
-CHEEKS = (50, 101, 205, 280, 330, 425)  # MediaPipe landmarks on both cheeks: the skin's own colour
 BROWS = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
 
 
@@ -36,10 +36,16 @@ def _chroma(colour: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return np.abs(colour / np.maximum(colour.sum(-1, keepdims=True), 1.0) - ref / max(float(ref.sum()), 1.0)).sum(-1)
 
 
+def _min_pixels(size: int) -> int:
+    """Fewest pixels a region of an S x S frame needs to give a colour (52 at 512^2, 8 at 64^2)."""
+    return max(8, int(2e-4 * size * size))
+
+
 def long_hair_fraction(subject: Subject, config: HeadConfig) -> float:
-    """Share of the person's pixels beside the neck (``hang_neck_band`` face heights under the chin, 0.75-1.3
-    face half-widths from its middle) that have the hair's colour: its chromaticity (within
-    ``hair_pattern_chroma``), a brightness within ``hang_brightness`` of it, and not the skin's."""
+    """Share of the pixels beside the neck (``hang_neck_band`` face heights under the chin, 0.75-1.3 face
+    half-widths from its middle; the wall included) that are the person's and have the hair's colour: its
+    chromaticity (within ``hair_pattern_chroma``), a brightness within ``hang_brightness`` of it, and not the
+    skin's."""
     size = subject.size
     lm = subject.observation.landmarks
     img = cv2.GaussianBlur(subject.image, (0, 0), max(size / 256.0, 0.5)).astype(np.float32)
@@ -50,7 +56,7 @@ def long_hair_fraction(subject: Subject, config: HeadConfig) -> float:
     yy, xx = np.mgrid[0:size, 0:size]
     person = subject.person > 0.5
     crown = person & (yy < top - 0.05 * face_h) & (yy > top - 0.35 * face_h) & (np.abs(xx - xc) < 0.6 * half)
-    if crown.sum() < 50:
+    if crown.sum() < _min_pixels(size):
         return 0.0
     hair = np.median(img[crown], 0)
     skin = np.median(img[tuple(np.clip(np.round(lm[list(CHEEKS), 1::-1]).astype(int), 0, size - 1).T)], 0)
@@ -59,11 +65,9 @@ def long_hair_fraction(subject: Subject, config: HeadConfig) -> float:
               & (np.abs(xx - xc) > 0.75 * half) & (np.abs(xx - xc) < 1.3 * half))
     c = img[beside]
     ratio = c.mean(1) / max(float(hair.mean()), 1.0)
-    skin_ratio = c.mean(1) / max(float(skin.mean()), 1.0)
     b_lo, b_hi = config.hang_brightness
-    s_lo, s_hi = config.neck_skin_brightness
-    not_skin = (_chroma(c, skin) > config.neck_skin_chroma) | (skin_ratio < s_lo) | (skin_ratio > s_hi)
-    like = (_chroma(c, hair) < config.hair_pattern_chroma) & (ratio > b_lo) & (ratio < b_hi) & not_skin
+    like = ((_chroma(c, hair) < config.hair_pattern_chroma) & (ratio > b_lo) & (ratio < b_hi)
+            & not_skin(c, skin, config))
     return float((like & person[beside]).mean()) if beside.any() else 0.0
 
 
@@ -79,11 +83,13 @@ def strand_mask(subject: Subject, config: HeadConfig) -> np.ndarray:
     width = float(np.ptp(oval[:, 0]))
     chin = float(lm[152, 1])
     brow = float(lm[list(BROWS), 1].max())
-    yy, _ = np.mgrid[0:size, 0:size]
+    yy = np.arange(size, dtype=np.float32)[:, None]
     face = np.zeros((size, size), np.uint8)
     cv2.fillPoly(face, [np.round(oval).astype(np.int32)], 1)
     depth = cv2.distanceTransform(face, cv2.DIST_L2, 3)
-    band = (face > 0) & (depth < config.hang_band * width) & (yy > brow)
+    xx = np.arange(size, dtype=np.float32)[None, :]
+    sides = np.abs(xx - float(oval[:, 0].mean())) > config.hang_side * 0.5 * width  # (not the chin's outline)
+    band = (face > 0) & (depth < config.hang_band * width) & (yy > brow) & sides
     eyes = np.zeros((size, size), np.uint8)
     for contour in (LEFT_EYE, RIGHT_EYE):
         cv2.fillPoly(eyes, [np.round(lm[list(contour), :2]).astype(np.int32)], 1)
@@ -93,7 +99,7 @@ def strand_mask(subject: Subject, config: HeadConfig) -> np.ndarray:
     reach = int(config.hang_band * width) | 1
     outside = ((cv2.dilate(face, np.ones((reach, reach), np.uint8)) > 0) & (face == 0) & (yy > brow) & (yy < chin)
                & (subject.person > 0.5))
-    if outside.sum() < 50 or not band.any():
+    if outside.sum() < _min_pixels(size) or not band.any():
         return out
     hair = np.median(img[outside], 0)
     at = np.clip(np.round(lm[list(CHEEKS), 1::-1]).astype(int), 0, size - 1)

@@ -56,7 +56,7 @@ def _sample(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return out.reshape(len(xy), -1).astype(np.float32)
 
 
-def _not_skin(colour: np.ndarray, skin: np.ndarray, config: HeadConfig) -> np.ndarray:
+def not_skin(colour: np.ndarray, skin: np.ndarray, config: HeadConfig) -> np.ndarray:
     """(V,) bool: colours (V, 3) that are not the skin's (3,): another chromaticity (L1 of r, g, b / sum)
     or a brightness ratio outside ``config.neck_skin_brightness``."""
     chroma = np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - skin / max(skin.sum(), 1.0)).sum(1)
@@ -206,28 +206,34 @@ def _ears(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarray:
 
 def skin_only(colour: np.ndarray, xy: np.ndarray, skin: np.ndarray, config: HeadConfig) -> np.ndarray:
     """(N, 3): ``colour`` (N, 3) sampled at points ``xy`` (N, 2), where it is not the skin's (``skin`` (3,): the
-    cheeks'; ``_not_skin``) the inverse-distance mean of the three nearest that are (strands of hair hanging
-    over the face's edge). Unchanged when fewer than three are skin."""
-    ok = ~_not_skin(colour, skin, config)
-    if ok.all() or ok.sum() < 3:
+    cheeks'; ``not_skin``) the inverse-distance mean of the three nearest that are (strands of hair hanging
+    over the face's edge); the cheeks' when fewer than three are skin."""
+    ok = ~not_skin(colour, skin, config)
+    if ok.all():
         return colour
     out = colour.copy()
+    if ok.sum() < 3:  # (hair all round the outline: the cheeks' colour)
+        out[~ok] = skin
+        return out
     dist, idx = cKDTree(xy[ok]).query(xy[~ok], k=3)
     w = 1.0 / np.maximum(dist, 1e-3)
     out[~ok] = (colour[ok][idx] * w[..., None]).sum(1) / w.sum(1, keepdims=True)
     return out
 
 
-def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, skin: np.ndarray,
+def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, skin: np.ndarray | None,
                config: HeadConfig) -> np.ndarray:
     """(N, 3): for head points (N, 3) [model frame], the photo's colour a little inside the face outline
-    (``face_fill_inset``) at the outline landmarks nearest to them (inverse-distance weights of three), skin
-    only (``skin_only``: long hair over the face's edge made the whole side of a turned head its dark brown)."""
+    (``face_fill_inset``) at the outline landmarks nearest to them (inverse-distance weights of three). With
+    ``skin`` (the cheeks', given when the hair is long: hanging_hair.py) skin only (``skin_only``: long hair over
+    the face's edge made the whole side of a turned head its dark brown; without, a beard at the jaw stays one)."""
     oval = np.array(FACE_OVAL)
     xy = subject.observation.landmarks[:, :2]
     c = xy[:N_FACE_LANDMARKS].mean(0)
     at = (c + (xy[oval] - c) * config.face_fill_inset).astype(np.float32)
-    colour = skin_only(_sample(blurred, at), at, skin, config)
+    colour = _sample(blurred, at)
+    if skin is not None:
+        colour = skin_only(colour, at, skin, config)
     if len(points) == 0:
         return np.zeros((0, 3), np.float32)
     dist, idx = cKDTree(subject.personal[oval]).query(points, k=3)
@@ -236,10 +242,11 @@ def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, skin: 
 
 
 def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray, background: np.ndarray,
-                          config: HeadConfig) -> HeadTexture:
+                          config: HeadConfig, long_hair: bool = False) -> HeadTexture:
     """``rest_img`` (V, 3): the head's vertices in the image frame at the photo's view; ``background``
     (S, S, 3): the photo with the person inpainted (a vertex whose photo colour is the background's there
-    saw the wall, not the head: the model's ear or skull reaching past the photo's)."""
+    saw the wall, not the head: the model's ear or skull reaching past the photo's). ``long_hair``: the photo's
+    hair hangs beside the face (hanging_hair.py): the side of the face is completed from skin only."""
     size, scale = subject.size, subject.fit.scale
     tris = HeadModel.load().triangles  # the whole surface (with the face the mesh engine covers)
     vis = visible_at_rest(rest_img, tris, size, tol=config.visible_tol_cm * scale)
@@ -262,7 +269,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     cheeks = _sample(blurred, subject.observation.landmarks[list(CHEEKS), :2].astype(np.float32))
     skin = np.median(cheeks, 0)
     mouth_y = float(subject.personal[[61, 291], 1].mean())  # the neck's sides reach up to the jaw's angle
-    covered = (head.rest[:, 1] < mouth_y) & _not_skin(colour, skin, config) & (seen > 0)
+    covered = (head.rest[:, 1] < mouth_y) & not_skin(colour, skin, config) & (seen > 0)
     # mirrored side first, with the colour ratio of the two sides where both were seen
     values = np.where(known[:, None], colour, 0.0)
     both = known & known[head.mirror]
@@ -293,7 +300,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         # colour turned into a red blotch on the side of the head, which a face detector took for a face)
         hair_like = np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0)
                            - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
-        through = scalp & (alpha > 0.5) & _not_skin(colour, skin, config) & hair_like
+        through = scalp & (alpha > 0.5) & not_skin(colour, skin, config) & hair_like
         values[scalp] = hair
         # (its brightness kept near the median's: dark gaps between strands became dark blobs when turned)
         ratio = np.maximum(colour[through].mean(1), 1.0) / max(float(hair.mean()), 1.0)
@@ -305,7 +312,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     side = _face_side(subject, head, config) & ~known
     # the ears where the photo shows neither skin nor hair there (the wall mixed into the ear's rim, its shadow):
     # skin like the side of the face, and completed once the view turns (they were grey, metallic ears)
-    odd = _ears(subject, head, config) & known & _not_skin(colour, skin, config)
+    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config)
     if hairy:
         ratio = colour.mean(1) / max(float(hair.mean()), 1.0)
         odd &= ~((np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - hair / max(hair.sum(), 1.0)).sum(1)
@@ -313,7 +320,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     known &= ~odd
     side |= odd
     covered |= odd
-    values[side] = _edge_skin(subject, head.rest[side], blurred, skin, config)
+    values[side] = _edge_skin(subject, head.rest[side], blurred, skin if long_hair else None, config)
     # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
     # on the seen surface, which the skin of the face's side is not)
     light = np.array(config.fill_light, np.float32)

@@ -110,16 +110,18 @@ class HeadConfig:
     neck_flare_band_cm: float = 0.4
     """(the neck's half width is the widest of the model's vertices within this of that height)"""
     hang_fraction: float = 0.25
-    """Long hair (hanging_hair.py): at least this share of the person's pixels beside the neck (between
-    ``hang_neck_band`` face heights under the chin, 0.75-1.3 face half-widths from its middle) have the hair's
-    colour. Measured: 0.36 on a long-haired GRID speaker, at most 0.14 on 17 dev portraits (short hair, hair
+    """Long hair (hanging_hair.py): at least this share of the pixels beside the neck (between ``hang_neck_band``
+    face heights under the chin, 0.75-1.3 face half-widths from its middle; the wall included) are the person's
+    and have the hair's colour. Measured: 0.36 on a long-haired GRID speaker, at most 0.14 on 17 dev portraits (short hair, hair
     tied back, crops, a bald head)."""
     hang_neck_band: tuple[float, float] = (0.05, 0.5)
     hang_brightness: tuple[float, float] = (0.6, 1.5)
     """The hair's colour: its chromaticity (within ``hair_pattern_chroma``) at this brightness ratio to it."""
     hang_band: float = 0.12
-    """Strands of long hair are looked for within this share of the face's width inside its outline (below the
-    brows) ..."""
+    """Strands of long hair are looked for within this share of the face's width inside its outline, below the
+    brows ..."""
+    hang_side: float = 0.5
+    """... at the face's sides: farther than this share of its half width from its middle ..."""
     hang_eye_clear: float = 0.08
     """... clear of the eyes by this share of the face's width (lashes and lids are dark too)."""
     neck_fade: float = 0.45

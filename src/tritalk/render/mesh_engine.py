@@ -41,17 +41,17 @@ from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEF
 from tritalk.face.subject import Subject
 from tritalk.parallel import for_each
 from tritalk.render.appearance import emotion_appearance
+from tritalk.render.background_fill import fill_holes
 from tritalk.render.camera import rotation
 from tritalk.render.disocclusion import blend_fill, fill_weight
 from tritalk.render.hair_strands import strand_texture, texel_coords
+from tritalk.render.hanging_hair import long_hair_fraction, strand_mask
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
 from tritalk.render.frame_pool import FramePool, fork_available
 from tritalk.render.head_mesh import HeadMesh
 from tritalk.render.head_texture import CHEEKS, complete_head_texture, skin_only
 from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mouth import MouthPalette, draw_mouth
-from tritalk.render.background_fill import fill_holes
-from tritalk.render.hanging_hair import strand_mask
 from tritalk.render.portrait_mesh import build_scene
 from tritalk.render.rasterizer import antialias_depth_edges, edge_lengths, interpolate, rasterize
 from tritalk.types import IDX, Camera, CameraPath, Motion
@@ -309,7 +309,9 @@ class MeshEngine:
         if config.full_head:  # vertices after the sheet's: [face | sheet | head]
             self.head = HeadMesh.build(subject, config.head, rendered_expr_basis(subject.model, config))
             head_img = subject.fit.to_image(self.head.rest)
-            self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head)
+            long_hair = long_hair_fraction(subject, config.head) >= config.head.hang_fraction
+            self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head,
+                                                  long_hair=long_hair)
             under = self._covered_by_head(head_img, rest, faces[1])
             # under the head's neck the sheet stays, behind it, showing the person's filled-in colours: the
             # neck turns with the head over the still torso and uncovers it (cut away, the wall showed there)
@@ -340,11 +342,12 @@ class MeshEngine:
             blurred = cv2.GaussianBlur(subject.image, (0, 0), max(subject.size / 128.0, 0.5))
             c = self.src_xy[:N_FACE].mean(0)  # sampled a little inside the outline: skin, not the wall beside it
             at = (c + (self.src_xy[:N_FACE] - c) * config.head.face_fill_inset).astype(np.float32)
-            inset = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
-            cheeks = subject.image[tuple(np.round(self.src_xy[list(CHEEKS), ::-1]).astype(int).T)]
-            skin = np.median(cheeks.astype(np.float32), 0)
-            # (skin only: strands of long hair over the face's edge turned into a dark streak down the cheek)
-            attrs[:N_FACE, :3] = skin_only(inset.astype(np.float32), at, skin, config.head)
+            attrs[:N_FACE, :3] = cv2.remap(blurred, at[:, None, 0].copy(), at[:, None, 1].copy(), cv2.INTER_LINEAR)[:, 0]
+            if long_hair:  # skin only (every vertex's; only the outline rings' are drawn): strands of long hair over
+                # the face's edge turned into a dark streak down the cheek
+                px = np.clip(np.round(self.src_xy[list(CHEEKS), ::-1]).astype(int), 0, subject.size - 1)
+                skin = np.median(subject.image[tuple(px.T)].astype(np.float32), 0)
+                attrs[:N_FACE, :3] = skin_only(attrs[:N_FACE, :3], at, skin, config.head)
             used = self.drawn.used
             # ... and at the outline itself, ``ring_to_head`` of the way to the head's completed colour beside
             # it: a gradient from the face's skin to the side of the head instead of a flat crescent
@@ -384,7 +387,7 @@ class MeshEngine:
                 face = np.zeros(strands.shape, np.uint8)
                 cv2.fillPoly(face, [np.round(self.src_xy[self.oval]).astype(np.int32)], 1)
                 clean = fill_holes(subject.image, (strands > 0.02) | (face == 0))
-                clean = cv2.GaussianBlur(clean, (0, 0), subject.size / 128.0)
+                clean = cv2.GaussianBlur(clean, (0, 0), max(subject.size / 128.0, 0.5))
                 at = self.src_xy[:N_FACE, None]
                 self.face_strands = np.clip(2.0 * cv2.remap(strands, at[..., 0].copy(), at[..., 1].copy(),
                                                             cv2.INTER_LINEAR)[:, 0], 0.0, 1.0).astype(np.float32)
