@@ -271,6 +271,12 @@ class MeshEngineConfig:
     below_fade: float = 0.06
     """... over which each column fades from the edge row into the clothes beside it (a V-neck's skin does
     not run down to the frame's bottom seen from above; ``mesh_engine._continue_below``)."""
+    plate_photo_deg: float = 8.0
+    """The background plate's hole is the person grown by a margin, filled. Where the photo shows the wall in that
+    margin (person confidence under ``plate_wall_alpha``) the plate keeps the photo's own wall at the photo's
+    view, turning into the fill by this many degrees of camera turn: at rest the fill showed round the head as
+    a halo (a red band of curtain in front of Obama's window)."""
+    plate_wall_alpha: float = 0.05
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
     full_head: bool = True
     """Draw ICT-FaceKit's full head (skull, ears, neck; head_mesh.py) behind the face: turned views show a

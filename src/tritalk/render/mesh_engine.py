@@ -292,6 +292,9 @@ class MeshEngine:
         self.photo = _soft_border(subject.image, config.border_blur * subject.size)
         rest = subject.fit.to_image(subject.personal)
         self.scene = build_scene(subject, rest, config.portrait, flat_torso=config.full_head)
+        # the plate at the photo's view: the photo's own wall where it shows one (the fill only behind the person)
+        wall = (self.scene.alpha < config.plate_wall_alpha)[..., None]
+        self.rest_plate = np.where(wall, subject.image, self.scene.background)
         # what each frame resamples: the photo (its border softened) and the person's matte (to 1/255)
         self.photo_rgba = np.dstack([self.photo, np.round(np.clip(self.scene.alpha, 0, 1) * 255).astype(np.uint8)])
         # ... and below its bottom edge (seen from above) the clothes run on, not a V-neck's skin
@@ -822,23 +825,29 @@ class MeshEngine:
         """The background plate seen by a camera (read-only: the last few are kept, a still camera's frames
         share one)."""
         if camera.yaw == 0 and camera.pitch == 0 and camera.roll == 0 and self.zoom(camera) == 1:
-            return self.scene.background
+            return self.rest_plate
         cached = self._plates.get(camera)
         if cached is not None:
             return cached
-        plate = self._warp_background(camera)
+        turn = max(abs(camera.yaw), abs(camera.pitch)) / max(self.config.plate_photo_deg, 1e-6)
+        if turn >= 1.0:
+            source = self.scene.background
+        else:  # (the photo's wall turns into the fill)
+            source = cv2.addWeighted(self.rest_plate, 1.0 - turn, self.scene.background, turn, 0.0)
+        plate = self._warp_background(camera, source)
         plate.flags.writeable = False
         if len(self._plates) >= 8:
             self._plates.clear()
         self._plates[camera] = plate
         return plate
 
-    def _warp_background(self, camera: Camera) -> np.ndarray:
+    def _warp_background(self, camera: Camera, source: np.ndarray) -> np.ndarray:
+        """``source`` (S, S, 3), the plate, as the viewer camera sees it (a plane ``background_z`` deep)."""
         lin, off = self._camera_transform(camera)
         z = self.scene.background_z
         m = np.array([[lin[0, 0], lin[0, 1], lin[0, 2] * z + off[0]],
                       [lin[1, 0], lin[1, 1], lin[1, 2] * z + off[1]]], np.float32)
-        return cv2.warpAffine(self.scene.background, m, (self.subject.size,) * 2, flags=cv2.INTER_LINEAR,
+        return cv2.warpAffine(source, m, (self.subject.size,) * 2, flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REFLECT_101)
 
     def _gaze_shift(self, gaze: np.ndarray | None) -> tuple[float, float]:
