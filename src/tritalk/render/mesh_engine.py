@@ -295,6 +295,7 @@ class MeshEngine:
         # the plate at the photo's view: the photo's own wall where it shows one (the fill only behind the person)
         wall = (self.scene.alpha < config.plate_wall_alpha)[..., None]
         self.rest_plate = np.where(wall, subject.image, self.scene.background)
+        self.rest_plate.flags.writeable = False
         # what each frame resamples: the photo (its border softened) and the person's matte (to 1/255)
         self.photo_rgba = np.dstack([self.photo, np.round(np.clip(self.scene.alpha, 0, 1) * 255).astype(np.uint8)])
         # ... and below its bottom edge (seen from above) the clothes run on, not a V-neck's skin
