@@ -12,8 +12,8 @@ volume, the turned view shows the skin it covered (as if the hair were tucked be
   * Strands: pixels of the face's outer band (``hang_band`` of its width inside the outline) at its sides
     (``hang_side`` of its half width from the middle), below the brows, clear of the eyes, whose colour is
     nearer the hanging hair's (the person just outside the outline there) than the cheeks'.
-  * Painted out: the person's colours continued over them from the skin around (push-pull), in the image the
-    renderer's fill samples; the face's vertices under them fade to it as the view turns.
+  * Painted out (``MeshEngine``): the face's vertices under them fade, as the view turns, to the skin around
+    them continued over them (push-pull of the face's other pixels), drawn as the fill's per-vertex colours.
 
     mask = strand_mask(subject, config)    # (S, S) float32 in [0, 1]; all zero unless the hair is long
 """
