@@ -322,6 +322,27 @@ def test_hair_has_strands_and_a_bald_scalps_shine_has_none():
     assert _fine_texture(smooth_img, pts) < HeadConfig().hair_strands < _fine_texture(hair_img, pts)
 
 
+def test_the_unseen_back_of_the_head_takes_the_hair_facing_sideways_not_the_crowns_sheen():
+    """A portrait's light comes from above: a close crop's crown is a grey sheen, the hair above the ears dark
+    (London 042: 135 vs 51 grey levels). The back of the head faces sideways; painted the seen hair's median,
+    it turned a dark-haired man's head grey-white from 30 degrees on. Its brightness now follows the seen
+    hair whose normals point as far up."""
+    from tritalk.render.head_texture import _hair_level
+
+    rng = np.random.default_rng(0)
+    up = np.concatenate([rng.uniform(0.7, 1.0, 90), rng.uniform(0.2, 0.4, 12)])  # seen: crown, a few sides
+    grey = np.where(up > 0.6, 135.0, 50.0) + rng.normal(0, 4, len(up))
+    back = np.array([-0.3, 0.0, 0.3, 0.95])  # unseen: the back low, mid, high, and the crown
+    colour = np.repeat(np.r_[grey, np.zeros(4)][:, None], 3, 1).astype(np.float32)
+    level = _hair_level(np.concatenate([up, back]), np.r_[np.ones(len(up), bool), np.zeros(4, bool)], colour,
+                        float(np.median(grey)), HeadConfig())
+    median = float(np.median(grey))
+    assert np.all(level[-4:-1] * median < 65)  # the back: the side hair's ~50, not the median's ~135
+    assert abs(level[-1] * median - 135) < 15  # the crown keeps the photo's crown
+    # no seen hair facing that way at all: the median (not a guess)
+    assert np.allclose(_hair_level(back, np.zeros(4, bool), colour[-4:], 100.0, HeadConfig()), 1.0)
+
+
 def test_a_drawn_vertex_shows_the_mean_of_the_surface_it_stands_for():
     """The renderer draws a decimated head and interpolates its vertices' completed colours over triangles a few
     centimetres wide: one vertex's own colour (a gap between strands, a highlight) was a spike a triangle in

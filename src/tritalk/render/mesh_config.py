@@ -224,6 +224,13 @@ class HeadConfig:
     hair_pattern_chroma: float = 0.06
     """The scalp takes the photo's hair pattern only where its colour is within this chromaticity difference
     (L1 of r, g, b / sum) of the hair's median (else the median): not the wall seen through the hair's edge."""
+    hair_light_sigma: float = 0.15
+    """The never-seen scalp's brightness is the seen hair's whose normals point as far up (their y) within
+    about this (``head_texture._hair_level``) ..."""
+    hair_light_count: float = 8.0
+    """... where at least this many seen hair vertices (Gaussian-weighted) are that near (else the nearest such) ..."""
+    hair_light_range: tuple[float, float] = (0.35, 1.25)
+    """... and within these ratios to the seen hair's median."""
     strands_gain: float = 0.7
     """The completed hair's strands (hair_strands.py) modulate its brightness by this times the photo's hair
     contrast (its fine grey-level change over its brightness: sleek hair faint, curls stronger; it counts the
