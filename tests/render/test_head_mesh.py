@@ -280,6 +280,17 @@ def test_the_face_runs_into_the_side_of_the_head_without_a_seam(engine, yaw):
     assert jump < 1.2 * texture
 
 
+@pytest.mark.parametrize("yaw", [-45, -30, -15, 15, 30, 45])
+def test_the_photos_neck_does_not_slide_out_beside_the_models_neck(engine, yaw):
+    """The sheet under the model's neck (the photo's neck and collar, kept behind it to fill what the turning neck
+    uncovers) lay 2-4 cm in front of it: turned, it slid out in front of the neck, a second neck beside the
+    first (330-840 px of a 256^2 frame at 15-45 deg on three portraits). Now it lies behind the neck."""
+    r = engine._rasterize(np.zeros(52, np.float32), ZERO_HEAD, Camera(yaw=yaw))
+    ids = np.flatnonzero(r.kept)[np.maximum(r.tri_id, 0)]
+    shown = (r.tri_id >= 0) & engine.always_filled[ids]
+    assert shown.sum() < 120, shown.sum()
+
+
 def test_the_torso_has_no_depth_step_below_the_chin(engine):
     """With the full head the sheet below the chin is a cylinder (the torso). Entered at the chin row at once,
     the rows beside the body stepped far back from the sheet above them, and the triangle between two rows

@@ -129,6 +129,11 @@ class HeadConfig:
     neck_keep: float = 0.35
     """The model's neck is cut this many face heights below the chin: below, the collar and the torso
     are the portrait sheet's (a model neck running into the shirt turned into a skin-coloured bib)."""
+    neck_behind_cm: float = 0.5
+    """Below the chin the portrait sheet lies at least this far behind the model's neck where the neck covers
+    it at the photo's view (``MeshEngine._sheet_behind_neck``) ..."""
+    neck_behind_reach: float = 0.15
+    """... the push fading out beside the neck over about this many face widths (a Gaussian's sigma)."""
     neck_skin_chroma: float = 0.08
     """Chromaticity difference (L1 of r, g, b / sum) from the cheeks above which a neck vertex's photo colour
     is not skin (a white collar on pale skin differs by ~0.13): it is completed when the view turns ..."""

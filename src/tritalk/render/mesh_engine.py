@@ -328,7 +328,10 @@ class MeshEngine:
         self.faces_all = np.concatenate(faces).astype(np.int32)
         self.src_all = np.concatenate(src).astype(np.float32)
         # the sheet in 3D at rest (image frame), and where its head part pivots
-        self.sheet_rest = np.concatenate([self.scene.sheet_src, self.scene.sheet_z[:, None]], 1).astype(np.float32)
+        sheet_z = self.scene.sheet_z
+        if self.head is not None:
+            sheet_z = self._sheet_behind_neck(head_img, rest)
+        self.sheet_rest = np.concatenate([self.scene.sheet_src, sheet_z[:, None]], 1).astype(np.float32)
         self.src_edges = edge_lengths(self.src_all, self.faces_all) + 0.5
         t = self.src_all[self.faces_all]
         a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
@@ -469,6 +472,37 @@ class MeshEngine:
         shows = np.zeros(len(local), bool)
         shows[np.unique(tid[(tid >= 0) & ~covered])] = True
         return inside[local].all(1) & ~shows  # nothing of it would show
+
+    def _sheet_behind_neck(self, head_img: np.ndarray, face_img: np.ndarray) -> np.ndarray:
+        """(N,) the sheet's depths, below the chin no nearer than the head's neck (``neck_behind_cm`` behind
+        its surface at the photo's view) where the neck covers it, the push fading out beside the neck over
+        ``neck_behind_reach`` face widths. The sheet's neck and collar lay 2-4 cm in front of the model's neck
+        (the chin's depth, ramped back to the torso): turned 30 deg they slid out in front of it, a second
+        neck beside the first."""
+        size, cfg = self.subject.size, self.config.head
+        z = self.scene.sheet_z.astype(np.float32).copy()
+        xy = head_img[:, :2].astype(np.float32)
+        t = xy[self.head.triangles]
+        a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
+        front = (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) * self.head.winding > 0
+        tri_id, _, depth = rasterize(xy, head_img[:, 2].astype(np.float32), self.head.triangles[front], size, size)
+        chin = float(face_img[152, 1])
+        pts = self.scene.sheet_src
+        pi = np.clip(np.round(pts).astype(int), 0, size - 1)
+        inside = (pts >= 0).all(1) & (pts < size).all(1)
+        below = pts[:, 1] > chin
+        below[: self.n_oval_sheet] = False
+        covered = inside & below & (tri_id[pi[:, 1], pi[:, 0]] >= 0)
+        target = depth[pi[:, 1], pi[:, 0]] + cfg.neck_behind_cm * self.subject.fit.scale
+        push = np.where(covered, np.maximum(target - z, 0.0), 0.0)
+        if not covered.any():
+            return z
+        # beside the neck: the push of the nearest covered vertex, fading with the distance from it
+        width = float(np.ptp(face_img[list(FACE_OVAL), 0]))
+        dist, idx = cKDTree(pts[covered]).query(pts[below & ~covered])
+        fade = np.exp(-0.5 * (dist / (cfg.neck_behind_reach * width)) ** 2)
+        push[below & ~covered] = push[covered][idx] * fade
+        return (z + push).astype(np.float32)
 
     def _closed_eye_texture(self) -> np.ndarray:
         """The photo with each eye opening and upper lid (up to the crease) inpainted by lid skin, plus
