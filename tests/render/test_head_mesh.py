@@ -606,3 +606,28 @@ def test_the_rest_view_keeps_the_photos_own_wall_round_the_head(analyser):
     # ... and once turned the plate is the fill: the wall the head uncovers is not the photo's (the head's copy)
     turned = e._background(Camera(yaw=20))
     assert turned is not e.rest_plate
+
+
+def test_past_the_photos_border_the_shoulder_falls_away_not_a_level_shelf():
+    """The sheet runs on past the photo's borders so a turn never shows the body's cut edge. Copied flat (the
+    border column repeated), a shoulder's top ran on level past the frame and a 45 deg turn showed it as a
+    pointed wedge over the shoulder (London 038). Past the border it now follows the shoulder's own slope
+    there, at least ``beyond_slope`` down, and the sheet's edge lies on that line, not on the grid's steps."""
+    from tritalk.render.portrait_mesh import _BodyBeyond
+
+    size = 200
+    yy, xx = np.mgrid[0:size, 0:size]
+    # shoulders: level at the left border (row 150), sloping down 1:1 at the right border
+    mask = (yy >= np.where(xx < 100, 150, 150 + np.maximum(xx - 160, 0))).astype(bool)
+    body = _BodyBeyond(mask, min_slope=0.5)
+    d = np.array([10.0, 40.0])
+    left = np.stack([-d, 150 + 0.5 * d], 1)  # on the continued outlines
+    right = np.stack([size - 1 + d, 189 + 1.0 * d], 1)
+    assert body.covers(left + [0, 2]).all() and not body.covers(left - [0, 4]).any()
+    assert body.covers(right + [0, 2]).all() and not body.covers(right - [0, 4]).any()
+    assert body.covers(np.array([[50.0, 160.0]])).all() and not body.covers(np.array([[50.0, 140.0]])).any()
+    grid = np.stack(np.meshgrid(np.arange(-40.0, 0.0, 10.0), np.arange(100.0, 200.0, 10.0)), -1).reshape(-1, 2)
+    snapped = body.snap(grid, body.covers(grid))
+    for x in np.unique(grid[:, 0]):
+        top = snapped[(snapped[:, 0] == x) & body.covers(grid)][:, 1].min()
+        assert abs(top - (150 + 0.5 * -x)) < 1e-3

@@ -33,6 +33,9 @@ class PortraitConfig:
     """... and its depth over that half width (a chest is about half as deep as it is wide); 0 = a plane."""
     torso_blend: float = 0.4
     """... reached over this many face heights below the chin (from the sheet's depth there)."""
+    beyond_slope: float = 0.5
+    """Past the photo's left and right borders the shoulder's outline runs on at its slope at the border, at
+    least this steeply down (rows per column outwards): ``portrait_mesh._BodyBeyond``."""
     background_fill: str = "patch"
     """How the background plate's hole (the person, grown) is filled: "patch" copies the wall's texture
     (background_fill.patch_fill); "smooth" is push-pull averaging, a blurred blob on curtains or shelves."""

@@ -40,6 +40,58 @@ class PortraitScene:
     background_z: float  # depth of the background plane [px]
 
 
+class _BodyBeyond:
+    """The person past the photo's left and right borders, where the sheet's grid runs on (``margin``) so a turned
+    view never shows the body's cut edge. Inside the frame: the person mask. Past a side border: the rows the
+    person fills at that border, under the shoulder's outline continued outwards at its own slope there, and at
+    least ``min_slope`` down (a shoulder falls into the arm). Copied flat (the border column repeated), the
+    shoulder's top ran on level past the frame, and a turn of 45 deg showed it as a pointed wedge over the
+    shoulder (London 038)."""
+
+    def __init__(self, cover: np.ndarray, min_slope: float):
+        self.cover = cover
+        size = cover.shape[0]
+        inset = max(2, int(0.04 * size))
+        self.top, self.slope = [], []
+        for edge, inner in ((0, inset), (size - 1, size - 1 - inset)):
+            rows = np.flatnonzero(cover[:, edge])
+            rows_in = np.flatnonzero(cover[:, inner])
+            top = float(rows[0]) if len(rows) else np.inf
+            top_in = float(rows_in[0]) if len(rows_in) else top
+            self.top.append(top)
+            self.slope.append(max((top - top_in) / inset, min_slope))
+
+    def _line(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N,) bool: past a side border; (N,) the outline's row there (inf where the person does not reach it)."""
+        size = self.cover.shape[0]
+        x = xy[:, 0]
+        left, right = x < 0, x > size - 1
+        line = np.full(len(xy), -np.inf)
+        line[left] = self.top[0] + self.slope[0] * (0 - x[left])
+        line[right] = self.top[1] + self.slope[1] * (x[right] - (size - 1))
+        return left | right, line
+
+    def covers(self, xy: np.ndarray) -> np.ndarray:
+        """(N,) bool: points (N, 2) [photo px] on the person."""
+        size = self.cover.shape[0]
+        gi = np.clip(np.round(xy).astype(int), 0, size - 1)
+        inside = self.cover[gi[:, 1], gi[:, 0]]
+        past, line = self._line(xy)
+        return inside & (~past | (xy[:, 1] >= line))
+
+    def snap(self, grid: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """``grid`` (N, 2) with, past a side border, each column's top kept point moved up onto the outline (the
+        sheet's edge follows it, not the grid's steps)."""
+        past, line = self._line(grid)
+        out = grid.copy()
+        for x in np.unique(grid[past & keep, 0]):
+            col = np.flatnonzero(past & keep & (grid[:, 0] == x))
+            top = col[np.argmin(grid[col, 1])]
+            if np.isfinite(line[top]):
+                out[top, 1] = min(out[top, 1], max(line[top], out[top, 1] - (grid[1, 0] - grid[0, 0])))
+        return out
+
+
 def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig = PortraitConfig(),
                 flat_torso: bool = False) -> PortraitScene:
     """``face_img`` (478, 3): the face landmarks in the image frame at rest (x, y, z px). ``flat_torso``:
@@ -74,17 +126,16 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     t = np.linspace(-margin, size - 1 + margin, config.grid + 1, dtype=np.float32)
     gx, gy = np.meshgrid(t, t)
     grid = np.stack([gx.ravel(), gy.ravel()], 1)
-    gi = np.clip(np.round(grid).astype(int), 0, size - 1)
-    keep = cover[gi[:, 1], gi[:, 0]]
+    body = _BodyBeyond(cover, config.beyond_slope)
+    keep = body.covers(grid)
+    grid = body.snap(grid, keep)
     inside_face = cv2.pointPolygonTest  # grid points well inside the face are hidden by the face mesh
     oval_c = oval_xy.mean(0)
     shrunk = (oval_c + (oval_xy - oval_c) * 0.85).astype(np.float32)
     keep &= np.array([inside_face(shrunk, (float(x), float(y)), False) < 0 for x, y in grid])
     pts = np.concatenate([oval_xy, grid[keep]]).astype(np.float32)
     tris = Delaunay(pts).simplices
-    cen = pts[tris].mean(1)
-    ci = np.clip(np.round(cen).astype(int), 0, size - 1)
-    tris = tris[cover[ci[:, 1], ci[:, 0]]].astype(np.int32)
+    tris = tris[body.covers(pts[tris].mean(1))].astype(np.int32)
 
     # depth proxy: head ellipsoid front surface, torso plane through the head centre
     dx = (pts[:, 0] - centre[0]) / rx
