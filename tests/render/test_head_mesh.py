@@ -575,6 +575,29 @@ def test_long_hair_over_the_face_edge_does_not_streak_the_turned_cheek(analyser)
         assert (grey[face] < 0.6).mean() < 0.12, (yaw, (grey[face] < 0.6).mean())
 
 
+def test_long_hair_stays_long_down_the_back_of_a_turned_neck(analyser, subject256):
+    """Long hair (a GRID speaker, tests/data) falls beside the neck; turned 60 deg, the head was a short crop over
+    a bare neck. Behind the ears and below the hair line the head is now completed as hair, with its strands
+    (this speaker's neck and hair are of one tone: the strands are what tells them apart); a short-haired photo
+    keeps a bare neck."""
+    from pathlib import Path
+
+    from tritalk.face.subject import prepare_subject
+    from tritalk.io.image import load_image
+
+    def back_of_neck_hair(subject) -> float:
+        e = MeshEngine(subject, replace(MeshEngineConfig(), full_head=True))
+        p, rest = e.subject.personal, e.head.rest
+        behind = ((rest[:, 2] < p[[234, 454], 2].mean() - 7.0) & (rest[:, 1] < p[[58, 288], 1].mean())
+                  & (rest[:, 1] > p[152, 1] - 4.0))  # the back of the neck, under the ears
+        assert behind.sum() > 50
+        return float((e.head_tex.hair[behind] > 0.5).mean())
+
+    photo = load_image(Path(__file__).parents[1] / "data" / "grid_brbk7n_frame10.jpg")
+    assert back_of_neck_hair(prepare_subject(photo, 256, analyser)) > 0.8
+    assert back_of_neck_hair(subject256) < 0.1
+
+
 def test_the_rest_view_keeps_the_photos_own_wall_round_the_head(analyser):
     """The background plate's hole is the person grown by a margin and filled; at the photo's view the fill showed
     in that margin round the head, a halo of invented wall (a red band of curtain in front of Obama's window:

@@ -333,13 +333,24 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         ratio = np.maximum(colour[through].mean(1), 1.0) / (max(float(hair.mean()), 1.0) * level[through])
         values[through] = colour[through] * (np.clip(ratio, 0.65, 1.3) / ratio)[:, None]
         known = known | scalp
+    # long hair hangs behind the ears and down the back of the neck: there (behind the ears' front, below the hair
+    # line, the ears themselves left skin: tucked behind them) the head takes the hair's colour, not the skin's,
+    # except where the photo shows hair itself (turned, the head was a short crop with a bare neck; painted hair,
+    # the ears' relief showed through as hair-coloured ears)
+    hang = np.zeros(len(colour), bool)
+    if hairy and long_hair:
+        ear_front = float(subject.personal[[234, 454], 2].mean()) + config.hang_ear_front_cm
+        hang = (head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front) & ~_ears(subject, head, config)
+        own = hang & known & not_skin(colour, skin, config) & hair_like
+        values[hang & ~own] = hair * level[hang & ~own, None]
+        known = known | hang
     # the never-seen side of the face (in front of the ears, the ears, below the hair line and above the jaw's
     # angle) is skin: the colour of the face's own edge nearest to it. Continued from the hair above and the
     # neck below alone it was a dark brown, and the face's stretched outline showed as a light crescent on it
     side = _face_side(subject, head, config) & ~known
     # the ears where the photo shows neither skin nor hair there (the wall mixed into the ear's rim, its shadow):
     # skin like the side of the face, and completed once the view turns (they were grey, metallic ears)
-    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config)
+    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config) & ~hang
     if hairy:
         ratio = colour.mean(1) / max(float(hair.mean()), 1.0)
         odd &= ~((np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - hair / max(hair.sum(), 1.0)).sum(1)
@@ -376,7 +387,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         like = np.abs(fill / np.maximum(fill.sum(1, keepdims=True), 1.0)
                       - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
         ramp = np.clip((head.rest[:, 1] - brow - config.hair_from_cm) / config.strands_fade_cm, 0.0, 1.0)
-        hair_w = (ramp * like).astype(np.float32)
+        hair_w = (np.maximum(ramp, hang) * like).astype(np.float32)
         contrast = _fine_texture(subject.image, src[top]) / max(float(hair.mean()), 1.0) if top.sum() > 20 else 0.0
         contrast = float(np.clip(contrast * config.strands_gain, 0.0, config.strands_max))
         if top.sum() > 20:
