@@ -151,6 +151,9 @@ class HeadConfig:
     face_cut_depth_cm: float = 1.0
     """... except, to the sides, where the head lies deeper than this behind the face outline's deepest point
     (its sides): the ear canals project inside the outline too, and cut away they left holes in the ears."""
+    face_hole: float = 0.85
+    """With the full head the portrait sheet drops its triangles whose centre lies inside the face outline shrunk to
+    this fraction (about its centre): the hole it leaves for the face, spanned by a few large triangles."""
     sheet_keep_band: float = 0.01
     """The portrait sheet keeps its triangles within this fraction of the frame inside the head's rest
     outline (an overlap, so no crack opens between the head and the hair or collar around it)."""

@@ -201,6 +201,13 @@ def _continue_below(rgba: np.ndarray, skin: np.ndarray, rows: int, fade: int, si
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
+def _inside(outline: np.ndarray, points: np.ndarray, shrink: float) -> np.ndarray:
+    """(N,) bool: points (N, 2) inside the closed ``outline`` (M, 2) shrunk about its mean to ``shrink``."""
+    c = outline.mean(0)
+    poly = (c + (outline - c) * shrink).astype(np.float32)
+    return np.array([cv2.pointPolygonTest(poly, (float(x), float(y)), False) > 0 for x, y in points], bool)
+
+
 @numba.njit(cache=True, nogil=True)
 def _facing(xy, faces, sign, always, keep):
     """``keep`` (F,): triangles whose signed area in ``xy`` has the sign ``sign`` (F,) of their rest winding,
@@ -320,8 +327,14 @@ class MeshEngine:
             # under the head's neck the sheet stays, behind it, showing the person's filled-in colours: the
             # neck turns with the head over the still torso and uncovers it (cut away, the wall showed there)
             neck = self.scene.head_weight[faces[1] - N_FACE].min(1) < 0.99
-            faces[1] = faces[1][~under | neck]
-            self.sheet_hidden = (under & neck)[~under | neck]
+            # the sheet's triangles across the hole the face fills (Delaunay spans it with a few large ones, their
+            # corners at depths centimetres apart): hidden at rest, turned they poked out past the face's profile as
+            # spikes (at the chin, London 092 at +45..60); the head fills behind the face
+            across = _inside(rest[self.oval, :2], self.scene.sheet_src[faces[1] - N_FACE].mean(1),
+                             config.head.face_hole)
+            keep = (~under | neck) & ~across
+            faces[1] = faces[1][keep]
+            self.sheet_hidden = (under & neck)[keep]
             self.drawn = self.head.drawn()  # only the vertices drawn are transformed each frame
             faces.append(self.drawn.triangles + N_FACE + self.n_sheet)
             src.append(self.head_tex.src[self.drawn.used])
