@@ -328,10 +328,15 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         # photo's top light made a close crop's crown a grey sheen, and the back of the head turned grey-white
         level = _hair_level(head.normals[:, 1], known & (head.rest[:, 1] > brow + config.hair_from_cm)
                             & not_skin(colour, skin, config) & hair_like, colour, float(hair.mean()), config)
-        values[scalp] = hair * level[scalp, None]
-        # (its brightness kept near that level: dark gaps between strands became dark blobs when turned)
-        ratio = np.maximum(colour[through].mean(1), 1.0) / (max(float(hair.mean()), 1.0) * level[through])
-        values[through] = colour[through] * (np.clip(ratio, 0.65, 1.3) / ratio)[:, None]
+        # (its brightness kept near that level: dark gaps between strands became dark blobs when turned), and
+        # continued over the scalp between (harmonic): set apart, the pattern's vertices and the flat colour's
+        # between them made a close crop's turned crown a mottle of dark and grey blotches
+        ratio = np.maximum(colour.mean(1), 1.0) / (max(float(hair.mean()), 1.0) * level)
+        gain = np.where(through, np.clip(ratio, 0.65, 1.3), 1.0).astype(np.float32)
+        if through.any():
+            gain = _laplace_fill(tris, gain[:, None], through, eps=1e-3)[:, 0]
+        values[scalp] = hair * (level * gain)[scalp, None]
+        values[through] = colour[through] * (gain[through] / ratio[through])[:, None]
         known = known | scalp
     # long hair hangs behind the ears and down the back of the neck: there (behind the ears' front, below the hair
     # line, the ears themselves left skin: tucked behind them) the head takes the hair's colour, not the skin's,
