@@ -140,7 +140,8 @@ def test_motion_difference_term_is_weighted_off_at_zero_and_pairs_share_a_view(p
     with torch.no_grad():  # a volume with matter in it (a random one is nearly empty: its render barely changes)
         model.decoder.net[-1].bias[0] = 4.0
     only = lambda m, b: {"motion_diff": portrait_stage(m, b, perceptual, identity, jitter=False)["motion_diff"]}  # noqa: E731
-    hist = _overfit(model, only, batch, steps=20)
+    # (Adam at 1e-2 bounced on this micro net: on another CPU's float rounding it ended at 0.92 of its start)
+    hist = _overfit(model, only, batch, steps=30, lr=3e-3)
     assert hist[-1] < 0.8 * hist[0]  # E_m learns to make the two codes' renders differ as the targets do
 
 
