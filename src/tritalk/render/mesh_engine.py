@@ -183,14 +183,21 @@ def _continue_below(rgba: np.ndarray, skin: np.ndarray, rows: int, fade: int, si
     colour, alpha = band[..., :3], band[..., 3] / 255.0
     chroma = np.abs(colour / np.maximum(colour.sum(2, keepdims=True), 1.0) - skin / max(float(skin.sum()), 1.0)).sum(2)
     ratio = colour.mean(2) / max(float(skin.mean()), 1.0)
-    clothes = (alpha > 0.5) & ((chroma > 0.08) | (ratio < 0.3) | (ratio > 1.3))
+    # (another hue, or far darker or lighter than the cheeks: a lit chest is up to ~1.3 x as bright)
+    clothes = (alpha > 0.5) & ((chroma > 0.08) | (ratio < 0.3) | (ratio > 1.6))
     n = clothes.sum(0)
     last = rgba[-1].astype(np.float32)
     target = last.copy()
-    has = np.flatnonzero(n >= 0.5 * len(band))  # columns that are mostly clothes there
+    # columns that are clothes there (nearly all the band: at a collar's edge the skin's highlights next to a white
+    # shirt counted, and a V-neck's skin ran on below the photo as a brown stripe, London 042)
+    has = np.flatnonzero(n >= 0.8 * len(band))
     person = last[:, 3] > 127
     if len(has) and person.any():
         mean = (colour * clothes[..., None]).sum(0)[has] / n[has, None]
+        # each the median of the clothes columns within 8 % of the width: next to the skin, a collar's shadowed
+        # edge alone made the run-on a grey stripe down a white shirt
+        reach = max(1, int(0.08 * w))
+        mean = np.array([np.median(mean[(has >= c - reach) & (has <= c + reach)], 0) for c in has], np.float32)
         cols = np.arange(w)
         for k in range(3):
             target[person, k] = np.interp(cols[person], has, mean[:, k])
@@ -307,7 +314,7 @@ class MeshEngine:
         self.photo_rgba = np.dstack([self.photo, np.round(np.clip(self.scene.alpha, 0, 1) * 255).astype(np.uint8)])
         # ... and below its bottom edge (seen from above) the clothes run on, not a V-neck's skin
         size = subject.size
-        at = np.clip(np.round(subject.observation.landmarks[[50, 280], 1::-1]).astype(int), 0, size - 1)
+        at = np.clip(np.round(subject.observation.landmarks[list(CHEEKS), 1::-1]).astype(int), 0, size - 1)
         cheeks = subject.image[tuple(at.T)]
         self.photo_rgba = np.concatenate([self.photo_rgba, _continue_below(
             self.photo_rgba, np.median(cheeks.astype(np.float32), 0), int(config.below_rows * size),
