@@ -385,6 +385,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # were a pale blue blur from 15 deg)
     lo_f, hi_f = config.front_on_facing
     outside = np.maximum(outside, (1.0 - unseen) * covered * np.clip((hi_f - facing) / (hi_f - lo_f), 0.0, 1.0))
+    # ... and the ears' odd vertices however they face: the ear is the model's, and its bowl faces the photo's camera
+    # (its photo pixels, a shadow in the hair beside the face, were a dark star on the turned ear: Collins)
+    outside = np.maximum(outside, (1.0 - unseen) * odd)
     # the completed hair: above the hair line, where the completion has the hair's colour (not on a bald head)
     hair_w = np.zeros(len(fill), np.float32)
     contrast = straightness = 0.0
