@@ -182,8 +182,11 @@ def _hair_level(up: np.ndarray, seen_hair: np.ndarray, colour: np.ndarray, media
     (``seen_hair``) whose normals point as far up as the vertex's (``up``: the normals' y; a Gaussian of
     ``hair_light_sigma``). A portrait's light comes from above: a crown can be a sheen twice as bright as
     the hair beside the temples (London 042: 135 vs 51 grey levels; the 19 dev portraits' hair facing
-    sideways 0.35-0.95 of its top's), and the never-seen back and sides of the head face sideways. Where
-    fewer than ``hair_light_count`` seen samples are that near, the nearest level that has as many."""
+    sideways 0.35-0.95 of its top's), and the never-seen back and sides of the head face sideways. Levels with
+    fewer than ``hair_light_count`` seen samples that near are interpolated between those with as many (beyond
+    them, the nearest); without as many on the crown (normals' y >= 0.7: the median is the crown's) all 1 (on
+    London 107 only the dark hair in the shadow at the head's outline differs from her skin: the whole scalp
+    turned dark brown)."""
     u = up[seen_hair]
     b = colour[seen_hair].mean(1)
     if len(u) == 0:
@@ -193,7 +196,7 @@ def _hair_level(up: np.ndarray, seen_hair: np.ndarray, colour: np.ndarray, media
     count = w.sum(1)
     mean = (w @ b) / np.maximum(count, 1e-6)
     ok = count >= config.hair_light_count
-    if not ok.any():
+    if not ok[levels >= 0.7].any():  # no crown to measure it against (the median is the crown's): as it is
         return np.ones(len(up), np.float32)
     curve = np.clip(mean[ok] / max(median, 1.0), *config.hair_light_range)
     return np.interp(up, levels[ok], curve).astype(np.float32)  # (the nearest such level's beyond them)
@@ -303,11 +306,12 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
                 if pairs.sum() > 20 else np.ones(3, np.float32))
         sel = take & side
         values[sel] = colour[head.mirror[sel]] * np.clip(gain, 0.7, 1.4)
+    shown = known.copy()  # (the photo shows these at the vertex itself; mirrored ones take their mirror's colour)
     known = known | take
     # the unseen back and top of the skull take the hair's colour (the seen skull top's; a bald head's is
     # its skin), so the scalp is not a blend of hair and the neck's skin
     brow = float(subject.personal[[105, 334], 1].mean())
-    top = known & (head.rest[:, 1] > brow + config.hair_top_cm)
+    top = shown & (head.rest[:, 1] > brow + config.hair_top_cm)
     hair = np.median(colour[top], 0) if top.sum() > 20 else skin
     chroma = np.abs(hair / max(hair.sum(), 1.0) - skin / max(skin.sum(), 1.0)).sum()
     # a bald scalp's shine is paler than the skin and of another hue, as grey hair is, but smooth: hair has strands
@@ -326,17 +330,26 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         through = scalp & (alpha > 0.5) & not_skin(colour, skin, config) & hair_like
         # its brightness where the photo's light falls on the hair as on the vertex (``_hair_level``): the
         # photo's top light made a close crop's crown a grey sheen, and the back of the head turned grey-white
-        level = _hair_level(head.normals[:, 1], known & (head.rest[:, 1] > brow + config.hair_from_cm)
+        # (samples: what the photo shows as hair at the vertex, at grazing angles too: the temples' hair faces
+        # sideways, and the photo sees it at the head's outline)
+        grazing = (vis > 0) & (facing > config.hair_light_facing) & (alpha > 0.5)
+        level = _hair_level(head.normals[:, 1], (shown | grazing) & (head.rest[:, 1] > brow + config.hair_from_cm)
                             & not_skin(colour, skin, config) & hair_like, colour, float(hair.mean()), config)
-        # (its brightness kept near that level: dark gaps between strands became dark blobs when turned), and
-        # continued over the scalp between (harmonic): set apart, the pattern's vertices and the flat colour's
-        # between them made a close crop's turned crown a mottle of dark and grey blotches
-        ratio = np.maximum(colour.mean(1), 1.0) / (max(float(hair.mean()), 1.0) * level)
+        # the pattern: the photo's hair over its own broad brightness there (the crown's sheen is the light, which
+        # ``level`` gives), kept within 0.65-1.3 (dark gaps between strands became dark blobs when turned) and
+        # continued over the scalp between (harmonic, towards 1 away from it): set apart, the pattern's vertices
+        # and the flat colour's between them made a close crop's turned crown a mottle of dark and grey blotches
+        person = (subject.person > 0.5).astype(np.float32)
+        broad_sigma = size / 32.0
+        broad = (_sample(cv2.GaussianBlur(subject.image.astype(np.float32) * person[..., None], (0, 0), broad_sigma), src)
+                 / np.maximum(_sample(cv2.GaussianBlur(person, (0, 0), broad_sigma)[..., None], src), 1e-3))
+        ratio = np.maximum(colour.mean(1), 1.0) / np.maximum(broad.mean(1), 1.0)
         gain = np.where(through, np.clip(ratio, 0.65, 1.3), 1.0).astype(np.float32)
         if through.any():
             gain = _laplace_fill(tris, gain[:, None], through, eps=1e-3)[:, 0]
+        bright = max(float(hair.mean()), 1.0) * level * gain
         values[scalp] = hair * (level * gain)[scalp, None]
-        values[through] = colour[through] * (gain[through] / ratio[through])[:, None]
+        values[through] = colour[through] * (bright[through] / np.maximum(colour[through].mean(1), 1.0))[:, None]
         known = known | scalp
     # long hair hangs behind the ears and down the back of the neck: there (behind the ears' front, below the hair
     # line, the ears themselves left skin: tucked behind them) the head takes the hair's colour, not the skin's,
@@ -346,7 +359,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     if hairy and long_hair:
         ear_front = float(subject.personal[[234, 454], 2].mean()) + config.hang_ear_front_cm
         hang = (head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front) & ~_ears(subject, head, config)
-        own = hang & known & not_skin(colour, skin, config) & hair_like
+        own_like = np.abs(values / np.maximum(values.sum(1, keepdims=True), 1.0)
+                          - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
+        own = hang & known & not_skin(values, skin, config) & own_like  # (the mirrored side's where mirrored)
         values[hang & ~own] = hair * level[hang & ~own, None]
         known = known | hang
     # the never-seen side of the face (in front of the ears, the ears, below the hair line and above the jaw's
@@ -355,7 +370,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     side = _face_side(subject, head, config) & ~known
     # the ears where the photo shows neither skin nor hair there (the wall mixed into the ear's rim, its shadow):
     # skin like the side of the face, and completed once the view turns (they were grey, metallic ears)
-    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config) & ~hang
+    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config)
     if hairy:
         ratio = colour.mean(1) / max(float(hair.mean()), 1.0)
         odd &= ~((np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - hair / max(hair.sum(), 1.0)).sum(1)

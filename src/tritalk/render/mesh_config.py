@@ -14,6 +14,9 @@ from tritalk.errors import ConfigError
 from tritalk.face.model import EXPRESSION_GAIN
 
 
+FACE_HOLE = 0.85  # the portrait sheet's grid leaves out points inside the face outline shrunk to this (its centre)
+
+
 @dataclass(frozen=True)
 class PortraitConfig:
     """The 2.5D scene around the face: a person sheet (hair, ears, neck, shoulders) and a background plate."""
@@ -153,9 +156,10 @@ class HeadConfig:
     face_cut_depth_cm: float = 1.0
     """... except, to the sides, where the head lies deeper than this behind the face outline's deepest point
     (its sides): the ear canals project inside the outline too, and cut away they left holes in the ears."""
-    face_hole: float = 0.85
+    face_hole: float = FACE_HOLE
     """With the full head the portrait sheet drops its triangles whose centre lies inside the face outline shrunk to
-    this fraction (about its centre): the hole it leaves for the face, spanned by a few large triangles."""
+    this fraction (about its centre): the hole its grid leaves for the face (``FACE_HOLE``, portrait_mesh.py), which
+    Delaunay spans with a few large triangles."""
     sheet_keep_band: float = 0.01
     """The portrait sheet keeps its triangles within this fraction of the frame inside the head's rest
     outline (an overlap, so no crack opens between the head and the hair or collar around it)."""
@@ -243,6 +247,9 @@ class HeadConfig:
     hair_light_sigma: float = 0.15
     """The never-seen scalp's brightness is the seen hair's whose normals point as far up (their y) within
     about this (``head_texture._hair_level``) ..."""
+    hair_light_facing: float = 0.05
+    """... (the seen hair, down to this cosine between its normal and the photo's view: the hair at the head's
+    outline faces sideways) ..."""
     hair_light_count: float = 8.0
     """... where at least this many seen hair vertices (Gaussian-weighted) are that near (else the nearest such) ..."""
     hair_light_range: tuple[float, float] = (0.35, 1.25)

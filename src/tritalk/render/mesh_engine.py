@@ -497,8 +497,8 @@ class MeshEngine:
         """(N,) the sheet's depths, below the chin no nearer than the head's neck (``neck_behind_cm`` behind
         its surface at the photo's view) where the neck covers it, the push fading out beside the neck over
         ``neck_behind_reach`` face widths. The sheet's neck and collar lay 2-4 cm in front of the model's neck
-        (the chin's depth, ramped back to the torso): turned 30 deg they slid out in front of it, a second
-        neck beside the first."""
+        (the chin's depth, ramped back to the torso; more at the neck's sides, which curve back): turned 30 deg
+        they slid out in front of it, a second neck beside the first."""
         size, cfg = self.subject.size, self.config.head
         z = self.scene.sheet_z.astype(np.float32).copy()
         xy = head_img[:, :2].astype(np.float32)
@@ -517,11 +517,17 @@ class MeshEngine:
         push = np.where(covered, np.maximum(target - z, 0.0), 0.0)
         if not covered.any():
             return z
-        # beside the neck: the push of the nearest covered vertex, fading with the distance from it
+        # beside the neck: the median push of the nearest covered vertices (at most the median over the neck: the
+        # neck's outline lies deepest, and its push alone dug a trench into the shoulder beside it), fading with the
+        # distance from them
         width = float(np.ptp(face_img[list(FACE_OVAL), 0]))
-        dist, idx = cKDTree(pts[covered]).query(pts[below & ~covered])
-        fade = np.exp(-0.5 * (dist / (cfg.neck_behind_reach * width)) ** 2)
-        push[below & ~covered] = push[covered][idx] * fade
+        beside = below & ~covered
+        k = min(8, int(covered.sum()))
+        dist, idx = cKDTree(pts[covered]).query(pts[beside], k=k)
+        dist, idx = dist.reshape(len(dist), -1), idx.reshape(len(idx), -1)
+        near = np.minimum(np.median(push[covered][idx], 1), np.median(push[covered]))
+        fade = np.exp(-0.5 * (dist.min(1) / (cfg.neck_behind_reach * width)) ** 2)
+        push[beside] = near * fade
         return (z + push).astype(np.float32)
 
     def _closed_eye_texture(self) -> np.ndarray:

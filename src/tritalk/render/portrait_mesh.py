@@ -23,7 +23,7 @@ from scipy.spatial import Delaunay
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
 from tritalk.render.background_fill import fill_holes, patch_fill
-from tritalk.render.mesh_config import PortraitConfig
+from tritalk.render.mesh_config import FACE_HOLE, PortraitConfig
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,11 @@ class _BodyBeyond:
         for edge, inner in ((0, inset), (size - 1, size - 1 - inset)):
             rows = np.flatnonzero(cover[:, edge])
             rows_in = np.flatnonzero(cover[:, inner])
-            top = float(rows[0]) if len(rows) else np.inf
+            if not len(rows):  # the person does not reach this border: nothing past it
+                self.top.append(np.inf)
+                self.slope.append(np.inf)
+                continue
+            top = float(rows[0])
             top_in = float(rows_in[0]) if len(rows_in) else top
             self.top.append(top)
             self.slope.append(max((top - top_in) / inset, min_slope))
@@ -79,16 +83,16 @@ class _BodyBeyond:
         past, line = self._line(xy)
         return inside & (~past | (xy[:, 1] >= line))
 
-    def snap(self, grid: np.ndarray, keep: np.ndarray) -> np.ndarray:
-        """``grid`` (N, 2) with, past a side border, each column's top kept point moved up onto the outline (the
-        sheet's edge follows it, not the grid's steps)."""
+    def snap(self, grid: np.ndarray, keep: np.ndarray, step: float) -> np.ndarray:
+        """``grid`` (N, 2) with, past a side border, each column's top kept point moved up onto the outline, by at
+        most one grid ``step`` (the sheet's edge follows it, not the grid's steps)."""
         past, line = self._line(grid)
         out = grid.copy()
         for x in np.unique(grid[past & keep, 0]):
             col = np.flatnonzero(past & keep & (grid[:, 0] == x))
             top = col[np.argmin(grid[col, 1])]
             if np.isfinite(line[top]):
-                out[top, 1] = min(out[top, 1], max(line[top], out[top, 1] - (grid[1, 0] - grid[0, 0])))
+                out[top, 1] = min(out[top, 1], max(line[top], out[top, 1] - step))
         return out
 
 
@@ -128,10 +132,10 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     grid = np.stack([gx.ravel(), gy.ravel()], 1)
     body = _BodyBeyond(cover, config.beyond_slope)
     keep = body.covers(grid)
-    grid = body.snap(grid, keep)
+    grid = body.snap(grid, keep, float(t[1] - t[0]))
     inside_face = cv2.pointPolygonTest  # grid points well inside the face are hidden by the face mesh
     oval_c = oval_xy.mean(0)
-    shrunk = (oval_c + (oval_xy - oval_c) * 0.85).astype(np.float32)
+    shrunk = (oval_c + (oval_xy - oval_c) * FACE_HOLE).astype(np.float32)
     keep &= np.array([inside_face(shrunk, (float(x), float(y)), False) < 0 for x, y in grid])
     pts = np.concatenate([oval_xy, grid[keep]]).astype(np.float32)
     tris = Delaunay(pts).simplices
