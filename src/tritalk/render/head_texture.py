@@ -341,8 +341,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         # and the flat colour's between them made a close crop's turned crown a mottle of dark and grey blotches
         person = (subject.person > 0.5).astype(np.float32)
         broad_sigma = size / 32.0
-        broad = (_sample(cv2.GaussianBlur(subject.image.astype(np.float32) * person[..., None], (0, 0), broad_sigma), src)
-                 / np.maximum(_sample(cv2.GaussianBlur(person, (0, 0), broad_sigma)[..., None], src), 1e-3))
+        masked = cv2.GaussianBlur(subject.image.astype(np.float32) * person[..., None], (0, 0), broad_sigma)
+        share = _sample(cv2.GaussianBlur(person, (0, 0), broad_sigma)[..., None], src)
+        broad = _sample(masked, src) / np.maximum(share, 1e-3)
         ratio = np.maximum(colour.mean(1), 1.0) / np.maximum(broad.mean(1), 1.0)
         gain = np.where(through, np.clip(ratio, 0.65, 1.3), 1.0).astype(np.float32)
         if through.any():
@@ -358,7 +359,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     hang = np.zeros(len(colour), bool)
     if hairy and long_hair:
         ear_front = float(subject.personal[[234, 454], 2].mean()) + config.hang_ear_front_cm
-        hang = (head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front) & ~_ears(subject, head, config)
+        hang = ((head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front)
+                & ~_ears(subject, head, config))
         own_like = np.abs(values / np.maximum(values.sum(1, keepdims=True), 1.0)
                           - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
         own = hang & known & not_skin(values, skin, config) & own_like  # (the mirrored side's where mirrored)
