@@ -181,8 +181,8 @@ def _hair_level(up: np.ndarray, seen_hair: np.ndarray, colour: np.ndarray, media
     """(V,): the hair's brightness over its median (``median``) for each vertex, from the photo's seen hair
     (``seen_hair``) whose normals point as far up as the vertex's (``up``: the normals' y; a Gaussian of
     ``hair_light_sigma``). A portrait's light comes from above: a crown can be a sheen twice as bright as
-    the hair beside the temples (London 042: 135 vs 51 grey levels; the 19 dev portraits' hair facing
-    sideways 0.35-0.95 of its top's), and the never-seen back and sides of the head face sideways. Levels with
+    the hair beside the temples (London 042: 135 vs 51 grey levels; on six dev portraits the hair facing
+    sideways is 0.35-0.95 of the crown's), and the never-seen back and sides of the head face sideways. Levels with
     fewer than ``hair_light_count`` seen samples that near are interpolated between those with as many (beyond
     them, the nearest); without as many on the crown (normals' y >= 0.7: the median is the crown's) all 1 (on
     London 107 only the dark hair in the shadow at the head's outline differs from her skin: the whole scalp
