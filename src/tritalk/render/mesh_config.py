@@ -181,6 +181,17 @@ class HeadConfig:
     at +-60 deg: with 1 it finds one face there less often, in 20-40 % of the frames on one side of each held-out
     photo; README, Free view.)"""
     face_fill_inset: float = 0.9
+    edge_matte: float = 0.95
+    """Where MediaPipe's face outline lies past the person's edge (on the wall beside the jaw: a GRID speaker's
+    blue screen 6 px out at 512^2), the face's outline vertices sample the photo this far inside the person's matte
+    instead, as the view turns (over ``ring_fill_deg``): their few wall-mixed pixels, stretched over the turned
+    cheek, showed as a blue patch on it. At the photo's view they sample where they lie (the rest frame is the
+    photo's) ..."""
+    edge_reach: float = 0.03
+    """... moved at most this far (a fraction of the frame) towards the face's centre, ..."""
+    edge_margin: float = 0.003
+    """... and this much further (a fraction of the frame) than the matte's level (the photo is sampled bilinearly,
+    its edge is soft)."""
     """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
     this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""
     min_shrink: float = 0.8

@@ -95,6 +95,28 @@ def _rings_from(triangles: np.ndarray, seeds: np.ndarray, n_vertices: int, rings
 LIP_PAIRS = (np.array(INNER_LIP_UPPER[1:-1]), np.array(INNER_LIP_LOWER[1:-1]))
 
 
+def _pull_inside(src: np.ndarray, alpha: np.ndarray, centre: np.ndarray, near: np.ndarray, level: float,
+                 reach: float, margin: float) -> np.ndarray:
+    """(N, 2): how far to move each photo position ``src`` (N, 2) towards ``centre`` so that it lies inside the
+    person's matte (``alpha`` >= ``level``, then ``margin`` px further); zero where it already does, where ``near``
+    is False, or where no such point lies within ``reach`` px."""
+    out = np.zeros_like(src)
+    h, w = alpha.shape
+    for i in np.flatnonzero(near):
+        d = centre - src[i]
+        n = float(np.hypot(*d))
+        if n < 1e-3:
+            continue
+        d /= n
+        for step in np.arange(0.0, min(reach, n), 0.5):
+            x, y = src[i] + step * d
+            if alpha[int(np.clip(round(y), 0, h - 1)), int(np.clip(round(x), 0, w - 1))] >= level:
+                if step > 0:
+                    out[i] = (step + margin) * d
+                break
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
 def _settle_alpha(alpha, tri_id, n_face, is_head, solid):
     """In place: 0 where no triangle is drawn, 1 on the face's triangles (ids < ``n_face``), at least
@@ -347,6 +369,16 @@ class MeshEngine:
             src.append(self.head_tex.src[self.drawn.used])
         self.faces_all = np.concatenate(faces).astype(np.int32)
         self.src_all = np.concatenate(src).astype(np.float32)
+        # the face's outline where it lies on the wall beside the person's edge: pulled inside the matte as the view
+        # turns (``_rasterize``; HeadConfig.edge_matte)
+        self.edge_pull = None
+        if self.head is not None:
+            size = subject.size
+            pull = _pull_inside(self.src_xy[:N_FACE], subject.person, self.src_xy[:N_FACE].mean(0),
+                                inner[:N_FACE] < 1.0, config.head.edge_matte, config.head.edge_reach * size,
+                                config.head.edge_margin * size)
+            if np.any(pull):
+                self.edge_pull = pull.astype(np.float32)
         # the sheet in 3D at rest (image frame), and where its head part pivots
         sheet_z = self.scene.sheet_z
         if self.head is not None:
@@ -710,7 +742,14 @@ class MeshEngine:
         z = np.concatenate(z).astype(np.float32)
         faces, kept = self._front_facing(xy)
         tri_id, bary, depth = rasterize(xy, z, faces, size, size)
-        src = interpolate(tri_id, bary, faces, self.src_all, fill=-1.0)
+        src_all = self.src_all
+        if self.edge_pull is not None:
+            lo_d, hi_d = self.config.head.ring_fill_deg
+            turned = float(np.clip((self._turn_deg(head, camera) - lo_d) / (hi_d - lo_d), 0.0, 1.0))
+            if turned > 0:
+                src_all = src_all.copy()
+                src_all[:N_FACE] += np.float32(turned) * self.edge_pull
+        src = interpolate(tri_id, bary, faces, src_all, fill=-1.0)
         v0 = self.project(np.zeros_like(delta), head, camera) if np.any(delta) else v  # the photo's expression
         return _Raster(v, v0, faces, kept, tri_id, bary, depth, src, xy)
 
