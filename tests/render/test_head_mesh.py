@@ -760,3 +760,20 @@ def test_the_turned_cheek_does_not_show_the_wall_beside_the_jaw(analyser):
         assert face.sum() > 3000 and (face & wall).sum() <= 10, (yaw, (face & wall).sum())
     frame = e.render_frame(e.subject.ref_expr, ZERO_HEAD)
     assert np.abs(frame.astype(np.int16) - e.subject.image.astype(np.int16)).mean() < 2.0
+
+
+def test_a_short_crop_comes_down_behind_the_ears_to_the_nape(engine):
+    """The completed hair of a short crop (the example) ended at one height all round the head (the ears' tops):
+    turned 45-60 deg, the head showed a bare band behind the ears under the hair, an undercut. Behind the ears the
+    hair line now falls to the nape (about the jaw's angle); the ears stay skin and the neck below stays bare."""
+    p, rest, hair = engine.subject.personal, engine.head.rest, engine.head_tex.hair
+    back, jaw, brow = p[[234, 454], 2].mean(), p[[58, 288], 1].mean(), p[[105, 334], 1].mean()
+    half = np.abs(p[[234, 454], 0]).mean()
+    behind = (rest[:, 2] < back - 8.0) & (rest[:, 1] > jaw + 1.0) & (rest[:, 1] < brow - 2.0)
+    ears = ((np.abs(rest[:, 0]) > half + 1.2) & (rest[:, 2] > back - 5.5) & (rest[:, 2] < back)
+            & (rest[:, 1] < brow - 2.5) & (rest[:, 1] > jaw))
+    neck = (rest[:, 2] < back - 8.0) & (rest[:, 1] < jaw - 3.0) & (rest[:, 1] > p[152, 1] - 4.0)
+    assert behind.sum() > 50 and ears.sum() > 50 and neck.sum() > 50
+    assert (hair[behind] > 0.5).mean() > 0.8, (hair[behind] > 0.5).mean()
+    assert (hair[ears] > 0.5).mean() < 0.1, (hair[ears] > 0.5).mean()
+    assert (hair[neck] > 0.5).mean() < 0.1, (hair[neck] > 0.5).mean()

@@ -202,6 +202,18 @@ def _hair_level(up: np.ndarray, seen_hair: np.ndarray, colour: np.ndarray, media
     return np.interp(up, levels[ok], curve).astype(np.float32)  # (the nearest such level's beyond them)
 
 
+def _hair_line(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarray:
+    """(V,) the height (model frame, cm) above which a never-seen vertex is scalp: ``hair_from_cm`` over the brows
+    (the ears' tops) in front of the ears' back edge, falling behind them over ``nape_fall_cm`` to ``nape_cm`` over
+    the jaw's angle (the nape)."""
+    p = subject.personal
+    high = float(p[[105, 334], 1].mean()) + config.hair_from_cm
+    low = min(float(p[[58, 288], 1].mean()) + config.nape_cm, high)
+    start = float(p[[234, 454], 2].mean()) - config.nape_behind_cm
+    fall = np.clip((start - head.rest[:, 2]) / max(config.nape_fall_cm, 1e-3), 0.0, 1.0)
+    return (high - (high - low) * fall).astype(np.float32)
+
+
 def _face_side(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarray:
     """(V,) bool: the head's skin beside the face: ``side_skin_gap_cm`` below the hair line (``hair_from_cm``
     over the brows; between the two the completion blends hair into skin),
@@ -320,7 +332,10 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     hairy = (chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean()) and not shine
     if hairy:
         # (else bald: skin continues)
-        scalp = ~known & (head.rest[:, 1] > brow + config.hair_from_cm)
+        # (behind the ears the hair line falls to the nape; the ears stay skin)
+        line = _hair_line(subject, head, config)
+        scalp = ~known & (head.rest[:, 1] > line) & ((head.rest[:, 1] > brow + config.hair_from_cm)
+                                                     | ~_ears(subject, head, config))
         # the hair's own pattern where the photo shows hair straight through the vertex (the back of the
         # skull takes the front's strands and highlights, not one flat colour: a helmet); its median else
         # (hair-coloured only: where the segmentation's hair edge lets a red curtain or a flag through, its
@@ -411,7 +426,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     if hairy:
         like = np.abs(fill / np.maximum(fill.sum(1, keepdims=True), 1.0)
                       - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
-        ramp = np.clip((head.rest[:, 1] - brow - config.hair_from_cm) / config.strands_fade_cm, 0.0, 1.0)
+        ramp = np.clip((head.rest[:, 1] - line) / config.strands_fade_cm, 0.0, 1.0)
         hair_w = (np.maximum(ramp, hang) * like).astype(np.float32)
         contrast = _fine_texture(subject.image, src[top]) / max(float(hair.mean()), 1.0) if top.sum() > 20 else 0.0
         contrast = float(np.clip(contrast * config.strands_gain, 0.0, config.strands_max))

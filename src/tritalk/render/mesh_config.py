@@ -280,6 +280,14 @@ class HeadConfig:
     """... and fading in between these turns (head pose + camera) from the photo's view."""
     hair_from_cm: float = -1.0
     """Never-seen skull vertices above this height over the brows (the ears' tops) are scalp: hair colour."""
+    nape_behind_cm: float = 5.5
+    """Behind the ears the hair line falls to the nape: from this far behind the face outline's widest points (the
+    ears' back edge; the ears themselves stay skin) ..."""
+    nape_fall_cm: float = 2.0
+    """... over this much further back ..."""
+    nape_cm: float = 0.0
+    """... down to this height over the jaw's angle (the nape's hair line, about the ear lobes' level). Level all
+    round, a short crop's turned head was hair only above the ears, a bare band behind them: an undercut."""
     side_skin_gap_cm: float = 2.0
     """The never-seen side of the head takes the face edge's skin colour from this far below the hair line
     (``hair_from_cm``): between the two the completion blends the hair into the skin (adjacent, a jagged edge) ..."""
