@@ -202,6 +202,26 @@ def _hair_level(up: np.ndarray, seen_hair: np.ndarray, colour: np.ndarray, media
     return np.interp(up, levels[ok], curve).astype(np.float32)  # (the nearest such level's beyond them)
 
 
+def _wall_share(colour: np.ndarray, skin: np.ndarray, wall: np.ndarray) -> np.ndarray:
+    """(V,): how far each colour (V, 3) lies from the skin's (3,) towards the wall's behind it (V, 3), projected
+    on the line between them (0 = skin, 1 = the wall; a pixel at the ear's rim mixes the two)."""
+    d = wall - skin
+    return ((colour - skin) * d).sum(1) / np.maximum((d * d).sum(1), 100.0)
+
+
+def _hollowness(points: np.ndarray, normals: np.ndarray, where: np.ndarray, radius: float) -> np.ndarray:
+    """(N,) for the points (V, 3) selected by ``where`` (V,): 0 (flat or convex) .. 1 how far the surface within
+    ``radius`` rises above each along its normal (``normals`` (V, 3)), its mean offset over ``radius`` / 2: the
+    bottom of a bowl or a groove is shaded by the surface round it."""
+    tree = cKDTree(points)
+    at = np.flatnonzero(where)
+    out = np.zeros(len(at), np.float32)
+    for k, near in enumerate(tree.query_ball_point(points[at], radius)):
+        rise = (points[near] - points[at[k]]) @ normals[at[k]]
+        out[k] = np.clip(rise.mean() / (0.5 * radius), 0.0, 1.0)
+    return out
+
+
 def _hair_line(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarray:
     """(V,) the height (model frame, cm) above which a never-seen vertex is scalp: ``hair_from_cm`` over the brows
     (the ears' tops) in front of the ears' back edge, falling behind them over ``nape_fall_cm`` to ``nape_cm`` over
@@ -297,7 +317,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     blurred = cv2.GaussianBlur(subject.image, (0, 0), max(size / 256.0, 0.5))
     colour = _sample(blurred, src)
     alpha = _sample(subject.person.astype(np.float32), src)[:, 0]
-    wall = np.linalg.norm(colour - _sample(cv2.GaussianBlur(background, (0, 0), max(size / 256.0, 0.5)), src), axis=1)
+    plate = _sample(cv2.GaussianBlur(background, (0, 0), max(size / 256.0, 0.5)), src)
+    wall = np.linalg.norm(colour - plate, axis=1)
     alpha = np.minimum(alpha, np.clip(wall / config.wall_distance, 0.0, 1.0))
     known = (seen > 0.5) & (alpha > 0.5)
     # the neck (below the mouth) where the photo shows something else (a collar, a scarf, long hair): where
@@ -388,6 +409,11 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # the ears where the photo shows neither skin nor hair there (the wall mixed into the ear's rim, its shadow):
     # skin like the side of the face, and completed once the view turns (they were grey, metallic ears)
     odd = _ears(subject, head, config) & known & not_skin(colour, skin, config)
+    # ... and where its pixel, as the renderer shows it, mixes in the wall behind the ear's rim (seen or half-seen:
+    # blue specks of a GRID speaker's screen on the turned ear): no source, and completed once the view turns
+    mixed = (_ears(subject, head, config) & (vis_rest > 0)
+             & (_wall_share(_sample(subject.image, src), skin, plate) > config.ear_wall_share))
+    known &= ~mixed
     if hairy:
         ratio = colour.mean(1) / max(float(hair.mean()), 1.0)
         odd &= ~((np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - hair / max(hair.sum(), 1.0)).sum(1)
@@ -407,6 +433,10 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # averaged for the decimated surface before the relief is applied: the ears keep their folds' shading
     fill = _neck_bands(_lod_average(fill, head.rest, tris, head.triangles), subject, head, facing, config)
     relief = np.clip(shade / np.maximum(seen_shade, 1e-3), *config.fill_shade_range)
+    # ... and the ears' hollows (the bowl, the fold inside the rim) darker: lit by a light from the front alone, a
+    # turned ear was a flat pale shape
+    ears = _ears(subject, head, config)
+    relief[ears] *= 1.0 - config.ear_hollow_shade * _hollowness(head.rest, head.normals, ears, config.ear_hollow_cm)
     fill = np.where(known[:, None], fill, fill * relief[:, None])
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
@@ -419,7 +449,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     outside = np.maximum(outside, (1.0 - unseen) * covered * np.clip((hi_f - facing) / (hi_f - lo_f), 0.0, 1.0))
     # ... and the ears' odd vertices however they face: the ear is the model's, and its bowl faces the photo's camera
     # (its photo pixels, a shadow in the hair beside the face, were a dark star on the turned ear: Collins)
-    outside = np.maximum(outside, (1.0 - unseen) * odd)
+    outside = np.maximum(outside, (1.0 - unseen) * (odd | mixed))
     # the completed hair: above the hair line, where the completion has the hair's colour (not on a bald head)
     hair_w = np.zeros(len(fill), np.float32)
     contrast = straightness = 0.0

@@ -230,6 +230,15 @@ class HeadConfig:
     ear_back_cm: float = 6.0
     """... and up to this behind its widest points. Where the photo shows neither skin nor hair there (the wall
     in the ear's rim, its shadow), the ears are completed as the side of the face's skin (they were grey)."""
+    ear_hollow_cm: float = 0.8
+    """The completed ears' hollows are shaded (``head_texture._hollowness``: how far the surface within this
+    radius rises above a vertex along its normal) ..."""
+    ear_hollow_shade: float = 0.5
+    """... darker by up to this share: with the head's soft front light alone a turned ear was a flat pale shape."""
+    ear_wall_share: float = 0.25
+    """An ear vertex whose photo colour lies more than this share of the way from the skin's towards the wall's
+    behind it (the ear's rim mixes in the wall) is completed once the view turns, like one that is not skin: a
+    GRID speaker's turned ear showed blue specks of the screen behind it."""
     seen_facing: tuple[float, float] = (0.15, 0.45)
     """Cosine between a vertex normal and the photo's view direction from which the photo's colour is
     trusted as a source for completion, and at which fully: grazing skin is dark and mixed with hair."""
