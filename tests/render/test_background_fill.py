@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tritalk.errors import ConfigError
-from tritalk.render.background_fill import fill_holes, patch_fill
+from tritalk.render.background_fill import fill_holes, outpaint, patch_fill
 from tritalk.render.mesh_config import PortraitConfig
 
 
@@ -149,3 +149,21 @@ def test_a_shaded_wall_is_continued_smoothly_and_a_thin_strip_is_enough():
     hole[:, :3] = False
     out = patch_fill(wall, hole)
     assert abs(float(out[hole].mean()) - float(wall[~hole].mean())) < 10.0
+
+
+def test_the_wall_runs_on_past_the_photos_border_not_mirrored():
+    """A turned camera sees the wall beyond the photo's edge. It was the plate mirrored at the border: a wall lit
+    from one side came back bright past its dark edge (a pale arch each side of a GRID speaker), curtains made
+    mirror-image patterns. ``outpaint`` continues it: a ramp's dark edge stays dark past it, its bright edge bright,
+    stripes run on as stripes, and the photo's own pixels are kept."""
+    yy, xx = np.mgrid[0:96, 0:96]
+    ramp = np.repeat((xx * 2 + 40)[..., None], 3, 2).astype(np.uint8)  # 40 (left) .. 230 (right)
+    ramp = np.clip(ramp + np.random.default_rng(1).normal(0, 2, ramp.shape), 0, 255).astype(np.uint8)
+    out = outpaint(ramp, (10, 10, 96, 96), work_px=8000)
+    assert out.shape == (116, 288, 3) and np.array_equal(out[10:106, 96:192], ramp)
+    left, right = out[10:106, :96].astype(float), out[10:106, 192:].astype(float)
+    assert left.mean() < 60 and right.mean() > 205, (left.mean(), right.mean())  # (mirrored: ~135 each)
+    stripes = _stripes(96)
+    out = outpaint(stripes, (0, 0, 48, 48), work_px=20000)
+    assert _hgrad(out, np.pad(np.zeros((96, 96), bool), ((0, 0), (48, 48)), constant_values=True)) > 0.5 * _hgrad(
+        stripes, np.ones((96, 96), bool))

@@ -71,7 +71,16 @@ def _plainness(image: np.ndarray, hole: np.ndarray, config: PortraitConfig) -> n
     averaged over a few percent of the frame and pushed into the hole."""
     img = image.astype(np.float32)
     energy = np.abs(img - cv2.GaussianBlur(img, (0, 0), 2.0)).mean(2, keepdims=True)
-    near = cv2.dilate(hole.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)  # the person's edge: not wall
+    # not wall: the person's edge and its halo (a video frame's ringing round the silhouette reaches ~3 % of the
+    # frame: a GRID speaker's plain blue screen counted as textured round the head, and copies of its lighter
+    # corner left a pale ghost of the head in the plate), and the frame's own border (a video's edge line)
+    k = 2 * max(4, int(round(0.03 * max(hole.shape)))) + 1
+    near = cv2.dilate(hole.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
+    b = max(1, int(round(0.02 * max(hole.shape))))
+    near[:b] = near[-b:] = True
+    near[:, :b] = near[:, -b:] = True
+    if near.all():
+        near = cv2.dilate(hole.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
     energy = _push_pull(energy, near)[..., 0]
     energy = cv2.GaussianBlur(energy, (0, 0), 0.03 * max(hole.shape))
     lo, hi = config.fill_plain_energy
@@ -400,3 +409,40 @@ def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = Por
     result = image.copy()
     result[hole] = np.clip(np.round(out[hole]), 0, 255).astype(np.uint8)
     return result
+
+
+def outpaint(plate: np.ndarray, pad: tuple[int, int, int, int], config: PortraitConfig = PortraitConfig(),
+             work_px: int = 65536, outpaint_tone: float = 0.04) -> np.ndarray:
+    """``plate`` (H, W, 3) uint8 continued past its borders by ``pad`` = (top, bottom, left, right) px: the wall a
+    turned camera sees beyond the photo's edge. The continuation is ``patch_fill``'s (texture copied from the plate,
+    a plain backdrop's shading continued), made at a scale where it has about ``work_px`` pixels to fill and
+    enlarged (the far wall a little soft, as a lens's depth of field would have it). Its broad tone (a Gaussian of
+    ``outpaint_tone`` of the frame) is the plate's at the border, run straight on. Returns (H + top + bottom,
+    W + left + right, 3) uint8 with ``plate`` itself at [top:top+H, left:left+W]."""
+    top, bottom, left, right = (max(0, int(p)) for p in pad)
+    h, w = plate.shape[:2]
+    big_h, big_w = h + top + bottom, w + left + right
+    if big_h == h and big_w == w:
+        return plate.copy()
+    f = max(1, int(np.ceil(np.sqrt((big_h * big_w - h * w) / max(work_px, 1)))))  # the enlargement, an integer
+    # the canvas at 1/f, the frame's place in it rounded outwards (its pixels are put back at full size)
+    t, b, le, ri = (-(-p // f) for p in (top, bottom, left, right))
+    sh, sw = -(-h // f), -(-w // f)
+    small = np.zeros((t + sh + b, le + sw + ri, 3), np.uint8)
+    small[t:t + sh, le:le + sw] = cv2.resize(plate, (sw, sh), interpolation=cv2.INTER_AREA)
+    hole = np.ones(small.shape[:2], bool)
+    hole[t:t + sh, le:le + sw] = False
+    filled = patch_fill(small, hole, config).astype(np.float32)
+    # the broad tone runs on straight out from the border (the wall's light, a band across it); the copies give
+    # only the texture on it: copied as they are, a lit corner's brighter patches brightened the far side of a
+    # wall lit from the other (each copy's tone is that of where it came from)
+    sigma = max(1.0, outpaint_tone * max(sh, sw))
+    tone = cv2.copyMakeBorder(cv2.GaussianBlur(small[t:t + sh, le:le + sw].astype(np.float32), (0, 0), sigma),
+                              t, b, le, ri, cv2.BORDER_REPLICATE)
+    filled = np.where(hole[..., None], tone + filled - cv2.GaussianBlur(filled, (0, 0), sigma), filled)
+    filled = np.clip(np.round(filled), 0, 255).astype(np.uint8)
+    up = cv2.resize(filled, (small.shape[1] * f, small.shape[0] * f), interpolation=cv2.INTER_CUBIC)
+    oy, ox = t * f - top, le * f - left  # where the wanted canvas starts in the enlarged one
+    out = up[oy:oy + big_h, ox:ox + big_w].copy()
+    out[top:top + h, left:left + w] = plate
+    return out

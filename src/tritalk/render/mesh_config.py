@@ -335,6 +335,15 @@ class MeshEngineConfig:
     view, turning into the fill by this many degrees of camera turn: at rest the fill showed round the head as
     a halo (a red band of curtain in front of Obama's window)."""
     plate_wall_alpha: float = 0.05
+    wide_plate_deg: tuple[float, float] = (60.0, 25.0)
+    """The background plate is continued past the photo's borders (``background_fill.outpaint``: the wall's
+    texture copied on, a plain backdrop's shading continued) as far as a camera turned by this yaw and pitch
+    sees (farther turns see its edge mirrored) ..."""
+    wide_plate_max: float = 2.0
+    """... at most this many frame widths on each side ..."""
+    wide_plate_px: int = 131072
+    """... made at a scale where about this many pixels are filled, then enlarged (at 512^2 by 3: the far wall a
+    little soft; ~0.2 s once per photo)."""
     portrait: PortraitConfig = field(default_factory=PortraitConfig)
     full_head: bool = True
     """Draw ICT-FaceKit's full head (skull, ears, neck; head_mesh.py) behind the face: turned views show a

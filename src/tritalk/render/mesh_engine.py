@@ -41,7 +41,7 @@ from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEF
 from tritalk.face.subject import Subject
 from tritalk.parallel import for_each
 from tritalk.render.appearance import emotion_appearance
-from tritalk.render.background_fill import fill_holes
+from tritalk.render.background_fill import fill_holes, outpaint
 from tritalk.render.camera import rotation
 from tritalk.render.disocclusion import blend_fill, fill_weight
 from tritalk.render.hair_strands import strand_texture, texel_coords
@@ -457,6 +457,8 @@ class MeshEngine:
                                                        cv2.INTER_LINEAR)[:, 0][inside]
                 self.vertex_filled[: len(self.face_tris)] |= under[self.face_tris].any(1)
         self._plates: dict[Camera, np.ndarray] = {}  # background plates seen by recent cameras (_background)
+        self._wide = None  # the plates continued past the photo's borders (_wide_plates), made when first seen
+        self._wide_lock = threading.Lock()
         self.pivot_img = subject.fit.to_image(self.pivot[None])[0]
         self.oval = np.array(FACE_OVAL)
         self.n_oval = len(self.oval)
@@ -663,6 +665,8 @@ class MeshEngine:
         """(B, S, S, 3) uint8: frames ``start .. stop - 1`` of a Motion seen along a CameraPath (Engine)."""
         stop = len(motion) if stop is None else stop
         n, size = max(stop - start, 0), self.subject.size
+        if self._wide is None and any(path.at(t / motion.fps) != Camera() for t in range(start, stop)):
+            self._wide_plates()  # (made once here, before the workers fork, not once in each)
         pool = self._frame_pool(n)
         if pool is not None:  # forked workers, each rendering whole frames (frame_pool.py)
             return pool.render(motion.expr[start:stop], motion.head[start:stop], motion.gaze[start:stop],
@@ -930,25 +934,62 @@ class MeshEngine:
         if cached is not None:
             return cached
         turn = max(abs(camera.yaw), abs(camera.pitch)) / max(self.config.plate_photo_deg, 1e-6)
+        rest, fill, offset = self._wide_plates()
         if turn >= 1.0:
-            source = self.scene.background
+            source = fill
         else:  # (the photo's wall turns into the fill)
-            source = cv2.addWeighted(self.rest_plate, 1.0 - turn, self.scene.background, turn, 0.0)
-        plate = self._warp_background(camera, source)
+            source = cv2.addWeighted(rest, 1.0 - turn, fill, turn, 0.0)
+        plate = self._warp_background(camera, source, offset)
         plate.flags.writeable = False
         if len(self._plates) >= 8:
             self._plates.clear()
         self._plates[camera] = plate
         return plate
 
-    def _warp_background(self, camera: Camera, source: np.ndarray) -> np.ndarray:
-        """``source`` (S, S, 3), the plate, as the viewer camera sees it (a plane ``background_z`` deep)."""
+    def _plate_matrix(self, camera: Camera) -> np.ndarray:
+        """(2, 3) affine map from the plate (the photo's frame) to the viewer camera's (a plane ``background_z``
+        deep)."""
         lin, off = self._camera_transform(camera)
         z = self.scene.background_z
-        m = np.array([[lin[0, 0], lin[0, 1], lin[0, 2] * z + off[0]],
-                      [lin[1, 0], lin[1, 1], lin[1, 2] * z + off[1]]], np.float32)
+        return np.array([[lin[0, 0], lin[0, 1], lin[0, 2] * z + off[0]],
+                         [lin[1, 0], lin[1, 1], lin[1, 2] * z + off[1]]], np.float32)
+
+    def _warp_background(self, camera: Camera, source: np.ndarray, offset: tuple[int, int] = (0, 0)) -> np.ndarray:
+        """``source`` (the plate, its frame at ``offset`` = (x, y) in it) as the viewer camera sees it."""
+        m = self._plate_matrix(camera)
+        m[:, 2] -= m[:, :2] @ np.array(offset, np.float32)
         return cv2.warpAffine(source, m, (self.subject.size,) * 2, flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REFLECT_101)
+
+    def _wide_plates(self) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+        """The background plates (at the photo's view, filled) continued past the photo's borders as far as a
+        camera turned by ``MeshEngineConfig.wide_plate_deg`` (yaw, pitch) sees, and where the photo's frame
+        lies in them (x, y): made at the first turned view (~0.1-0.3 s), then kept. Mirrored at the border
+        instead, as before, a turned view showed the wall twice: Obama's curtains as a mirror-image pattern,
+        a GRID speaker's lit corner as a pale arch on each side."""
+        if self._wide is not None:
+            return self._wide
+        with self._wide_lock:  # (not the pool's: the workers fork holding that one)
+            if self._wide is None:
+                size = self.subject.size
+                yaw, pitch = self.config.wide_plate_deg
+                corners = np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float32)
+                lo, hi = np.zeros(2, np.float32), np.full(2, size, np.float32)
+                for y in (-yaw, 0.0, yaw):
+                    for p in (-pitch, 0.0, pitch):
+                        at = corners @ cv2.invertAffineTransform(self._plate_matrix(Camera(yaw=y, pitch=p))).T
+                        lo, hi = np.minimum(lo, at.min(0)), np.maximum(hi, at.max(0))
+                cap = self.config.wide_plate_max * size
+                left, top = (int(v) for v in np.clip(np.ceil(-lo) + 2, 0, cap))
+                right, bottom = (int(v) for v in np.clip(np.ceil(hi - size) + 2, 0, cap))
+                fill = outpaint(self.scene.background, (top, bottom, left, right), self.config.portrait,
+                                self.config.wide_plate_px)
+                rest = fill.copy()
+                rest[top:top + size, left:left + size] = self.rest_plate
+                for a in (rest, fill):
+                    a.flags.writeable = False
+                self._wide = (rest, fill, (left, top))
+        return self._wide
 
     def _gaze_shift(self, gaze: np.ndarray | None) -> tuple[float, float]:
         """(dx, dy) output px the iris moves for a gaze (2,) [rad] (> 0 = image right / up)."""
