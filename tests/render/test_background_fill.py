@@ -167,3 +167,27 @@ def test_the_wall_runs_on_past_the_photos_border_not_mirrored():
     out = outpaint(stripes, (0, 0, 48, 48), work_px=20000)
     assert _hgrad(out, np.pad(np.zeros((96, 96), bool), ((0, 0), (48, 48)), constant_values=True)) > 0.5 * _hgrad(
         stripes, np.ones((96, 96), bool))
+
+
+def test_a_plain_wall_with_ringing_round_the_person_counts_as_plain():
+    """A video frame's plain backdrop (GRID's blue screen) has compression ringing in a band a few pixels wide round
+    the person's silhouette, and a line at the frame's edge. Counted as the wall's texture, they made the wall round
+    the head textured: copies of its lighter corner then left a pale ghost of the head in the plate. Both are now
+    left out of the estimate (``_plainness``)."""
+    from tritalk.render.background_fill import _plainness
+
+    size = 256
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:size, 0:size]
+    wall = np.stack([40 + 0 * xx, 200 - xx // 4, 230 - xx // 4], -1).astype(np.float32)
+    wall += rng.normal(0, 0.3, wall.shape)
+    person = (((xx - 128) / 60.0) ** 2 + ((yy - 120) / 80.0) ** 2) < 1.0
+    person |= (yy > 190) & (np.abs(xx - 128) < 110)
+    dist = cv2.distanceTransform((~person).astype(np.uint8), cv2.DIST_L2, 3)
+    halo = (dist > 0) & (dist < 6)
+    wall[halo] += rng.normal(0, 6.0, (halo.sum(), 3))  # ringing next to the silhouette
+    wall[:3] = 10  # the frame's edge line
+    img = np.clip(wall, 0, 255).astype(np.uint8)
+    hole = cv2.dilate(person.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    plain = _plainness(img, hole, PortraitConfig())
+    assert plain[hole].mean() > 0.9 and plain[hole].min() > 0.5, (plain[hole].mean(), plain[hole].min())

@@ -76,7 +76,7 @@ def _plainness(image: np.ndarray, hole: np.ndarray, config: PortraitConfig) -> n
     # corner left a pale ghost of the head in the plate), and the frame's own border (a video's edge line)
     k = 2 * max(4, int(round(0.03 * max(hole.shape)))) + 1
     near = cv2.dilate(hole.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
-    b = max(1, int(round(0.02 * max(hole.shape))))
+    b = int(round(0.02 * max(hole.shape))) + 4  # (+ the 2 px blur's reach)
     near[:b] = near[-b:] = True
     near[:, :b] = near[:, -b:] = True
     if near.all():
