@@ -87,9 +87,11 @@ class HeadMesh:
     mirror: np.ndarray  # (V,) int32
 
     @classmethod
-    def build(cls, subject: Subject, config: HeadConfig, face_basis: np.ndarray) -> "HeadMesh":
+    def build(cls, subject: Subject, config: HeadConfig, face_basis: np.ndarray,
+              long_hair: bool = False) -> "HeadMesh":
         """``face_basis`` (52, >=468, 3): the face mesh's expression basis as the engine draws it (gains
-        included); the head's skin around the face follows it (a smooth field), the rest keeps still."""
+        included); the head's skin around the face follows it (a smooth field), the rest keeps still.
+        ``long_hair`` (hanging_hair.py): the hair falls straight down behind the ears (``_hang_straight``)."""
         m = HeadModel.load()
         k = min(m.id_basis.shape[0], subject.fit.identity.shape[0])
         rest = (m.neutral + np.tensordot(subject.fit.identity[:k], m.id_basis[:k], axes=1)
@@ -117,6 +119,8 @@ class HeadMesh:
         expr_basis[:, reach] = sub
         rest = _fit_silhouette(subject, rest, near[:, 0], config)
         rest = _grow_hair(subject, rest, near[:, 0], config)
+        if long_hair:
+            rest = _hang_straight(subject, rest, config)
         normals = vertex_normals(rest, m.triangles)
         centre = rest.mean(0)
         if np.mean(((rest - centre) * normals).sum(1)) < 0:  # point the normals outwards
@@ -284,6 +288,54 @@ def visible_at_rest(img: np.ndarray, tris: np.ndarray, size: int, tol: float) ->
     xi, yi = np.clip(xy[:, 0], 0, size - 1), np.clip(xy[:, 1], 0, size - 1)
     out[inside] = img[inside, 2] <= depth[yi[inside], xi[inside]] + tol
     return out
+
+
+def _hang_straight(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """Long hair falls straight down from the widest part of the head: below the hair line and from
+    ``hang_ear_front_cm`` behind the face outline's widest points back, each vertex moves out horizontally, away
+    from the skull's vertical axis, to the head's widest reach at its angle round that axis between the jaw's angle
+    and the hair line (the ears included: they end up under the hair), plus ``hang_cm``, faded in over
+    ``hang_fade_cm`` behind that front edge. Painted on the neck, long hair followed the neck's curve in under the
+    skull: a turned head was a short crop over a neck in a hair-coloured stocking, the bare ears sticking out. Left
+    out of the hair, the ears tore the falling hair round them into flaps."""
+    p = subject.personal
+    brow = float(p[[105, 334], 1].mean())
+    top = brow + config.hair_from_cm
+    jaw = float(p[[58, 288], 1].mean())
+    ear_front = float(p[[234, 454], 2].mean()) + config.hang_ear_front_cm
+    y = rest[:, 1]
+    skull = (y > jaw) & (y < top)
+    cx, cz = float(np.median(p[:, 0])), float(rest[skull, 2].mean())
+    dx, dz = rest[:, 0] - cx, rest[:, 2] - cz
+    r = np.hypot(dx, dz)
+    bins = 72
+    b = ((np.arctan2(dx, dz) + np.pi) / (2 * np.pi) * bins).astype(int) % bins
+    widest = np.zeros(bins, np.float32)
+    np.maximum.at(widest, b[skull], r[skull])
+    widest = np.maximum(np.maximum(widest, np.roll(widest, 1)), np.roll(widest, -1))  # (a bin between two ridges)
+    hang = (y <= top) & (rest[:, 2] < ear_front)
+    fade = np.clip((ear_front - rest[:, 2]) / config.hang_fade_cm, 0.0, 1.0)  # (the ears under it: covered)
+    want = widest[b] + config.hang_cm
+    grow = np.where(hang & (want > r), (want - r) * fade, 0.0)
+    scale = (r + grow) / np.maximum(r, 1e-6)
+    out = rest.copy()
+    out[:, 0] = cx + dx * scale
+    out[:, 2] = cz + dz * scale
+    return out.astype(rest.dtype)
+
+
+def ear_region(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """(V,) bool: the ears' region of the head's vertices ``rest`` (V, 3): between 1 cm under the jaw's angle and
+    ``ear_top_cm`` over the eyes, more than ``ear_out_cm`` beyond the face outline's half-width, and from 1 cm in
+    front of its widest points to ``ear_back_cm`` behind them."""
+    p = subject.personal
+    eyes = float(p[[33, 263], 1].mean())
+    jaw = float(p[[58, 288], 1].mean())
+    half = float(np.abs(p[[234, 454], 0]).mean())
+    back = float(p[[234, 454], 2].mean())
+    y, z = rest[:, 1], rest[:, 2]
+    return ((y < eyes + config.ear_top_cm) & (y > jaw - 1.0) & (np.abs(rest[:, 0]) > half + config.ear_out_cm)
+            & (z < back + 1.0) & (z > back - config.ear_back_cm))
 
 
 def _grow_hair(subject: Subject, rest: np.ndarray, near: np.ndarray, config: HeadConfig) -> np.ndarray:

@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
-from tritalk.render.head_mesh import HeadMesh, HeadModel, visible_at_rest
+from tritalk.render.head_mesh import HeadMesh, HeadModel, ear_region, visible_at_rest
 from tritalk.render.mesh_config import HeadConfig
 
 
@@ -249,17 +249,8 @@ def _face_side(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarr
 
 
 def _ears(subject: Subject, head: HeadMesh, config: HeadConfig) -> np.ndarray:
-    """(V,) bool: the ears' region: between 1 cm under the jaw's angle and ``ear_top_cm`` over the eyes, more
-    than ``ear_out_cm`` beyond the face outline's half-width, and from 1 cm in front of its widest points to
-    ``ear_back_cm`` behind them."""
-    p = subject.personal
-    eyes = float(p[[33, 263], 1].mean())
-    jaw = float(p[[58, 288], 1].mean())
-    half = float(np.abs(p[[234, 454], 0]).mean())
-    back = float(p[[234, 454], 2].mean())
-    y, z = head.rest[:, 1], head.rest[:, 2]
-    return ((y < eyes + config.ear_top_cm) & (y > jaw - 1.0) & (np.abs(head.rest[:, 0]) > half + config.ear_out_cm)
-            & (z < back + 1.0) & (z > back - config.ear_back_cm))
+    """(V,) bool: the ears' region (``head_mesh.ear_region``)."""
+    return ear_region(subject, head.rest, config)
 
 
 def skin_only(colour: np.ndarray, xy: np.ndarray, skin: np.ndarray, config: HeadConfig) -> np.ndarray:
@@ -388,15 +379,14 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         values[scalp] = hair * (level * gain)[scalp, None]
         values[through] = colour[through] * (bright[through] / np.maximum(colour[through].mean(1), 1.0))[:, None]
         known = known | scalp
-    # long hair hangs behind the ears and down the back of the neck: there (behind the ears' front, below the hair
-    # line, the ears themselves left skin: tucked behind them) the head takes the hair's colour, not the skin's,
-    # except where the photo shows hair itself (turned, the head was a short crop with a bare neck; painted hair,
-    # the ears' relief showed through as hair-coloured ears)
+    # long hair hangs over the ears and down the back of the neck (head_mesh._hang_straight: the head there is the
+    # hair falling straight down): there (behind the ears' front, below the hair line) the head takes the hair's
+    # colour, not the skin's, except where the photo shows hair itself (turned, the head was a short crop with a
+    # bare neck)
     hang = np.zeros(len(colour), bool)
     if hairy and long_hair:
         ear_front = float(subject.personal[[234, 454], 2].mean()) + config.hang_ear_front_cm
-        hang = ((head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front)
-                & ~_ears(subject, head, config))
+        hang = (head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front)  # (over the ears)
         own_like = np.abs(values / np.maximum(values.sum(1, keepdims=True), 1.0)
                           - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
         own = hang & known & not_skin(values, skin, config) & own_like  # (the mirrored side's where mirrored)
@@ -408,7 +398,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     side = _face_side(subject, head, config) & ~known
     # the ears where the photo shows neither skin nor hair there (the wall mixed into the ear's rim, its shadow):
     # skin like the side of the face, and completed once the view turns (they were grey, metallic ears)
-    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config)
+    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config) & ~hang
     # ... and where its pixel, as the renderer shows it, mixes in the wall behind the ear's rim (seen or half-seen:
     # blue specks of a GRID speaker's screen on the turned ear): no source, and completed once the view turns
     mixed = (_ears(subject, head, config) & (vis_rest > 0)

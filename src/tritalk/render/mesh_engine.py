@@ -347,9 +347,9 @@ class MeshEngine:
         src = [self.src_xy[:N_FACE], self.scene.sheet_src]
         self.head = None
         if config.full_head:  # vertices after the sheet's: [face | sheet | head]
-            self.head = HeadMesh.build(subject, config.head, rendered_expr_basis(subject.model, config))
-            head_img = subject.fit.to_image(self.head.rest)
             long_hair = long_hair_fraction(subject, config.head) >= config.head.hang_fraction
+            self.head = HeadMesh.build(subject, config.head, rendered_expr_basis(subject.model, config), long_hair)
+            head_img = subject.fit.to_image(self.head.rest)
             self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head,
                                                   long_hair=long_hair)
             under = self._covered_by_head(head_img, rest, faces[1])
