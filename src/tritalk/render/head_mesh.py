@@ -292,17 +292,16 @@ def visible_at_rest(img: np.ndarray, tris: np.ndarray, size: int, tol: float) ->
 
 def _hang_straight(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np.ndarray:
     """Long hair falls straight down from the widest part of the head: below the hair line and from
-    ``hang_ear_front_cm`` behind the face outline's widest points back, each vertex moves out horizontally, away
-    from the skull's vertical axis, to the head's widest reach at its angle round that axis between the jaw's angle
-    and the hair line (the ears included: they end up under the hair), plus ``hang_cm``, faded in over
-    ``hang_fade_cm`` behind that front edge. Painted on the neck, long hair followed the neck's curve in under the
-    skull: a turned head was a short crop over a neck in a hair-coloured stocking, the bare ears sticking out. Left
-    out of the hair, the ears tore the falling hair round them into flaps."""
+    ``hang_fall_front_cm`` behind the face outline's widest points back (the ears' middle), each vertex moves out
+    horizontally, away from the skull's vertical axis, to the head's widest reach at its angle round that axis
+    between the jaw's angle and the hair line, plus ``hang_cm``, faded in over ``hang_fade_cm`` behind that front
+    edge (the hair behind the ears; they stay skin, tucked in front of it). Painted on the neck, long hair followed
+    the neck's curve in under the skull: a turned head was a short crop over a neck in a hair-coloured stocking."""
     p = subject.personal
     brow = float(p[[105, 334], 1].mean())
     top = brow + config.hair_from_cm
     jaw = float(p[[58, 288], 1].mean())
-    ear_front = float(p[[234, 454], 2].mean()) + config.hang_ear_front_cm
+    ear_front = float(p[[234, 454], 2].mean()) + config.hang_fall_front_cm
     y = rest[:, 1]
     skull = (y > jaw) & (y < top)
     cx, cz = float(np.median(p[:, 0])), float(rest[skull, 2].mean())

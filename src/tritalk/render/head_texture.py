@@ -379,14 +379,16 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         values[scalp] = hair * (level * gain)[scalp, None]
         values[through] = colour[through] * (bright[through] / np.maximum(colour[through].mean(1), 1.0))[:, None]
         known = known | scalp
-    # long hair hangs over the ears and down the back of the neck (head_mesh._hang_straight: the head there is the
-    # hair falling straight down): there (behind the ears' front, below the hair line) the head takes the hair's
-    # colour, not the skin's, except where the photo shows hair itself (turned, the head was a short crop with a
-    # bare neck)
+    # long hair hangs behind the ears and down the back of the neck (head_mesh._hang_straight: the head there is the
+    # hair falling straight down): there (behind the ears' front, below the hair line, the ears themselves left
+    # skin: tucked behind them) the head takes the hair's colour, not the skin's, except where the photo shows hair
+    # itself (turned, the head was a short crop with a bare neck; painted hair, the ears' relief showed through as
+    # hair-coloured ears)
     hang = np.zeros(len(colour), bool)
     if hairy and long_hair:
         ear_front = float(subject.personal[[234, 454], 2].mean()) + config.hang_ear_front_cm
-        hang = (head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front)  # (over the ears)
+        hang = ((head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front)
+                & ~_ears(subject, head, config))
         own_like = np.abs(values / np.maximum(values.sum(1, keepdims=True), 1.0)
                           - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
         own = hang & known & not_skin(values, skin, config) & own_like  # (the mirrored side's where mirrored)
@@ -398,7 +400,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     side = _face_side(subject, head, config) & ~known
     # the ears where the photo shows neither skin nor hair there (the wall mixed into the ear's rim, its shadow):
     # skin like the side of the face, and completed once the view turns (they were grey, metallic ears)
-    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config) & ~hang
+    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config)
     # ... and where its pixel, as the renderer shows it, mixes in the wall behind the ear's rim (seen or half-seen:
     # blue specks of a GRID speaker's screen on the turned ear): no source, and completed once the view turns
     mixed = (_ears(subject, head, config) & (vis_rest > 0)

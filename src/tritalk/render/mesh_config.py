@@ -122,14 +122,17 @@ class HeadConfig:
     tied back, crops, a bald head)."""
     hang_ear_front_cm: float = -1.5
     """Long hair covers the head from this far in front of the face outline's widest points (negative: behind
-    them), below the hair line: the hair falls straight down there over the ears (``head_mesh._hang_straight``) and
-    is completed as hair (``head_texture.complete_head_texture``). At
+    them), below the hair line: completed as hair, the ears left skin (``head_texture.complete_head_texture``). At
     +1 (from the ears' front) its strands also ran down the side of the face from the cheek to the ear, and
     MediaPipe found the long-haired GRID speaker at -60 deg in 7 % of the frames (-1.5: 70 %; -3: 80 %)."""
     hang_cm: float = 0.5
     """Long hair falls straight down from the head's widest reach (``head_mesh._hang_straight``), this thick ..."""
-    hang_fade_cm: float = 1.5
-    """... faded in over this distance behind its front edge (``hang_ear_front_cm``)."""
+    hang_fall_front_cm: float = -4.0
+    """... from this far behind the face outline's widest points (the ears' middle) ..."""
+    hang_fade_cm: float = 3.0
+    """... faded in over this distance behind that front edge. (From ``hang_ear_front_cm`` over 1.5 cm, the hair
+    beside the jaw stood out as a flat slab with a hard front edge from 15 deg of turn, and seen from above or
+    below it framed the face like a hood.)"""
     hang_neck_band: tuple[float, float] = (0.05, 0.5)
     hang_brightness: tuple[float, float] = (0.6, 1.5)
     """The hair's colour: its chromaticity (within ``hair_pattern_chroma``) at this brightness ratio to it."""
