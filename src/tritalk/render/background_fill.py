@@ -429,7 +429,8 @@ def outpaint(plate: np.ndarray, pad: tuple[int, int, int, int], config: Portrait
     t, b, le, ri = (-(-p // f) for p in (top, bottom, left, right))
     sh, sw = -(-h // f), -(-w // f)
     small = np.zeros((t + sh + b, le + sw + ri, 3), np.uint8)
-    small[t:t + sh, le:le + sw] = cv2.resize(plate, (sw, sh), interpolation=cv2.INTER_AREA)
+    exact = cv2.copyMakeBorder(plate, 0, sh * f - h, 0, sw * f - w, cv2.BORDER_REPLICATE)  # (an exact 1/f)
+    small[t:t + sh, le:le + sw] = cv2.resize(exact, (sw, sh), interpolation=cv2.INTER_AREA)
     hole = np.ones(small.shape[:2], bool)
     hole[t:t + sh, le:le + sw] = False
     filled = patch_fill(small, hole, config).astype(np.float32)

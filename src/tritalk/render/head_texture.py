@@ -335,6 +335,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # the unseen back and top of the skull take the hair's colour (the seen skull top's; a bald head's is
     # its skin), so the scalp is not a blend of hair and the neck's skin
     brow = float(subject.personal[[105, 334], 1].mean())
+    ears = _ears(subject, head, config)
     top = shown & (head.rest[:, 1] > brow + config.hair_top_cm)
     hair = np.median(colour[top], 0) if top.sum() > 20 else skin
     chroma = np.abs(hair / max(hair.sum(), 1.0) - skin / max(skin.sum(), 1.0)).sum()
@@ -347,7 +348,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         # (behind the ears the hair line falls to the nape; the ears stay skin)
         line = _hair_line(subject, head, config)
         scalp = ~known & (head.rest[:, 1] > line) & ((head.rest[:, 1] > brow + config.hair_from_cm)
-                                                     | ~_ears(subject, head, config))
+                                                     | ~ears)
         # the hair's own pattern where the photo shows hair straight through the vertex (the back of the
         # skull takes the front's strands and highlights, not one flat colour: a helmet); its median else
         # (hair-coloured only: where the segmentation's hair edge lets a red curtain or a flag through, its
@@ -388,7 +389,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     if hairy and long_hair:
         ear_front = float(subject.personal[[234, 454], 2].mean()) + config.hang_ear_front_cm
         hang = ((head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front)
-                & ~_ears(subject, head, config))
+                & ~ears)
         own_like = np.abs(values / np.maximum(values.sum(1, keepdims=True), 1.0)
                           - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
         own = hang & known & not_skin(values, skin, config) & own_like  # (the mirrored side's where mirrored)
@@ -400,17 +401,17 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     side = _face_side(subject, head, config) & ~known
     # the ears where the photo shows neither skin nor hair there (the wall mixed into the ear's rim, its shadow):
     # skin like the side of the face, and completed once the view turns (they were grey, metallic ears)
-    odd = _ears(subject, head, config) & known & not_skin(colour, skin, config)
+    odd = ears & known & not_skin(colour, skin, config)
     # ... and where its pixel, as the renderer shows it, mixes in the wall behind the ear's rim (seen or half-seen:
     # blue specks of a GRID speaker's screen on the turned ear): no source, and completed once the view turns
-    mixed = (_ears(subject, head, config) & (vis_rest > 0)
-             & (_wall_share(_sample(subject.image, src), skin, plate) > config.ear_wall_share))
-    known &= ~mixed
-    if hairy:
+    mixed = ears & (vis_rest > 0) & (_wall_share(_sample(subject.image, src), skin, plate) > config.ear_wall_share)
+    if hairy:  # hair over the ears stays hair (dark hair before a dark wall lies on the skin-to-wall line too)
         ratio = colour.mean(1) / max(float(hair.mean()), 1.0)
-        odd &= ~((np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - hair / max(hair.sum(), 1.0)).sum(1)
-                  < config.hair_pattern_chroma) & (ratio > 0.5) & (ratio < 1.25))  # hair over the ears stays hair
-    known &= ~odd
+        over = ((np.abs(colour / np.maximum(colour.sum(1, keepdims=True), 1.0) - hair / max(hair.sum(), 1.0)).sum(1)
+                 < config.hair_pattern_chroma) & (ratio > 0.5) & (ratio < 1.25))
+        odd &= ~over
+        mixed &= ~over
+    known &= ~(odd | mixed)
     side |= odd
     covered |= odd
     values[side] = _edge_skin(subject, head.rest[side], blurred, skin if long_hair else None, config)
@@ -427,7 +428,6 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     relief = np.clip(shade / np.maximum(seen_shade, 1e-3), *config.fill_shade_range)
     # ... and the ears' hollows (the bowl, the fold inside the rim) darker: lit by a light from the front alone, a
     # turned ear was a flat pale shape
-    ears = _ears(subject, head, config)
     relief[ears] *= 1.0 - config.ear_hollow_shade * _hollowness(head.rest, head.normals, ears, config.ear_hollow_cm)
     fill = np.where(known[:, None], fill, fill * relief[:, None])
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest

@@ -128,7 +128,8 @@ class HeadConfig:
     hang_cm: float = 0.5
     """Long hair falls straight down from the head's widest reach (``head_mesh._hang_straight``), this thick ..."""
     hang_fall_front_cm: float = -4.0
-    """... from this far behind the face outline's widest points (the ears' middle) ..."""
+    """... from this far in front of the face outline's widest points (negative: behind them; -4: the ears'
+    middle) ..."""
     hang_fade_cm: float = 3.0
     """... faded in over this distance behind that front edge. (From ``hang_ear_front_cm`` over 1.5 cm, the hair
     beside the jaw stood out as a flat slab with a hard front edge from 15 deg of turn, and seen from above or
@@ -189,6 +190,8 @@ class HeadConfig:
     at +-60 deg: with 1 it finds one face there less often, in 20-40 % of the frames on one side of each held-out
     photo; README, Free view.)"""
     face_fill_inset: float = 0.9
+    """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
+    this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""
     edge_matte: float = 0.95
     """Where MediaPipe's face outline lies past the person's edge (on the wall beside the jaw: a GRID speaker's
     blue screen 6 px out at 512^2), the face's outline vertices sample the photo this far inside the person's matte
@@ -200,8 +203,6 @@ class HeadConfig:
     edge_margin: float = 0.003
     """... and this much further (a fraction of the frame) than the matte's level (the photo is sampled bilinearly,
     its edge is soft)."""
-    """The face's smoothed colours (shown where a turn stretches its outline ring open) are sampled at
-    this fraction of each vertex's distance from the face centre: the outline's own pixels mix in the wall."""
     min_shrink: float = 0.8
     """The skull may be narrowed / lowered to this fraction to fit inside the photo's person silhouette
     (ICT's head is an average adult's; a slim or bald head is smaller)."""

@@ -689,6 +689,9 @@ class MeshEngine:
             return None
         with self._pool_lock:
             if self._pool is None:
+                # the wide plates made before the fork, not in each worker (a lock held by another thread at the fork
+                # stays held in the workers: taken here, it is free when they fork)
+                self._wide_plates()
                 self._pool = FramePool(self, workers)
             return self._pool
 
@@ -935,11 +938,9 @@ class MeshEngine:
             return cached
         turn = max(abs(camera.yaw), abs(camera.pitch)) / max(self.config.plate_photo_deg, 1e-6)
         rest, fill, offset = self._wide_plates()
-        if turn >= 1.0:
-            source = fill
-        else:  # (the photo's wall turns into the fill)
-            source = cv2.addWeighted(rest, 1.0 - turn, fill, turn, 0.0)
-        plate = self._warp_background(camera, source, offset)
+        plate = self._warp_background(camera, fill, offset)
+        if turn < 1.0:  # (the photo's wall turns into the fill; blended as seen, not the wide plates)
+            plate = cv2.addWeighted(self._warp_background(camera, rest, offset), 1.0 - turn, plate, turn, 0.0)
         plate.flags.writeable = False
         if len(self._plates) >= 8:
             self._plates.clear()
