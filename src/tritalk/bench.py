@@ -19,6 +19,7 @@ from pathlib import Path
 from tritalk.config import TritalkConfig
 from tritalk.io.audio import load_audio
 from tritalk.pipeline import TalkingHead
+from tritalk.types import Camera
 
 
 def example_paths() -> tuple[Path, Path]:
@@ -26,10 +27,10 @@ def example_paths() -> tuple[Path, Path]:
     return Path(str(base / "portrait.jpg")), Path(str(base / "speech.wav"))
 
 
-def _one_run(head: TalkingHead, image: Path, audio: Path, out: Path) -> dict:
+def _one_run(head: TalkingHead, image: Path, audio: Path, out: Path, camera: Camera = Camera()) -> dict:
     t0 = time.perf_counter()
     clip = load_audio(audio)
-    result = head.generate(image, clip)
+    result = head.generate(image, clip, camera=camera)
     t1 = time.perf_counter()
     result.save(out, overwrite=True)
     t2 = time.perf_counter()
@@ -38,9 +39,11 @@ def _one_run(head: TalkingHead, image: Path, audio: Path, out: Path) -> dict:
 
 
 def run_bench(image: Path | None = None, audio: Path | None = None, size: int = 512, fps: float = 25.0,
-              repeat: int = 1, full_head: bool | None = None, render_processes: int | None = None) -> dict:
+              repeat: int = 1, full_head: bool | None = None, render_processes: int | None = None,
+              yaw: float = 0.0, pitch: float = 0.0) -> dict:
     """``full_head``: the mesh engine with / without the full head; ``render_processes``: its worker processes
-    (``MeshEngineConfig.render_processes``); None = the config's default."""
+    (``MeshEngineConfig.render_processes``); None = the config's default. ``yaw`` / ``pitch``: the viewer's camera
+    (degrees; a turned view draws the head's completed side, the uncovered fill and the wall past the photo)."""
     from dataclasses import replace
 
     ex_image, ex_audio = example_paths()
@@ -53,12 +56,13 @@ def run_bench(image: Path | None = None, audio: Path | None = None, size: int = 
     runs = []
     with TalkingHead.load(config=config) as head, tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.mp4"
-        warm = _one_run(head, image, audio, out)
-        runs = [_one_run(head, image, audio, out) for _ in range(max(repeat, 1))]
+        camera = Camera(yaw=yaw, pitch=pitch)
+        warm = _one_run(head, image, audio, out, camera)
+        runs = [_one_run(head, image, audio, out, camera) for _ in range(max(repeat, 1))]
     med = {k: statistics.median(r[k] for r in runs) for k in ("prepare_s", "render_encode_s", "total_s")}
     frames, audio_s = runs[0]["frames"], runs[0]["audio_s"]
     return {
-        "size": size, "fps_target": fps, "full_head": config.mesh.full_head,
+        "size": size, "fps_target": fps, "full_head": config.mesh.full_head, "yaw": yaw, "pitch": pitch,
         "render_processes": config.mesh.render_processes, "frames": frames,
         "audio_seconds": round(audio_s, 3),
         "render_fps": round(frames / med["render_encode_s"], 2),

@@ -337,6 +337,9 @@ def bench(
                                    "head (as generate's flag), to time both."),
     render_processes: int = typer.Option(1, help="Worker processes rendering the frames, as generate's flag (0 = one "
                                          "per core, experimental; 1 = threads in this process, the default)."),
+    yaw: float = typer.Option(0.0, help="Viewer camera yaw in degrees, as generate's flag (a turned view draws the "
+                              "head's completed side and the wall past the photo: time it with 45)."),
+    pitch: float = typer.Option(0.0, help="Viewer camera pitch in degrees, as generate's flag."),
 ) -> None:
     """Time a whole generation (audio -> mp4) and print JSON: fps, real-time factor, peak memory."""
     from tritalk.cli.quiet import quiet_native_stderr
@@ -355,7 +358,7 @@ def bench(
 
     with quiet_native_stderr():
         result = run_bench(image, audio, size=size, fps=fps, repeat=repeat, full_head=full_head,
-                           render_processes=render_processes)
+                           render_processes=render_processes, yaw=yaw, pitch=pitch)
     typer.echo(json.dumps(result, indent=2))
 
 
