@@ -48,7 +48,26 @@ def test_field_of_view_frames_the_head_like_a_camera(engine, subject256):
         return float(np.ptp(v[:468, 0]))
 
     own = face_width(Camera())
-    narrow, wide = face_width(Camera(fov=15.0)), face_width(Camera(fov=40.0))
+    narrow, wide = face_width(Camera(fov=15.0, distance=35.0)), face_width(Camera(fov=40.0, distance=35.0))
     assert narrow > wide * 2.0  # tan(20) / tan(7.5) = 2.76
     assert face_width(Camera(fov=15.0, distance=70.0)) == pytest.approx(narrow / 2, rel=0.02)
     assert face_width(Camera(zoom=1.5)) == pytest.approx(own * 1.5, rel=0.01)
+
+
+def test_a_turned_head_keeps_its_proportions_at_the_default_distance(engine, subject256):
+    # at 60 deg the ear side turns towards the viewer. Seen from a portrait photographer's distance (the default)
+    # the eye-to-ear span keeps about its size against the face's height, as the model has it (a far camera);
+    # seen from a selfie's 35 cm, the near side grows by over a third (the bulging head of a phone held close)
+    from tritalk.render.head_mesh import ear_region
+    head = np.zeros(6, np.float32)
+    ears = ear_region(subject256, engine.head.rest, engine.config.head) & (engine.head.rest[:, 0] < 0)
+
+    def span(cam):
+        face = engine.project(np.zeros(52, np.float32), head, cam)
+        ear = engine._head_points(engine.head.rest[ears], engine.head.head_weight[ears], head, cam).mean(0)
+        return abs(face[33, 0] - ear[0]) / np.linalg.norm(face[168, :2] - face[152, :2])
+
+    far = span(Camera(yaw=60, distance=1000.0))
+    assert Camera().distance == 100.0
+    assert span(Camera(yaw=60)) < 1.12 * far  # measured 1.10
+    assert span(Camera(yaw=60, distance=35.0)) > 1.3 * far  # measured 1.37

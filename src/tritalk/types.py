@@ -201,7 +201,9 @@ class Camera:
     counter-clockwise;
     zoom > 1 enlarges the picture about its centre.
     ``distance`` [cm] is how far the viewer is from the head: it sets the perspective of a turned
-    view (35 cm, a webcam or phone selfie: a requested +-30 deg yaw is measured as 25-27 deg).
+    view. 100 cm is a portrait photographer's distance (the photo's own perspective, near to none:
+    a turned head keeps its proportions); 35 cm is a phone selfie's (the side that turns towards
+    the viewer grows, by a quarter at 60 deg).
     ``fov`` [deg] is the horizontal field of view at that distance: None keeps the portrait's own
     framing (the head as large as in the photo's crop); a value frames the head as a camera with
     that field of view at ``distance`` would (smaller = the head fills more of the frame).
@@ -211,7 +213,7 @@ class Camera:
     pitch: float = 0.0
     roll: float = 0.0
     zoom: float = 1.0
-    distance: float = 35.0
+    distance: float = 100.0
     fov: float | None = None
 
     def __post_init__(self):
