@@ -344,6 +344,9 @@ class MeshEngineConfig:
     view, turning into the fill by this many degrees of camera turn: at rest the fill showed round the head as
     a halo (a red band of curtain in front of Obama's window)."""
     plate_wall_alpha: float = 0.05
+    plate_max_deg: float = 75.0
+    """The wall behind turns with the camera at most this far (yaw and pitch): a plane seen edge-on collapses, and at
+    90 deg the whole wall was a few horizontal lines."""
     wide_plate_deg: tuple[float, float] = (60.0, 25.0)
     """The background plate is continued past the photo's borders (``background_fill.outpaint``: the wall's
     texture copied on, a plain backdrop's shading continued) as far as a camera turned by this yaw and pitch

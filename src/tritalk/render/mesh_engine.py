@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numba
@@ -956,8 +956,11 @@ class MeshEngine:
                          [lin[1, 0], lin[1, 1], lin[1, 2] * z + off[1]]], np.float32)
 
     def _warp_background(self, camera: Camera, source: np.ndarray, offset: tuple[int, int] = (0, 0)) -> np.ndarray:
-        """``source`` (the plate, its frame at ``offset`` = (x, y) in it) as the viewer camera sees it."""
-        m = self._plate_matrix(camera)
+        """``source`` (the plate, its frame at ``offset`` = (x, y) in it) as the viewer camera sees it (turned at most
+        ``plate_max_deg``)."""
+        most = self.config.plate_max_deg
+        m = self._plate_matrix(replace(camera, yaw=float(np.clip(camera.yaw, -most, most)),
+                                       pitch=float(np.clip(camera.pitch, -most, most))))
         m[:, 2] -= m[:, :2] @ np.array(offset, np.float32)
         return cv2.warpAffine(source, m, (self.subject.size,) * 2, flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REFLECT_101)
