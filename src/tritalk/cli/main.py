@@ -77,7 +77,7 @@ def generate(
     yaw: float = typer.Option(0.0, help="View yaw in degrees, -90..90; > 0 turns the face towards image right "
                               "(the camera moves to the subject's right). Best within +-45; up to +-60 the side of the full 3D head "
                               "shows, completed from the photo's colours (smooth skin, hair with strands; less like the person)."),
-    pitch: float = typer.Option(0.0, help="View pitch in degrees, -60..60; > 0 lifts the chin (camera moves down). Best within +-20."),
+    pitch: float = typer.Option(0.0, help="View pitch in degrees, -60..60; > 0 lifts the chin (camera moves down). Best within +-25."),
     roll: float = typer.Option(0.0, help="View roll in degrees; > 0 turns the head counter-clockwise on screen."),
     zoom: float = typer.Option(1.0, help="Zoom on the face, 0.25..4 (1 = the default framing)."),
     distance: float = typer.Option(100.0, help="Viewer distance from the head in cm, 15..1000: sets the perspective of turned views "
