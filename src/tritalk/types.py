@@ -192,6 +192,9 @@ class Motion:
                             *[f"{v:.5f}" for v in self.head[i, :3]], *[f"{v:.5f}" for v in eye + eye]])
 
 
+PORTRAIT_DISTANCE_CM = 100.0  # a portrait photographer's distance: the viewer's where the photo's camera is unknown
+
+
 @dataclass(frozen=True)
 class Camera:
     """The viewer's camera, relative to the portrait's own camera. Angles in degrees.
@@ -201,9 +204,10 @@ class Camera:
     counter-clockwise;
     zoom > 1 enlarges the picture about its centre.
     ``distance`` [cm] is how far the viewer is from the head: it sets the perspective of a turned
-    view. 100 cm is a portrait photographer's distance (the photo's own perspective, near to none:
-    a turned head keeps its proportions); 35 cm is a phone selfie's (the side that turns towards
-    the viewer grows, by a quarter at 60 deg).
+    view. None (the default) is the photo's own camera's distance, so a turned view has the photo's
+    perspective: from the lens its EXIF records (``Subject.camera_distance``), else 100 cm, a portrait
+    photographer's (a turned head keeps its proportions). 35 cm is a phone selfie's: the side that turns
+    towards the viewer grows, by over a third at 60 deg. ``distance_cm`` resolves it.
     ``fov`` [deg] is the horizontal field of view at that distance: None keeps the portrait's own
     framing (the head as large as in the photo's crop); a value frames the head as a camera with
     that field of view at ``distance`` would (smaller = the head fills more of the frame).
@@ -213,7 +217,7 @@ class Camera:
     pitch: float = 0.0
     roll: float = 0.0
     zoom: float = 1.0
-    distance: float = 100.0
+    distance: float | None = None
     fov: float | None = None
 
     def __post_init__(self):
@@ -226,10 +230,17 @@ class Camera:
             raise ConfigError(f"roll {self.roll} is out of range; use a value in [-180, 180] degrees")
         if not 0.25 <= self.zoom <= 4.0:
             raise ConfigError(f"zoom {self.zoom} is out of range; use a value in [0.25, 4]")
-        if not 15.0 <= self.distance <= 1000.0:
+        if self.distance is not None and not 15.0 <= self.distance <= 1000.0:
             raise ConfigError(f"camera distance {self.distance} cm is out of range; use 15 to 1000 cm")
         if self.fov is not None and not (np.isfinite(self.fov) and 5.0 <= self.fov <= 120.0):
             raise ConfigError(f"field of view {self.fov} deg is out of range; use 5 to 120 degrees")
+
+    def distance_cm(self, photo: float | None) -> float:
+        """The viewer's distance [cm]: ``distance``, or where that is None the photo camera's (``photo``, from its
+        EXIF; None: unknown) or else ``PORTRAIT_DISTANCE_CM``."""
+        if self.distance is not None:
+            return float(self.distance)
+        return float(photo) if photo is not None else PORTRAIT_DISTANCE_CM
 
 
 @dataclass(frozen=True)

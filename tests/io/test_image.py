@@ -178,3 +178,29 @@ def test_fuzz_random_bytes_give_image_error_or_an_image(tmp_path, data):
         assert "\n" not in str(e)
     else:
         assert out.ndim == 3 and out.shape[2] == 3 and out.dtype == np.uint8
+
+
+def _with_lens(path: Path, img: np.ndarray, f35: int | None, recorded: tuple[int, int] | None) -> Path:
+    exif = Image.Exif()
+    sub = exif.get_ifd(0x8769)
+    if f35 is not None:
+        sub[0xA405] = f35  # FocalLengthIn35mmFilm
+    if recorded is not None:
+        sub[0xA002], sub[0xA003] = recorded  # PixelXDimension, PixelYDimension
+    Image.fromarray(img).save(path, exif=exif, quality=90)
+    return path
+
+
+def test_the_lens_is_read_only_from_the_cameras_whole_frame(tmp_path):
+    from tritalk.io.image import focal_35mm
+
+    img = np.full((30, 40, 3), 128, np.uint8)
+    assert focal_35mm(_with_lens(tmp_path / "phone.jpg", img, 26, (40, 30))) == 26.0
+    # a crop or a resize keeps the EXIF, not the frame its focal length describes
+    assert focal_35mm(_with_lens(tmp_path / "crop.jpg", img[:, :30], 26, (40, 30))) is None
+    assert focal_35mm(_with_lens(tmp_path / "unsized.jpg", img, 26, None)) is None
+    assert focal_35mm(_with_lens(tmp_path / "nolens.jpg", img, None, (40, 30))) is None
+    Image.fromarray(img).save(tmp_path / "plain.png")
+    assert focal_35mm(tmp_path / "plain.png") is None
+    (tmp_path / "junk.jpg").write_bytes(b"not an image")
+    assert focal_35mm(tmp_path / "junk.jpg") is None  # (load_image names the problem; this only says: unknown)

@@ -80,8 +80,9 @@ def generate(
     pitch: float = typer.Option(0.0, help="View pitch in degrees, -60..60; > 0 lifts the chin (camera moves down). Best within +-25."),
     roll: float = typer.Option(0.0, help="View roll in degrees; > 0 turns the head counter-clockwise on screen."),
     zoom: float = typer.Option(1.0, help="Zoom on the face, 0.25..4 (1 = the default framing)."),
-    distance: float = typer.Option(100.0, help="Viewer distance from the head in cm, 15..1000: sets the perspective of turned views "
-                                   "(100 = a portrait photographer's; 35 = a phone selfie's, the near side grows)."),
+    distance: Optional[float] = typer.Option(None, help="Viewer distance from the head in cm, 15..1000: sets the perspective of "
+                                             "turned views (default: the photo's camera's, from the lens its EXIF records, "
+                                             "else 100, a portrait photographer's; 35 = a phone selfie's, the near side grows)."),
     fov: Optional[float] = typer.Option(None, help="Horizontal field of view in degrees, 5..120, at --distance (default: the "
                                         "photo's own framing; smaller = the head fills more of the frame)."),
     camera_path: Optional[str] = typer.Option(None, "--camera", help="Camera motion over time, added to --yaw/--pitch/--roll/--zoom: "

@@ -22,6 +22,16 @@ logger = logging.getLogger(__name__)
 CROP_SCALE = 2.0  # crop side / landmark-box side: leaves room for hair, ears and shoulders
 MIN_CROP_SCALE = 1.5  # the tightest crop still showing the whole head
 CROP_LIFT = 0.12  # move the crop centre up by this much of the box (the landmarks stop mid-forehead)
+FULL_FRAME_DIAGONAL_MM = 43.27  # a 35 mm film frame's (36 x 24 mm): what a 35 mm-equivalent focal length refers to
+CAMERA_CM = (25.0, 300.0)  # a camera distance from a photo's EXIF outside this is not believed (a crop of the frame)
+
+
+def camera_distance(focal_35mm: float, image_hw: tuple[int, int], px_per_cm: float) -> float:
+    """[cm] How far a camera with this 35 mm-equivalent focal length stood from a head that spans ``px_per_cm``
+    pixels per cm in its whole frame (``image_hw``): the frame's diagonal at the head, in cm, over the lens's
+    diagonal field of view."""
+    diagonal_cm = float(np.hypot(*image_hw)) / px_per_cm
+    return diagonal_cm * focal_35mm / FULL_FRAME_DIAGONAL_MM
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class Subject:
     personal: np.ndarray  # (478, 3) observed landmarks in the model frame (cm): the photo's exact shape
     model: FaceModel
     person: np.ndarray  # (S, S) float32 person confidence in [0, 1] (hair, body, clothes)
+    camera_distance: float | None = None  # [cm] the photo's camera from the head (its EXIF lens), None: unknown
 
     @property
     def size(self) -> int:
@@ -82,7 +93,10 @@ def crop_square(image: np.ndarray, cx: float, cy: float, side: float, size: int)
 
 def prepare_subject(image: np.ndarray, size: int, analyser: FaceAnalyser, face: int | None = None,
                     name: str = "the image", model: FaceModel | None = None,
-                    segmenter: PortraitSegmenter | None = None, fit_config: FitConfig = FitConfig()) -> Subject:
+                    segmenter: PortraitSegmenter | None = None, fit_config: FitConfig = FitConfig(),
+                    focal_35mm: float | None = None) -> Subject:
+    """``focal_35mm``: the lens of the camera that took ``image`` (io.image.focal_35mm), which sets the camera's
+    distance (``Subject.camera_distance``; None: unknown)."""
     model = model or FaceModel.load()
     first = analyser.analyse(image, face=face, name=name)
     cx, cy, side = crop_box(first, *image.shape[:2])
@@ -106,4 +120,10 @@ def prepare_subject(image: np.ndarray, size: int, analyser: FaceAnalyser, face: 
             person = seg.segment(crop)
     else:
         person = segmenter.segment(crop)
-    return Subject(crop, obs, fit, personal, model, person)
+    distance = None
+    if focal_35mm is not None:  # (the fit's pixels are the crop's; one is side / size of the photo's)
+        distance = camera_distance(focal_35mm, image.shape[:2], fit.scale * side / size)
+        logger.info("the photo's camera: %.0f mm (35 mm equivalent), %.0f cm from the head%s", focal_35mm, distance,
+                    "" if CAMERA_CM[0] <= distance <= CAMERA_CM[1] else " (not believed: a crop of its frame?)")
+        distance = distance if CAMERA_CM[0] <= distance <= CAMERA_CM[1] else None
+    return Subject(crop, obs, fit, personal, model, person, distance)

@@ -6,6 +6,9 @@ Contract:
     (large JPEGs are decoded at reduced scale, so memory stays bounded).
   * Every unreadable input raises ``ImageError`` with one line: file, problem, fix. A video or an
     audio file given as the photo is named as such.
+  * ``focal_35mm(path)`` -> the lens's 35 mm-equivalent focal length [mm] where the photo's EXIF records it
+    and the file is the camera's whole frame (its recorded pixel size), else None (face/subject.py turns it
+    into the camera's distance: the perspective of a turned view).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from tritalk.io.files import check_input_file
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["load_image"]
+__all__ = ["focal_35mm", "load_image"]
 
 # Formats we let Pillow try. Magic-less formats (TGA, ...) are left out so that random bytes
 # are not "decoded" into an image.
@@ -81,6 +84,26 @@ def load_image(path: str | Path, max_side: int = 4096) -> np.ndarray:
 
 
 _WARNINGS_LOCK = threading.Lock()  # warnings filters are process-wide: one thread at a time changes them
+
+
+_EXIF_IFD, _FOCAL_35MM, _PIXEL_X, _PIXEL_Y = 0x8769, 0xA405, 0xA002, 0xA003
+
+
+def focal_35mm(path: str | Path) -> float | None:
+    """The 35 mm-equivalent focal length [mm] the photo's EXIF records (FocalLengthIn35mmFilm), when the file
+    still holds the camera's whole frame: the pixel size the camera recorded (PixelXDimension / YDimension)
+    is the file's. A crop or a resize keeps the EXIF but not the frame the focal length describes; then, and
+    where nothing is recorded or it cannot be read, None."""
+    try:
+        with _open_image(Path(path)) as im:
+            exif = im.getexif().get_ifd(_EXIF_IFD)
+            f35, w, h = exif.get(_FOCAL_35MM), exif.get(_PIXEL_X), exif.get(_PIXEL_Y)
+            if not f35 or not w or not h or sorted(im.size) != sorted((int(w), int(h))):
+                return None
+            f35 = float(f35)
+    except (ImageError, *_PIL_DECODE_ERRORS):
+        return None
+    return f35 if 8.0 <= f35 <= 1200.0 else None
 
 
 def _open_image(p: Path) -> Image.Image:

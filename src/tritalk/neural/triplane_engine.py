@@ -139,7 +139,7 @@ class TriplaneEngine:
         return out
 
     def _distance(self, camera: Camera) -> float:
-        return camera.distance * self.subject.fit.scale / self.half_px
+        return camera.distance_cm(self.subject.camera_distance) * self.subject.fit.scale / self.half_px
 
     def _emotion_weights(self, motion: Motion, start: int, stop: int) -> np.ndarray:
         if motion.emotion is None:

@@ -609,15 +609,19 @@ class MeshEngine:
         if camera.fov is None:
             return camera.zoom
         crop_cm = self.subject.size / self.subject.fit.scale
-        return camera.zoom * crop_cm / (2.0 * camera.distance * np.tan(np.radians(camera.fov) / 2.0))
+        return camera.zoom * crop_cm / (2.0 * self._distance_cm(camera) * np.tan(np.radians(camera.fov) / 2.0))
+
+    def _distance_cm(self, camera: Camera) -> float:
+        """The viewer's distance [cm]: the camera's, or by default the photo's camera's (``Camera.distance_cm``)."""
+        return camera.distance_cm(self.subject.camera_distance)
 
     def _apply_camera(self, p: np.ndarray, camera: Camera) -> np.ndarray:
         """Image-frame points (N, 3) seen from the viewer camera: rotated about the head centre, then
-        re-projected with the perspective of a camera ``camera.distance`` cm away (a point that comes
+        re-projected with the perspective of a camera ``_distance_cm`` away (a point that comes
         nearer grows, one that goes away shrinks; at the photo's own view nothing moves)."""
         lin, off = self._camera_transform(camera)
         q = p @ lin.T + off
-        dist = camera.distance * self.subject.fit.scale
+        dist = self._distance_cm(camera) * self.subject.fit.scale
         if dist > 0 and (camera.yaw or camera.pitch):
             c = self.scene.head_centre @ lin.T + off
             f = (dist + p[:, 2] - self.scene.head_centre[2]) / np.maximum(dist + q[:, 2] - c[2], 0.2 * dist)

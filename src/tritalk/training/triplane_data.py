@@ -108,7 +108,7 @@ def _bytes(mask: np.ndarray) -> np.ndarray:
 
 def _distance(subject, camera: Camera, half_px: float) -> float:
     """The camera distance in world units (half windows)."""
-    return camera.distance * subject.fit.scale / half_px
+    return camera.distance_cm(subject.camera_distance) * subject.fit.scale / half_px
 
 
 def render_portrait_samples(subject, cfg: TriplaneDataConfig, rng: np.random.Generator) -> dict:
