@@ -46,6 +46,8 @@ def main(argv=None) -> int:
                     "keep 0/0 first: measured angles are relative to it)")
     ap.add_argument("--head", action="append", default=[], metavar="FIELD=VALUE",
                     help="override a HeadConfig field (a number, or a pair as LO:HI), e.g. --head ring_to_head=0.5; repeatable")
+    ap.add_argument("--distance", type=float, default=None,
+                    help="the viewer's distance in cm (default: the photo camera's, else 100; 35 = a selfie's)")
     args = ap.parse_args(argv)
     from importlib import resources
 
@@ -67,7 +69,7 @@ def main(argv=None) -> int:
             base = None
             for yaw, pitch in views:
                 path = out / f"{photo.stem}_y{yaw:+d}_p{pitch:+d}.mp4"
-                Result(subject, motion, clip, CameraPath.of(Camera(yaw=yaw, pitch=pitch)), engine, config).save(
+                Result(subject, motion, clip, CameraPath.of(Camera(yaw=yaw, pitch=pitch, distance=args.distance)), engine, config).save(
                     path, overwrite=True)
                 got = json.loads(subprocess.run([str(args.audit_python), str(args.audit), str(path), "--ref", str(photo),
                                                  "--no-emotion", "--no-series"], capture_output=True, text=True).stdout)
