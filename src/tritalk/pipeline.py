@@ -37,7 +37,8 @@ from tritalk.face.analyse import FaceAnalyser, PortraitSegmenter
 from tritalk.face.fit import check_head_pose
 from tritalk.face.subject import Subject, prepare_subject
 from tritalk.io.audio import audio_span, check_span, load_audio  # noqa: F401  (audio_span: public here too)
-from tritalk.io.image import focal_35mm, load_image
+from tritalk.io.image import focal_35mm as read_focal_35mm
+from tritalk.io.image import load_image
 from tritalk.io.video import VideoWriter, check_output_path
 from tritalk import parallel
 from tritalk.motion.blink import blink_track
@@ -155,11 +156,13 @@ class TalkingHead:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def subject(self, image: ImageLike, face: int | None = None, size: int | None = None) -> Subject:
-        """Analyse and fit a portrait once (the slow part of a photo: ~0.3 s)."""
+    def subject(self, image: ImageLike, face: int | None = None, size: int | None = None,
+                focal_35mm: float | None = None) -> Subject:
+        """Analyse and fit a portrait once (the slow part of a photo: ~0.3 s). ``focal_35mm``: the lens of the
+        camera that took it (read from a file's EXIF when not given; an array has none)."""
         name = f"'{image}'" if not isinstance(image, np.ndarray) else "the image"
         rgb = load_image(image) if not isinstance(image, np.ndarray) else image
-        lens = focal_35mm(image) if not isinstance(image, np.ndarray) else None
+        lens = focal_35mm if focal_35mm is not None or isinstance(image, np.ndarray) else read_focal_35mm(image)
         subject = prepare_subject(rgb, size or self.config.size, self.analyser, face=face, name=name,
                                   segmenter=self.segmenter, fit_config=self.config.fit, focal_35mm=lens)
         check_head_pose(subject.fit, name)  # a heavy profile: say the angle and the range that works

@@ -200,6 +200,13 @@ def test_the_lens_is_read_only_from_the_cameras_whole_frame(tmp_path):
     assert focal_35mm(_with_lens(tmp_path / "crop.jpg", img[:, :30], 26, (40, 30))) is None
     assert focal_35mm(_with_lens(tmp_path / "unsized.jpg", img, 26, None)) is None
     assert focal_35mm(_with_lens(tmp_path / "nolens.jpg", img, None, (40, 30))) is None
+    # an editor's crop that rewrote the recorded size (Obama's official portrait: a 4:5 crop of a 3:2 frame whose
+    # EXIF says 910 x 1137): no camera's frame has that shape
+    portrait = np.full((50, 40, 3), 128, np.uint8)
+    assert focal_35mm(_with_lens(tmp_path / "edited.jpg", portrait, 85, (40, 50))) is None
+    three_two = np.full((40, 60, 3), 128, np.uint8)
+    assert focal_35mm(_with_lens(tmp_path / "dslr.jpg", three_two, 85, (60, 40))) == 85.0
+    assert focal_35mm((tmp_path / "phone.jpg").read_bytes()) == 26.0  # (the web app's live photo arrives as bytes)
     Image.fromarray(img).save(tmp_path / "plain.png")
     assert focal_35mm(tmp_path / "plain.png") is None
     (tmp_path / "junk.jpg").write_bytes(b"not an image")

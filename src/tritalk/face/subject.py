@@ -23,7 +23,7 @@ CROP_SCALE = 2.0  # crop side / landmark-box side: leaves room for hair, ears an
 MIN_CROP_SCALE = 1.5  # the tightest crop still showing the whole head
 CROP_LIFT = 0.12  # move the crop centre up by this much of the box (the landmarks stop mid-forehead)
 FULL_FRAME_DIAGONAL_MM = 43.27  # a 35 mm film frame's (36 x 24 mm): what a 35 mm-equivalent focal length refers to
-CAMERA_CM = (25.0, 300.0)  # a camera distance from a photo's EXIF outside this is not believed (a crop of the frame)
+CAMERA_CM = (25.0, 300.0)  # from a photo's EXIF: nearer is not believed (a crop of the frame); farther, taken as 300
 
 
 def camera_distance(focal_35mm: float, image_hw: tuple[int, int], px_per_cm: float) -> float:
@@ -124,6 +124,6 @@ def prepare_subject(image: np.ndarray, size: int, analyser: FaceAnalyser, face: 
     if focal_35mm is not None:  # (the fit's pixels are the crop's; one is side / size of the photo's)
         distance = camera_distance(focal_35mm, image.shape[:2], fit.scale * side / size)
         logger.info("the photo's camera: %.0f mm (35 mm equivalent), %.0f cm from the head%s", focal_35mm, distance,
-                    "" if CAMERA_CM[0] <= distance <= CAMERA_CM[1] else " (not believed: a crop of its frame?)")
-        distance = distance if CAMERA_CM[0] <= distance <= CAMERA_CM[1] else None
+                    "" if CAMERA_CM[0] <= distance else " (not believed: a crop of its frame?)")
+        distance = min(distance, CAMERA_CM[1]) if CAMERA_CM[0] <= distance else None
     return Subject(crop, obs, fit, personal, model, person, distance)

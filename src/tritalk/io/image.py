@@ -6,13 +6,14 @@ Contract:
     (large JPEGs are decoded at reduced scale, so memory stays bounded).
   * Every unreadable input raises ``ImageError`` with one line: file, problem, fix. A video or an
     audio file given as the photo is named as such.
-  * ``focal_35mm(path)`` -> the lens's 35 mm-equivalent focal length [mm] where the photo's EXIF records it
-    and the file is the camera's whole frame (its recorded pixel size), else None (face/subject.py turns it
+  * ``focal_35mm(path or bytes)`` -> the lens's 35 mm-equivalent focal length [mm] where the photo's EXIF records
+    it and the file looks like the camera's whole frame (its recorded pixel size, a sensor's shape), else None (face/subject.py turns it
     into the camera's distance: the perspective of a turned view).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import struct
@@ -87,18 +88,23 @@ _WARNINGS_LOCK = threading.Lock()  # warnings filters are process-wide: one thre
 
 
 _EXIF_IFD, _FOCAL_35MM, _PIXEL_X, _PIXEL_Y = 0x8769, 0xA405, 0xA002, 0xA003
+SENSOR_SHAPES = (1.5, 4.0 / 3.0)  # long / short side of a camera's whole frame: 3:2 (most cameras), 4:3 (phones)
 
 
-def focal_35mm(path: str | Path) -> float | None:
+def focal_35mm(source: str | Path | bytes) -> float | None:
     """The 35 mm-equivalent focal length [mm] the photo's EXIF records (FocalLengthIn35mmFilm), when the file
-    still holds the camera's whole frame: the pixel size the camera recorded (PixelXDimension / YDimension)
-    is the file's. A crop or a resize keeps the EXIF but not the frame the focal length describes; then, and
-    where nothing is recorded or it cannot be read, None."""
+    still looks like the camera's whole frame: the pixel size the camera recorded (PixelXDimension / YDimension)
+    is the file's, and its shape a sensor's (3:2 or 4:3). A crop keeps the EXIF but not the frame the focal length
+    describes (an editor that also rewrites the recorded size to a 3:2 or 4:3 crop is not caught); then, and where
+    nothing is recorded or it cannot be read, None. ``source``: a file, or its bytes."""
     try:
-        with _open_image(Path(path)) as im:
+        with (Image.open(io.BytesIO(source)) if isinstance(source, bytes) else _open_image(Path(source))) as im:
             exif = im.getexif().get_ifd(_EXIF_IFD)
             f35, w, h = exif.get(_FOCAL_35MM), exif.get(_PIXEL_X), exif.get(_PIXEL_Y)
             if not f35 or not w or not h or sorted(im.size) != sorted((int(w), int(h))):
+                return None
+            shape = max(im.size) / min(im.size)
+            if not any(abs(shape / s - 1.0) < 0.02 for s in SENSOR_SHAPES):
                 return None
             f35 = float(f35)
     except (ImageError, *_PIL_DECODE_ERRORS):

@@ -4,7 +4,9 @@ Model frame: +x = subject's left (image right in a frontal photo), +y up, +z to 
 Angles (degrees here, radians in Motion.head) follow types.py: yaw > 0 turns the nose to image
 right, pitch > 0 lifts the chin, roll > 0 turns the head counter-clockwise on screen.
 A viewer camera (yaw, pitch, roll) is rendered as the same apparent rotation of the portrait,
-so ``--yaw 30`` is measured as a 30 degree yaw on the output by an independent landmarker.
+so ``--yaw 30`` is measured as about a 30 degree yaw on the output by an independent landmarker (MediaPipe's
+pose, which assumes a wide-angle camera, reads a turn seen from a portrait's distance a few degrees short:
+README, Free view).
 """
 
 from __future__ import annotations

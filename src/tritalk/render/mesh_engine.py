@@ -21,7 +21,7 @@ How a frame is made:
     camera) on this frame's surface over the same light on the surface with the photo's own
     expression, so a lowered brow shades the lids and raised cheeks catch light; the change of the
     skin's highlight is added (it does not scale with the skin's colour, so dark skin shows it).
-Camera conventions are in camera.py: ``Camera(yaw=30)`` is measured as a 30 degree yaw on the output.
+Camera conventions are in camera.py: ``Camera(yaw=30)`` turns the head 30 degrees against the viewer.
 Each step is one method of ``render_frame``; the tuned numbers live in ``MeshEngineConfig`` (mesh_config.py).
 """
 
@@ -669,7 +669,7 @@ class MeshEngine:
         """(B, S, S, 3) uint8: frames ``start .. stop - 1`` of a Motion seen along a CameraPath (Engine)."""
         stop = len(motion) if stop is None else stop
         n, size = max(stop - start, 0), self.subject.size
-        if self._wide is None and any(path.at(t / motion.fps) != Camera() for t in range(start, stop)):
+        if self._wide is None and not all(self._at_rest(path.at(t / motion.fps)) for t in range(start, stop)):
             self._wide_plates()  # (made once here, before the workers fork, not once in each)
         pool = self._frame_pool(n)
         if pool is not None:  # forked workers, each rendering whole frames (frame_pool.py)
@@ -932,10 +932,14 @@ class MeshEngine:
         _facing(np.ascontiguousarray(xy, np.float32), self.faces_all, self.src_sign, self.is_face, keep)
         return self.faces_all[keep], keep
 
+    def _at_rest(self, camera: Camera) -> bool:
+        """The photo's own view: not turned, not zoomed (its distance makes no difference there)."""
+        return camera.yaw == 0 and camera.pitch == 0 and camera.roll == 0 and self.zoom(camera) == 1
+
     def _background(self, camera: Camera) -> np.ndarray:
         """The background plate seen by a camera (read-only: the last few are kept, a still camera's frames
         share one)."""
-        if camera.yaw == 0 and camera.pitch == 0 and camera.roll == 0 and self.zoom(camera) == 1:
+        if self._at_rest(camera):
             return self.rest_plate
         cached = self._plates.get(camera)
         if cached is not None:

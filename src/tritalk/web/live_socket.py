@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 
 from tritalk.errors import ConfigError, ImageError, TritalkError
+from tritalk.io.image import focal_35mm
 from tritalk.types import IDX, Camera, EmotionSpec
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class LiveStart:
     yaw: float
     pitch: float
     photo: np.ndarray | None  # RGB, or None for the bundled example
+    lens: float | None = None  # the photo's 35 mm-equivalent focal length (its EXIF; io.image.focal_35mm)
 
     @staticmethod
     def parse(msg: dict) -> "LiveStart":
@@ -79,12 +81,13 @@ class LiveStart:
         if not 0.0 <= intensity <= 1.0:
             raise ConfigError(f"intensity {intensity} is out of range; use a value in [0, 1]")
         photo = msg.get("photo")
-        return LiveStart(rate, size, str(msg.get("emotion") or "neutral"), intensity, yaw, pitch,
-                         None if not photo else decode_photo(str(photo)))
+        image, lens = decode_photo(str(photo)) if photo else (None, None)
+        return LiveStart(rate, size, str(msg.get("emotion") or "neutral"), intensity, yaw, pitch, image, lens)
 
 
-def decode_photo(data_url: str) -> np.ndarray:
-    """A photo sent as a data: URL -> RGB uint8 (H, W, 3), with the CLI's messages for bad files."""
+def decode_photo(data_url: str) -> tuple[np.ndarray, float | None]:
+    """A photo sent as a data: URL -> RGB uint8 (H, W, 3) and its lens (``focal_35mm``: the perspective of a turned
+    view, as a generated video's), with the CLI's messages for bad files."""
     if len(data_url) > MAX_PHOTO_B64:
         raise ImageError("the photo is over the web app's 20 MB limit; use a smaller file")
     try:
@@ -94,7 +97,7 @@ def decode_photo(data_url: str) -> np.ndarray:
     bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
         raise ImageError("cannot read the photo: not an image file; use a JPEG, PNG or WebP photo")
-    return np.ascontiguousarray(bgr[:, :, ::-1])
+    return np.ascontiguousarray(bgr[:, :, ::-1]), focal_35mm(raw)
 
 
 class Faces:
@@ -107,14 +110,15 @@ class Faces:
         self._items: dict[tuple, tuple] = {}
         self._lock = threading.Lock()
 
-    def session(self, image: np.ndarray, size: int, emotion, camera: Camera) -> "LiveSession":
+    def session(self, image: np.ndarray, size: int, emotion, camera: Camera,
+                lens: float | None = None) -> "LiveSession":
         from tritalk.live.session import LiveConfig, LiveSession
 
-        key = (hashlib.sha1(image.tobytes()).hexdigest(), image.shape, size)
+        key = (hashlib.sha1(image.tobytes()).hexdigest(), image.shape, size, lens)
         with self._lock:
             prepared = self._items.pop(key, None)
         if prepared is None:  # as TalkingHead.live: the subject (face analysis and fit), then its engine
-            subject = self.head.subject(image, size=size)
+            subject = self.head.subject(image, size=size, focal_35mm=lens)
             prepared = subject, self.head.engine_cls(subject, self.head.config.engine_config())
         with self._lock:
             self._items[key] = prepared  # newest last
@@ -164,7 +168,7 @@ async def serve_live(ws, faces: Faces, example_photo, busy: asyncio.Semaphore, r
             spec = parse_emotion(start.emotion, start.intensity)
             camera = Camera(yaw=start.yaw, pitch=start.pitch)
             image = start.photo if start.photo is not None else example_photo
-            session = await asyncio.to_thread(faces.session, image, start.size, spec, camera)
+            session = await asyncio.to_thread(faces.session, image, start.size, spec, camera, start.lens)
         except TritalkError as e:
             return await fail(e)
         await ws.send_text(json.dumps({"type": "ready", "fps": session.fps, "size": start.size,
