@@ -191,3 +191,39 @@ def test_a_plain_wall_with_ringing_round_the_person_counts_as_plain():
     hole = cv2.dilate(person.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     plain = _plainness(img, hole, PortraitConfig())
     assert plain[hole].mean() > 0.9 and plain[hole].min() > 0.5, (plain[hole].mean(), plain[hole].min())
+
+
+def test_a_video_frames_edge_line_does_not_cross_the_wall_seen_from_below(analyser):
+    """A GRID frame's first row is dark (65 grey levels over a 175 screen: tests/data/grid_bbaf2n_frame10.jpg). Where
+    the speaker sits high in the frame the crop keeps that row; seen from below (pitch +20) the wall runs on above
+    the photo's top edge, and the row crossed it as a dark line above the head. A line along an edge is now left
+    out of the continued wall; the photo's other rows are kept."""
+    from pathlib import Path
+
+    from tritalk.face.subject import prepare_subject
+    from tritalk.io.image import load_image
+    from tritalk.render.background_fill import drop_edge_lines
+    from tritalk.render.mesh_engine import MeshEngine
+    from tritalk.types import Camera
+
+    wall = np.full((64, 64, 3), 170, np.uint8)
+    wall[:, :, 0] = np.linspace(150, 190, 64).astype(np.uint8)[None]  # shading across (kept)
+    lined = wall.copy()
+    lined[0] = 60
+    lined[:, -1] = 250
+    out = drop_edge_lines(lined, 2)
+    assert np.array_equal(out[1:, :-1], wall[1:, :-1])  # the rest untouched
+    assert np.abs(out[0].astype(int) - wall[0]).max() <= 2 and np.abs(out[:, -1].astype(int) - wall[:, -1]).max() <= 2
+    assert np.array_equal(drop_edge_lines(wall, 2), wall)  # (a wall's own shading is no line)
+
+    frame = load_image(Path(__file__).parents[1] / "data" / "grid_bbaf2n_frame10.jpg")
+    high = np.concatenate([frame[:1], frame[40:]])  # the speaker 40 rows higher, under the frame's dark first row
+    s = prepare_subject(high, 256, analyser)
+    e = MeshEngine(s)
+    cam = Camera(pitch=20)
+    shown = e.render_frame(s.ref_expr, np.zeros(6, np.float32), cam).astype(np.float32).mean(2)
+    bare = e._rasterize(np.zeros(52, np.float32), np.zeros(6, np.float32), cam).tri_id < 0
+    rows = [shown[y, bare[y]].mean() for y in range(0, 96) if bare[y].sum() > 100]  # the wall above the head
+    assert len(rows) > 40
+    assert np.abs(np.diff(rows)).max() < 10.0, np.abs(np.diff(rows)).max()
+    # steps between neighbouring rows of the wall: the screen's shading a few grey levels; the line's 51 before

@@ -23,6 +23,9 @@ The plate is the photo with the person removed; a turned view shows it behind th
 
     plate = patch_fill(image, hole, config)   # (H, W, 3) uint8; pixels outside ``hole`` are untouched
 
+For a turned camera the plate runs on past the photo's borders (``outpaint``), without the lines along them that a
+video frame has (``drop_edge_lines``).
+
 Deterministic: PatchMatch draws from numba's generator, seeded per call. Single-threaded kernels.
 """
 
@@ -409,6 +412,29 @@ def patch_fill(image: np.ndarray, hole: np.ndarray, config: PortraitConfig = Por
     result = image.copy()
     result[hole] = np.clip(np.round(out[hole]), 0, 255).astype(np.uint8)
     return result
+
+
+def drop_edge_lines(plate: np.ndarray, depth: int, step: float = 20.0) -> np.ndarray:
+    """``plate`` with lines along its borders replaced by the row or column inside them: within ``depth`` px of each
+    edge, a row (column) whose mean grey level differs from that of the one at ``depth`` by more than ``step``. A
+    video frame's dark first row (GRID: ~60 grey levels over a ~160 screen) is part of the photo at its own view;
+    a turned camera sees the wall run on past it, and it crossed the wall as a dark line above the head."""
+    out = plate.copy()
+    g = plate.astype(np.float32).mean(2)
+    h, w = g.shape
+    depth = int(min(depth, h // 4, w // 4))
+    if depth < 1:
+        return out
+    for axis, n in ((0, h), (1, w)):
+        for inner, edge in ((depth, range(depth)), (n - 1 - depth, range(n - 1, n - 1 - depth, -1))):
+            ref = g.take(inner, axis).mean()
+            for i in edge:
+                if abs(g.take(i, axis).mean() - ref) > step:
+                    if axis == 0:
+                        out[i] = out[inner]
+                    else:
+                        out[:, i] = out[:, inner]
+    return out
 
 
 def outpaint(plate: np.ndarray, pad: tuple[int, int, int, int], config: PortraitConfig = PortraitConfig(),

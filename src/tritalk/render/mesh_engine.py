@@ -41,7 +41,7 @@ from tritalk.face.model import (FACE_OVAL, INNER_LIP_LOWER, INNER_LIP_UPPER, LEF
 from tritalk.face.subject import Subject
 from tritalk.parallel import for_each
 from tritalk.render.appearance import emotion_appearance
-from tritalk.render.background_fill import fill_holes, outpaint
+from tritalk.render.background_fill import drop_edge_lines, fill_holes, outpaint
 from tritalk.render.camera import rotation
 from tritalk.render.disocclusion import blend_fill, fill_weight
 from tritalk.render.hair_strands import strand_texture, texel_coords
@@ -994,8 +994,9 @@ class MeshEngine:
                 cap = self.config.wide_plate_max * size
                 left, top = (int(v) for v in np.clip(np.ceil(-lo) + 2, 0, cap))
                 right, bottom = (int(v) for v in np.clip(np.ceil(hi - size) + 2, 0, cap))
-                fill = outpaint(self.scene.background, (top, bottom, left, right), self.config.portrait,
-                                self.config.wide_plate_px)
+                # (without the lines along the photo's edges: a turned view sees the wall run on past them)
+                plain = drop_edge_lines(self.scene.background, max(2, size // 100))
+                fill = outpaint(plain, (top, bottom, left, right), self.config.portrait, self.config.wide_plate_px)
                 rest = fill.copy()
                 rest[top:top + size, left:left + size] = self.rest_plate
                 for a in (rest, fill):
