@@ -211,3 +211,12 @@ def test_the_lens_is_read_only_from_the_cameras_whole_frame(tmp_path):
     assert focal_35mm(tmp_path / "plain.png") is None
     (tmp_path / "junk.jpg").write_bytes(b"not an image")
     assert focal_35mm(tmp_path / "junk.jpg") is None  # (load_image names the problem; this only says: unknown)
+    assert focal_35mm(b"not an image") is None
+
+
+def test_the_lens_of_a_decompression_bomb_is_unknown_not_an_error(tmp_path, monkeypatch):
+    from tritalk.io.image import focal_35mm
+
+    data = _with_lens(tmp_path / "big.jpg", np.full((300, 400, 3), 128, np.uint8), 26, (400, 300)).read_bytes()
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # (Pillow refuses images over twice this)
+    assert focal_35mm(data) is None

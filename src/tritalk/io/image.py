@@ -107,7 +107,7 @@ def focal_35mm(source: str | Path | bytes) -> float | None:
             if not any(abs(shape / s - 1.0) < 0.02 for s in SENSOR_SHAPES):
                 return None
             f35 = float(f35)
-    except (ImageError, *_PIL_DECODE_ERRORS):
+    except (ImageError, Image.DecompressionBombError, *_PIL_DECODE_ERRORS):  # (bytes skip _open_image's checks)
         return None
     return f35 if 8.0 <= f35 <= 1200.0 else None
 
