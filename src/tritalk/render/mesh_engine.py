@@ -230,6 +230,20 @@ def _continue_below(rgba: np.ndarray, skin: np.ndarray, rows: int, fade: int, si
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
+def _smooth_envelope(points: np.ndarray, values: np.ndarray, radius: float) -> np.ndarray:
+    """(N,) ``values`` at scattered ``points`` (N, 2): the largest within ``radius`` of each point, then averaged
+    over a Gaussian of sigma ``radius`` (out to three sigma). Smooth, and about as large as the values it covers."""
+    if len(points) == 0 or radius <= 0:
+        return values
+    tree = cKDTree(points)
+    envelope = np.array([values[n].max() for n in tree.query_ball_point(points, r=radius)], np.float32)
+    out = np.empty(len(points), np.float32)
+    for i, n in enumerate(tree.query_ball_point(points, r=3.0 * radius)):
+        w = np.exp(-0.5 * ((points[n] - points[i]) ** 2).sum(1) / radius ** 2)
+        out[i] = (w * envelope[n]).sum() / w.sum()
+    return out
+
+
 def _inside(outline: np.ndarray, points: np.ndarray, shrink: float) -> np.ndarray:
     """(N,) bool: points (N, 2) inside the closed ``outline`` (M, 2) shrunk about its mean to ``shrink``."""
     c = outline.mean(0)
@@ -562,6 +576,10 @@ class MeshEngine:
         near = np.minimum(np.median(push[covered][idx], 1), np.median(push[covered]))
         fade = np.exp(-0.5 * (dist.min(1) / (cfg.neck_behind_reach * width)) ** 2)
         push[beside] = near * fade
+        if cfg.neck_behind_smooth > 0:  # (entered over the same reach below the chin: the jaw's outline keeps its own)
+            ramp = np.clip((pts[below, 1] - chin) / (cfg.neck_behind_smooth * width), 0.0, 1.0)
+            smooth = _smooth_envelope(pts[below], push[below], cfg.neck_behind_smooth * width)
+            push[below] = (1.0 - ramp) * push[below] + ramp * smooth
         return (z + push).astype(np.float32)
 
     def _closed_eye_texture(self) -> np.ndarray:
