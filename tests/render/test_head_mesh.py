@@ -315,6 +315,34 @@ def test_the_photos_neck_does_not_slide_out_beside_the_models_neck(engine, yaw):
     assert shown.sum() < 120, shown.sum()
 
 
+def test_no_spike_pokes_out_past_a_talking_chin(engine):
+    """With the mouth open the chin moves down and uncovers the sheet behind it. The sheet's grid points just inside
+    the face's outline took the head ellipsoid's depth, up to 2 cm in front of the chin, and those under the jaw's
+    sides (above the chin's row) lay at the jaw's depth: turned 45-60 deg, the triangles between them and the outline
+    poked out past the chin and the jaw as spikes and flaps (London 030, 061, 119; the example). Now the sheet lies
+    behind the face inside its outline and behind the neck under the whole jaw. Sheet pixels beyond the face and head,
+    between the nose's and the chin's rows on the side they face, jawOpen 0.35, the example at 256 px, -60 / -45 / 45
+    / 60 deg: 10 / 7 / 26 / 12 before, 0 / 5 / 0 / 0 now."""
+    from tritalk.types import IDX
+
+    expr = engine.subject.ref_expr.copy()
+    expr[IDX["jawOpen"]] = 0.35
+    beyond = []
+    for yaw in (-60, -45, 45, 60):
+        r = engine._rasterize(engine.expr_delta(expr), ZERO_HEAD, Camera(yaw=yaw))
+        ids = np.flatnonzero(r.kept)[np.maximum(r.tri_id, 0)]
+        drawn = r.tri_id >= 0
+        head = drawn & (engine.is_face[ids] | engine.is_head[ids])
+        sheet = drawn & ~head
+        n = 0
+        for y in range(int(r.v[2, 1]), int(r.v[152, 1]) + 1):
+            xs = np.flatnonzero(head[y])
+            if len(xs):
+                n += int(sheet[y, xs.max() + 1:].sum() if yaw > 0 else sheet[y, :xs.min()].sum())
+        beyond.append(n)
+    assert sum(beyond) <= 12, beyond
+
+
 def _kinks_below_the_chin(e: MeshEngine, yaw: float) -> int:
     """Pairs of neighbouring sheet triangles below the chin, both seen at ``yaw``, whose maps from the photo to the
     frame differ by more than 0.5 (L1 over the 2x2 linear part): the photo's pixels folded or sheared apart there."""

@@ -396,7 +396,7 @@ class MeshEngine:
         # the sheet in 3D at rest (image frame), and where its head part pivots
         sheet_z = self.scene.sheet_z
         if self.head is not None:
-            sheet_z = self._sheet_behind_neck(head_img, rest)
+            sheet_z = self._sheet_behind_face(rest, self._sheet_behind_neck(head_img, rest))
         self.sheet_rest = np.concatenate([self.scene.sheet_src, sheet_z[:, None]], 1).astype(np.float32)
         self.src_edges = edge_lengths(self.src_all, self.faces_all) + 0.5
         t = self.src_all[self.faces_all]
@@ -542,7 +542,7 @@ class MeshEngine:
         return inside[local].all(1) & ~shows  # nothing of it would show
 
     def _sheet_behind_neck(self, head_img: np.ndarray, face_img: np.ndarray) -> np.ndarray:
-        """(N,) the sheet's depths, below the chin no nearer than the head's neck (``neck_behind_cm`` behind
+        """(N,) the sheet's depths, below the chin and the jaw no nearer than the head's neck (``neck_behind_cm`` behind
         its surface at the photo's view) where the neck covers it, the push fading out beside the neck over
         ``neck_behind_reach`` face widths. The sheet's neck and collar lay 2-4 cm in front of the model's neck
         (the chin's depth, ramped back to the torso; more at the neck's sides, which curve back): turned 30 deg
@@ -558,7 +558,14 @@ class MeshEngine:
         pts = self.scene.sheet_src
         pi = np.clip(np.round(pts).astype(int), 0, size - 1)
         inside = (pts >= 0).all(1) & (pts < size).all(1)
-        below = pts[:, 1] > chin
+        # under the jaw's outline (below the mouth's corners), not only under the chin's row: the sheet under the
+        # jaw's sides lay at the jaw's depth, and turned 45 deg it slid out past the jaw as a flap
+        oval = face_img[list(FACE_OVAL), :2]
+        mouth = float(face_img[[61, 291], 1].mean())
+        low = oval[oval[:, 1] > mouth]
+        order = np.argsort(low[:, 0])
+        jaw = np.interp(pts[:, 0], low[order, 0], low[order, 1], left=np.inf, right=np.inf)
+        below = (pts[:, 1] > chin) | ((pts[:, 1] > jaw) & (pts[:, 1] > mouth))
         below[: self.n_oval_sheet] = False
         covered = inside & below & (tri_id[pi[:, 1], pi[:, 0]] >= 0)
         target = depth[pi[:, 1], pi[:, 0]] + cfg.neck_behind_cm * self.subject.fit.scale
@@ -581,6 +588,23 @@ class MeshEngine:
             smooth = _smooth_envelope(pts[below], push[below], cfg.neck_behind_smooth * width)
             push[below] = (1.0 - ramp) * push[below] + ramp * smooth
         return (z + push).astype(np.float32)
+
+    def _sheet_behind_face(self, face_img: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(N,) the sheet's depths ``z`` with its vertices inside the face's outline (not the outline's own) no nearer
+        than the face's surface there at the photo's view, plus ``neck_behind_cm``. The grid's points just inside the
+        outline took the head ellipsoid's depth, up to 2 cm in front of the chin: turned 45-60 deg, and more as the
+        jaw opened and uncovered them, the triangles from them to the outline poked out past the chin as spikes."""
+        size = self.subject.size
+        tri_id, _, depth = rasterize(face_img[:N_FACE, :2].astype(np.float32), face_img[:N_FACE, 2].astype(np.float32),
+                                     self.face_tris, size, size)
+        pts = self.scene.sheet_src
+        pi = np.clip(np.round(pts).astype(int), 0, size - 1)
+        inside = (pts >= 0).all(1) & (pts < size).all(1) & (tri_id[pi[:, 1], pi[:, 0]] >= 0)
+        inside[: self.n_oval_sheet] = False
+        target = depth[pi[:, 1], pi[:, 0]] + self.config.head.neck_behind_cm * self.subject.fit.scale
+        out = z.astype(np.float32).copy()
+        out[inside] = np.maximum(out[inside], target[inside])
+        return out
 
     def _closed_eye_texture(self) -> np.ndarray:
         """The photo with each eye opening and upper lid (up to the crease) inpainted by lid skin, plus
