@@ -322,7 +322,7 @@ def test_no_spike_pokes_out_past_a_talking_chin(engine):
     poked out past the chin and the jaw as spikes and flaps (London 030, 061, 119; the example). Now the sheet lies
     behind the face inside its outline and behind the neck under the whole jaw. Sheet pixels beyond the face and head,
     between the nose's and the chin's rows on the side they face, jawOpen 0.35, the example at 256 px, -60 / -45 / 45
-    / 60 deg: 10 / 7 / 26 / 12 before, 0 / 5 / 0 / 0 now."""
+    / 60 deg: 10 / 7 / 26 / 12 before (with the push under the neck already smoothed), 0 / 5 / 0 / 0 now."""
     from tritalk.types import IDX
 
     expr = engine.subject.ref_expr.copy()
@@ -368,7 +368,7 @@ def test_the_shirt_beside_a_turned_neck_is_not_torn(analyser):
     neck's sides, which curve back, centimetres deeper than the sheet beside them. Turned 30-45 deg, those pits
     tore the collar and the shirt beside the neck into notches and pale shards (London 003, 025, 107). The push is
     now smoothed (``HeadConfig.neck_behind_smooth``). Kinks (``_kinks_below_the_chin``) on London 025 (tests/data)
-    at 256 px, -45 / -30 / 30 / 45 deg: 28 / 17 / 18 / 29 before, 6 / 6 / 8 / 14 now."""
+    at 256 px, -45 / -30 / 30 / 45 deg: 28 / 17 / 18 / 28 unsmoothed, 7 / 6 / 8 / 14 now."""
     from pathlib import Path
 
     from tritalk.face.subject import prepare_subject

@@ -155,10 +155,10 @@ class HeadConfig:
     neck_behind_reach: float = 0.15
     """... the push fading out beside the neck over about this many face widths (a Gaussian's sigma) ..."""
     neck_behind_smooth: float = 0.2
-    """... and then made smooth: each vertex takes the largest push within this many face widths, averaged over
-    a Gaussian of this sigma (pushed to the neck's depth where the neck's sides curve back, the covered vertices
-    lay centimetres behind those beside them: pits that tore the shirt beside a turned neck into notches and
-    shards). 0: not smoothed."""
+    """... and then, below the chin (entered over this reach below its row; the jaw keeps its own push), made smooth:
+    each vertex takes the largest push within this many face widths, averaged over a Gaussian of this sigma (pushed
+    to the neck's depth where the neck's sides curve back, the covered vertices lay centimetres behind those beside
+    them: pits that tore the shirt beside a turned neck into notches and shards). 0: not smoothed."""
     neck_skin_chroma: float = 0.08
     """Chromaticity difference (L1 of r, g, b / sum) from the cheeks above which a neck vertex's photo colour
     is not skin (a white collar on pale skin differs by ~0.13): it is completed when the view turns ..."""

@@ -232,7 +232,8 @@ def _continue_below(rgba: np.ndarray, skin: np.ndarray, rows: int, fade: int, si
 
 def _smooth_envelope(points: np.ndarray, values: np.ndarray, radius: float) -> np.ndarray:
     """(N,) ``values`` at scattered ``points`` (N, 2): the largest within ``radius`` of each point, then averaged
-    over a Gaussian of sigma ``radius`` (out to three sigma). Smooth, and about as large as the values it covers."""
+    over a Gaussian of sigma ``radius`` (out to three sigma). Smooth; inside a region of large values as large as
+    they are, falling off over about ``radius`` at its edge (where it may be smaller than a value there)."""
     if len(points) == 0 or radius <= 0:
         return values
     tree = cKDTree(points)
@@ -542,11 +543,14 @@ class MeshEngine:
         return inside[local].all(1) & ~shows  # nothing of it would show
 
     def _sheet_behind_neck(self, head_img: np.ndarray, face_img: np.ndarray) -> np.ndarray:
-        """(N,) the sheet's depths, below the chin and the jaw no nearer than the head's neck (``neck_behind_cm`` behind
+        """(N,) the sheet's depths, below the chin and the jaw pushed behind the head's neck (``neck_behind_cm`` behind
         its surface at the photo's view) where the neck covers it, the push fading out beside the neck over
-        ``neck_behind_reach`` face widths. The sheet's neck and collar lay 2-4 cm in front of the model's neck
-        (the chin's depth, ramped back to the torso; more at the neck's sides, which curve back): turned 30 deg
-        they slid out in front of it, a second neck beside the first."""
+        ``neck_behind_reach`` face widths, then smoothed below the chin (``neck_behind_smooth``). The sheet's neck and
+        collar lay 2-4 cm in front of the model's neck (the chin's depth, ramped back to the torso; more at the neck's
+        sides, which curve back): turned 30 deg they slid out in front of it, a second neck beside the first. (The
+        smoothing leaves a few vertices at the neck's very edge, where its side turns steeply back, up to ~3 cm in
+        front of it; the sheet shown beside a turned neck still fell: the example at -30 / -15 / 15 deg, 47 / 84 / 77
+        px of 256^2 unsmoothed, 0 / 14 / 4 px now.)"""
         size, cfg = self.subject.size, self.config.head
         z = self.scene.sheet_z.astype(np.float32).copy()
         xy = head_img[:, :2].astype(np.float32)
@@ -590,8 +594,8 @@ class MeshEngine:
         return (z + push).astype(np.float32)
 
     def _sheet_behind_face(self, face_img: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """(N,) the sheet's depths ``z`` with its vertices inside the face's outline (not the outline's own) no nearer
-        than the face's surface there at the photo's view, plus ``neck_behind_cm``. The grid's points just inside the
+        """(N,) the sheet's depths ``z`` with its vertices on the face's pixels at the photo's view (inside its outline,
+        to the pixel; not the outline's own) no nearer than the face's surface there, plus ``neck_behind_cm``. The grid's points just inside the
         outline took the head ellipsoid's depth, up to 2 cm in front of the chin: turned 45-60 deg, and more as the
         jaw opened and uncovered them, the triangles from them to the outline poked out past the chin as spikes."""
         size = self.subject.size
