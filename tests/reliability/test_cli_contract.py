@@ -145,6 +145,33 @@ def test_a_bug_is_one_line_in_a_real_process(io):
     assert not out.exists()
 
 
+def _ctrl_c_inside_compiled_code(*a, **k):
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as ki:
+        raise SystemError("CPUDispatcher(<function _bounds>) returned a result with an exception set") from ki
+
+
+def test_ctrl_c_inside_compiled_code_is_an_interruption_not_a_bug(io, capsys, monkeypatch):
+    """Ctrl-C landing while a numba function returns reaches Python as a SystemError whose cause is the
+    KeyboardInterrupt; it was reported as an internal error, exit 1 (seen once in the Ctrl-C test of a fresh-clone CI
+    run, 2026-12-07). It is an interruption: exit 130, the interrupted line."""
+    import signal
+
+    import tritalk.pipeline
+
+    monkeypatch.setattr(tritalk.pipeline.TalkingHead, "load", _ctrl_c_inside_compiled_code)
+    args, out = io
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        rc, _, err = call_main(capsys, *args)
+    finally:
+        signal.signal(signal.SIGINT, before)  # (the CLI ignores a second Ctrl-C while it reports the first)
+    assert rc == 130
+    assert one_error_line(err) == "error: interrupted; no output was written"
+    assert not out.exists()
+
+
 def test_verbose_shows_the_traceback_of_a_bug(io, capsys, monkeypatch):
     import tritalk.pipeline
 
