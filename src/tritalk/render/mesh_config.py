@@ -150,8 +150,9 @@ class HeadConfig:
     """The model's neck is cut this many face heights below the chin: below, the collar and the torso
     are the portrait sheet's (a model neck running into the shirt turned into a skin-coloured bib)."""
     neck_behind_cm: float = 0.5
-    """Below the chin the portrait sheet lies at least this far behind the model's neck where the neck covers
-    it at the photo's view (``MeshEngine._sheet_behind_neck``) ..."""
+    """Below the chin and the jaw the portrait sheet is pushed this far behind the model's neck where the neck covers
+    it at the photo's view (``MeshEngine._sheet_behind_neck``; inside the face's outline, behind the face:
+    ``_sheet_behind_face``) ..."""
     neck_behind_reach: float = 0.15
     """... the push fading out beside the neck over about this many face widths (a Gaussian's sigma) ..."""
     neck_behind_smooth: float = 0.2

@@ -594,10 +594,11 @@ class MeshEngine:
         return (z + push).astype(np.float32)
 
     def _sheet_behind_face(self, face_img: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """(N,) the sheet's depths ``z`` with its vertices on the face's pixels at the photo's view (inside its outline,
-        to the pixel; not the outline's own) no nearer than the face's surface there, plus ``neck_behind_cm``. The grid's points just inside the
-        outline took the head ellipsoid's depth, up to 2 cm in front of the chin: turned 45-60 deg, and more as the
-        jaw opened and uncovered them, the triangles from them to the outline poked out past the chin as spikes."""
+        """(N,) the sheet's depths ``z`` with its vertices on the face's pixels at the photo's view (inside its
+        outline, to the pixel; not the outline's own) no nearer than the face's surface there, plus
+        ``neck_behind_cm``. The grid's points just inside the outline took the head ellipsoid's depth, up to 2 cm in
+        front of the chin: turned 45-60 deg, and more as the jaw opened and uncovered them, the triangles from them
+        to the outline poked out past the chin as spikes."""
         size = self.subject.size
         tri_id, _, depth = rasterize(face_img[:N_FACE, :2].astype(np.float32), face_img[:N_FACE, 2].astype(np.float32),
                                      self.face_tris, size, size)
