@@ -97,3 +97,25 @@ def test_python_api_takes_the_emotion_as_a_string(tmp_path, example_image_path, 
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[-3:] == ["True", "(10,", "52)"]  # the string was read as happy: it smiles
     assert probe_video(out)["n_frames"] == 10
+
+
+def test_ctrl_c_inside_compiled_code_stops_the_batch(monkeypatch, tmp_path):
+    """A bug in one row is that row's failure, but Ctrl-C that lands while a numba function returns reaches Python as
+    a SystemError caused by the KeyboardInterrupt: it stops the batch instead of failing one row and going on."""
+    import tritalk.batch as batch
+
+    def interrupted(*a, **k):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as ki:
+            raise SystemError("CPUDispatcher(<function _bounds>) returned a result with an exception set") from ki
+
+    def bug(*a, **k):
+        raise ValueError("a bug")
+
+    job = Job(row=1, image=tmp_path / "a.jpg", audio=tmp_path / "a.wav", output=tmp_path / "a.mp4")
+    monkeypatch.setattr(batch, "run_job", bug)
+    assert batch._run_in_worker(job, overwrite=False).status == "failed"
+    monkeypatch.setattr(batch, "run_job", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        batch._run_in_worker(job, overwrite=False)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from tritalk.config import TritalkConfig
-from tritalk.errors import ConfigError, InputError, TritalkError
+from tritalk.errors import ConfigError, InputError, TritalkError, caused_by_ctrl_c
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +179,8 @@ def _run_in_worker(job: Job, overwrite: bool) -> Outcome:
     except MemoryError:
         return Outcome(job, "failed", "not enough memory; use a smaller --size or fewer --workers")
     except Exception as e:  # a bug in one row must not stop the others
+        if caused_by_ctrl_c(e):  # ... but Ctrl-C inside compiled code (a SystemError) stops them all
+            raise KeyboardInterrupt from e
         return Outcome(job, "failed", _one_line(f"internal error ({type(e).__name__}: {e})"),
                        time.perf_counter() - start)
     return Outcome(job, "done", "", time.perf_counter() - start)

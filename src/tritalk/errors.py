@@ -65,3 +65,16 @@ class WeightsError(TritalkError):
     """Model weights given by local path are missing or malformed."""
 
     exit_code = 7
+
+
+def caused_by_ctrl_c(e: BaseException | None) -> bool:
+    """Whether a KeyboardInterrupt lies in ``e``'s chain of causes. Ctrl-C that lands while a compiled (numba)
+    function returns surfaces as ``SystemError: CPUDispatcher(...) returned a result with an exception set``, the
+    KeyboardInterrupt as its cause: an interruption, not a bug."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False

@@ -25,7 +25,7 @@ from typing import Optional
 
 import typer
 
-from tritalk.errors import ConfigError, OutputError, TritalkError
+from tritalk.errors import ConfigError, OutputError, TritalkError, caused_by_ctrl_c
 
 logger = logging.getLogger("tritalk.cli")
 
@@ -381,19 +381,6 @@ def _one_line(text: object, limit: int = 500) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def _caused_by_ctrl_c(e: BaseException) -> bool:
-    """Whether a KeyboardInterrupt lies in ``e``'s chain of causes. Ctrl-C that lands while a compiled (numba)
-    function returns surfaces as ``SystemError: CPUDispatcher(...) returned a result with an exception set``, the
-    KeyboardInterrupt as its cause: an interruption, not a bug."""
-    seen = set()
-    while e is not None and id(e) not in seen:
-        if isinstance(e, KeyboardInterrupt):
-            return True
-        seen.add(id(e))
-        e = e.__cause__ or e.__context__
-    return False
-
-
 def _fail(message: str, code: int, verbose: bool = False) -> None:
     if verbose:
         traceback.print_exc()
@@ -423,7 +410,7 @@ def main(argv: list[str] | None = None) -> None:
     except MemoryError:
         _fail("not enough memory; use a smaller --size or a shorter recording", EXIT_INTERNAL, verbose)
     except Exception as e:  # a bug: one line for users, the traceback with --verbose
-        if _caused_by_ctrl_c(e):
+        if caused_by_ctrl_c(e):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             _fail("interrupted; no output was written", EXIT_INTERRUPTED, verbose)
         _fail(f"internal error ({type(e).__name__}: {e}); please report it with the --verbose output",
