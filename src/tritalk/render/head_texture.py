@@ -299,7 +299,11 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     size, scale = subject.size, subject.fit.scale
     tris = HeadModel.load().triangles  # the whole surface (with the face the mesh engine covers)
     vis = visible_at_rest(rest_img, tris, size, tol=config.visible_tol_cm * scale)
-    jaw = _behind_jaw(subject, head, rest_img, config.jaw_band_cm * scale)
+    ears = _ears(subject, head, config)
+    # (the ears lie beside the face's outline in the photo too, but what the photo shows there is the ear itself:
+    # its own colours are its completion's source; completed from the face's edge, a dark-skinned man's turned ear
+    # was a pale grey-pink shape on the dark side of his head, London 061)
+    jaw = _behind_jaw(subject, head, rest_img, config.jaw_band_cm * scale) & ~ears
     vis_rest, vis = vis, vis * ~jaw  # the photo at its own view (vis_rest); a source for completion (vis)
     facing = head.normals @ subject.fit.rotation.T[:, 2]  # towards the photo's camera
     lo, hi = config.seen_facing
@@ -335,7 +339,6 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # the unseen back and top of the skull take the hair's colour (the seen skull top's; a bald head's is
     # its skin), so the scalp is not a blend of hair and the neck's skin
     brow = float(subject.personal[[105, 334], 1].mean())
-    ears = _ears(subject, head, config)
     top = shown & (head.rest[:, 1] > brow + config.hair_top_cm)
     hair = np.median(colour[top], 0) if top.sum() > 20 else skin
     chroma = np.abs(hair / max(hair.sum(), 1.0) - skin / max(skin.sum(), 1.0)).sum()
