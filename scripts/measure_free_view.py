@@ -81,7 +81,8 @@ def main(argv=None) -> int:
                 row = dict(photo=photo.name, yaw=yaw, pitch=pitch,
                            yaw_measured=round(got["yaw_deg"] - base["yaw_deg"], 1) if found else None,
                            pitch_measured=round(got["pitch_deg"] - base["pitch_deg"], 1) if found else None,
-                           identity_dist=got.get("identity_dist"), face_rate=got.get("face_rate"))
+                           identity_dist=got.get("identity_dist"), face_rate=got.get("face_rate"),
+                           identity_face_source=got.get("identity_face_source"))
                 print(json.dumps(row), flush=True)
     return 0
 
