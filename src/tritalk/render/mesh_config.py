@@ -321,7 +321,8 @@ class HeadConfig:
     """... and from the face's widest outline points back to this far behind them (the ears reach ~3 cm)."""
     jaw_band_cm: float = 1.5
     """Head vertices below the eyes seen in the photo within this distance outside the face's outline (or
-    inside it) count as unseen: the photo shows the person's own jaw edge there, not the neck behind it."""
+    inside it) count as unseen: the photo shows the person's own jaw edge there, not the neck behind it (the ears
+    excepted: there the photo shows the ear)."""
     fill_light: tuple[float, float, float] = (0.0, 0.5, 1.0)
     """Direction (model frame: +y up, +z forward) of the soft light fixed to the head that shades the
     completed surface: the side of the head and the ears keep their relief."""
