@@ -117,12 +117,8 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
     height, some completed as skin from the jaw above, some the photo's dark collar, and the turned neck
     showed light teeth a triangle high in the collar. Banded, the collar's edge runs round the neck. What the
     photo saw front-on (``front_on_facing``: cosine to its view) keeps its own colours: a tie stays a tie."""
-    p = subject.personal
-    chin, angle = p[152], p[[58, 288]].mean(0)
     drawn = np.unique(head.triangles)
-    y, z = head.rest[drawn, 1], head.rest[drawn, 2]
-    t = np.clip((z - angle[2]) / max(float(chin[2] - angle[2]), 1e-3), 0.0, 1.0)
-    below = angle[1] + t * (chin[1] - angle[1]) - y  # cm under the jaw line
+    below = _below_jaw(subject, head.rest[drawn])
     lo, hi = config.front_on_facing
     m = np.clip(below / config.neck_band_fade_cm, 0.0, 1.0) * np.clip((hi - facing[drawn]) / (hi - lo), 0.0, 1.0)
     sel = np.flatnonzero(m > 0)
@@ -137,6 +133,52 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
     out = fill.copy()
     out[drawn[sel]] = (1 - m[sel, None]) * fill[drawn[sel]] + m[sel, None] * smooth
     return out
+
+
+def _below_jaw(subject: Subject, points: np.ndarray) -> np.ndarray:
+    """(N,): cm by which head points (N, 3) lie under the jaw line (the chin to the jaw's angles)."""
+    p = subject.personal
+    chin, angle = p[152], p[[58, 288]].mean(0)
+    t = np.clip((points[:, 2] - angle[2]) / max(float(chin[2] - angle[2]), 1e-3), 0.0, 1.0)
+    return angle[1] + t * (chin[1] - angle[1]) - points[:, 1]
+
+
+def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.ndarray, known: np.ndarray,
+                 covered: np.ndarray, never: np.ndarray, facing: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """(V,) bool: the neck under the jaw line that the photo never shows (``never``), its ``values`` set in place:
+    skin above the clothes' line, the clothes below it. The line's height is the one that best parts the skin above
+    from the clothes below on the sides of the neck the photo saw (``collar_side_facing``), the mean of the two sides
+    round the back, at least ``collar_below_chin_cm`` under the chin. Continued harmonically from skin and clothes
+    together, the back of a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a neck
+    (London 005's and 025's white tops; Obama's collar and suit). (The decimated head the renderer draws still
+    softens the line over a triangle's size, a few centimetres.)"""
+    below = _below_jaw(subject, head.rest)
+    neck = below > 0
+    unseen = neck & ~known & never
+    if not unseen.any():
+        return unseen
+    clothes = known & covered & neck
+    skin = known & ~covered & neck
+    lines = []
+    for side in (head.rest[:, 0] < 0, head.rest[:, 0] >= 0):
+        at = side & (facing < config.collar_side_facing)
+        ys, yc = head.rest[at & skin, 1], head.rest[at & clothes, 1]
+        if len(ys) + len(yc) < 10:
+            continue
+        cand = np.unique(np.concatenate([ys, yc]))
+        # misclassified: skin under the line, clothes over it
+        wrong = (ys[None, :] < cand[:, None]).sum(1) + (yc[None, :] >= cand[:, None]).sum(1)
+        lines.append(float(cand[np.argmin(wrong)]))
+    if not lines or not clothes.any():
+        return np.zeros(len(known), bool)
+    # (never above ``collar_below_chin_cm`` under the chin: a high collar at the neck's sides, a dress shirt's, still
+    # leaves the skin of the neck's back bare above it; taken from the sides, Obama's neck was a grey-blue band)
+    line = min(float(np.mean(lines)), float(subject.personal[152, 1]) - config.collar_below_chin_cm)
+    upper = _laplace_fill(tris, values, known & ~clothes, eps=1e-3)
+    lower = _laplace_fill(tris, values, clothes, eps=1e-3)
+    w = np.clip((head.rest[unseen, 1] - line) / config.collar_soft_cm + 0.5, 0.0, 1.0)[:, None]
+    values[unseen] = w * upper[unseen] + (1 - w) * lower[unseen]
+    return unseen
 
 
 def _orientation_coherence(image: np.ndarray, xy: np.ndarray) -> float:
@@ -418,6 +460,11 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     side |= odd
     covered |= odd
     values[side] = _edge_skin(subject, head.rest[side], blurred, skin if long_hair else None, config)
+    # hidden in the photo, on the neck's sides and back (the model's chest, cut off below the neck, hides the neck's
+    # front base, which faces the camera: completed as the shirt, it was a pale spot in a V-neck at rest)
+    never = (vis_rest == 0) & (facing < config.collar_side_facing)
+    collar = _collar_fill(subject, head, tris, values, known, covered, never & ~side & ~hang, facing, config)
+    side |= collar
     # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
     # on the seen surface, which the skin of the face's side is not)
     light = np.array(config.fill_light, np.float32)

@@ -36,6 +36,15 @@ class PortraitConfig:
     """... and its depth over that half width (a chest is about half as deep as it is wide); 0 = a plane."""
     torso_blend: float = 0.4
     """... reached over this many face heights below the chin (from the sheet's depth there)."""
+    torso_back: bool = True
+    """The torso cylinder's back half too (its front mirrored behind the axis, the clothes' colour at the body's side
+    on each row): a turned body has a back, and the neck behind it runs into it."""
+    torso_back_from: float = 0.15
+    """(from this many face heights below the chin: the shoulders' outline is its top edge)"""
+    torso_back_depth: float = 0.2
+    """(how far the back bulges behind the cylinder's axis, over the cylinder's half width)"""
+    torso_back_inset: float = 0.03
+    """(how far inside the body's side, as a share of the frame, that colour is taken)"""
     beyond_slope: float = 0.5
     """Past the photo's left and right borders the shoulder's outline runs on at its slope at the border, at
     least this steeply down (rows per column outwards): ``portrait_mesh._BodyBeyond``."""
@@ -234,6 +243,13 @@ class HeadConfig:
     jaw (``head_texture._neck_bands``): a collar's edge runs round the neck, no teeth ..."""
     neck_band_fade_cm: float = 1.0
     """... faded in over this distance below the jaw line (chin to the jaw's angles)."""
+    collar_side_facing: float = 0.6
+    """The neck's sides (seen at a cosine to the photo's view under this) give the height of the clothes' line round
+    the back of the neck (``head_texture._collar_fill``) ..."""
+    collar_below_chin_cm: float = 3.0
+    """... at least this far under the chin ..."""
+    collar_soft_cm: float = 0.6
+    """... across which the never-seen neck turns from skin into the clothes."""
     front_on_facing: tuple[float, float] = (0.5, 0.8)
     """Cosines to the photo's view between which the neck's surface counts as seen front-on (fully above the
     second): clothes there (a collar, a tie's knot) keep the photo's pixels when the view turns instead of

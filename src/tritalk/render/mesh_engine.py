@@ -374,11 +374,14 @@ class MeshEngine:
             # the sheet's triangles across the hole the face fills (Delaunay spans it with a few large ones, their
             # corners at depths centimetres apart): hidden at rest, turned they poked out past the face's profile as
             # spikes (at the chin, London 092 at +45..60); the head fills behind the face
-            across = _inside(rest[self.oval, :2], self.scene.sheet_src[faces[1] - N_FACE].mean(1),
+            across = _inside(rest[self.oval, :2], self.scene.sheet_xy[faces[1] - N_FACE].mean(1),
                              config.head.face_hole)
             keep = (~under | neck) & ~across
+            # (the torso's back too: never seen, it always shows its clothes' filled colour)
+            back = self.scene.sheet_back[faces[1] - N_FACE].all(1)
             faces[1] = faces[1][keep]
-            self.sheet_hidden = (under & neck)[keep]
+            self.sheet_hidden = ((under & neck) | back)[keep]
+            sheet_back = back[keep]
             self.drawn = self.head.drawn()  # only the vertices drawn are transformed each frame
             faces.append(self.drawn.triangles + N_FACE + self.n_sheet)
             src.append(self.head_tex.src[self.drawn.used])
@@ -398,17 +401,21 @@ class MeshEngine:
         sheet_z = self.scene.sheet_z
         if self.head is not None:
             sheet_z = self._sheet_behind_face(rest, self._sheet_behind_neck(head_img, rest))
-        self.sheet_rest = np.concatenate([self.scene.sheet_src, sheet_z[:, None]], 1).astype(np.float32)
+        self.sheet_rest = np.concatenate([self.scene.sheet_xy, sheet_z[:, None]], 1).astype(np.float32)
         self.src_edges = edge_lengths(self.src_all, self.faces_all) + 0.5
         t = self.src_all[self.faces_all]
         a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
         self.src_sign = np.sign(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
         self.is_face = np.arange(len(self.faces_all)) < len(self.face_tris)
         self.is_head = np.arange(len(self.faces_all)) >= len(faces[0]) + len(faces[1])
+        self.is_back = np.zeros(len(self.faces_all), bool)  # the torso's back (the sheet's, with the full head)
         self.always_filled = np.zeros(len(self.faces_all), bool)  # sheet triangles kept under the head's neck
         self.face_strands = np.zeros(N_FACE, np.float32)  # face vertices under long hair's strands
         if self.head is not None:
             self.always_filled[len(faces[0]):len(faces[0]) + len(faces[1])] = self.sheet_hidden
+            self.is_back[len(faces[0]):len(faces[0]) + len(faces[1])] = sheet_back
+        # the torso's back is never culled (its filled colour has no photo winding to keep: the depth test decides)
+        self.never_culled = self.is_face | self.is_back
         if self.head is not None:  # a closed surface: front-facing by its own winding, not the photo's
             self.src_sign[self.is_head] = self.head.winding
             attrs = np.zeros((len(self.src_all), 8), np.float32)
@@ -525,7 +532,7 @@ class MeshEngine:
         k_top = max(k, int(round(size * self.config.head.sheet_keep_top)) | 1)
         covered_top = cv2.erode((tri_id >= 0).astype(np.uint8), np.ones((k_top, k_top), np.uint8)).astype(bool)
         brow_y = float(face_img[[105, 334], 1].mean())
-        pts = self.scene.sheet_src
+        pts = self.scene.sheet_xy
         pi = np.round(pts).astype(int)
         ok = (pi >= 0).all(1) & (pi < size).all(1)
         inside = np.zeros(len(pts), bool)
@@ -559,7 +566,7 @@ class MeshEngine:
         front = (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) * self.head.winding > 0
         tri_id, _, depth = rasterize(xy, head_img[:, 2].astype(np.float32), self.head.triangles[front], size, size)
         chin = float(face_img[152, 1])
-        pts = self.scene.sheet_src
+        pts = self.scene.sheet_xy
         pi = np.clip(np.round(pts).astype(int), 0, size - 1)
         inside = (pts >= 0).all(1) & (pts < size).all(1)
         # under the jaw's outline (below the mouth's corners), not only under the chin's row: the sheet under the
@@ -571,6 +578,7 @@ class MeshEngine:
         jaw = np.interp(pts[:, 0], low[order, 0], low[order, 1], left=np.inf, right=np.inf)
         below = (pts[:, 1] > chin) | ((pts[:, 1] > jaw) & (pts[:, 1] > mouth))
         below[: self.n_oval_sheet] = False
+        below &= ~self.scene.sheet_back  # (the torso's back lies far behind the neck)
         covered = inside & below & (tri_id[pi[:, 1], pi[:, 0]] >= 0)
         target = depth[pi[:, 1], pi[:, 0]] + cfg.neck_behind_cm * self.subject.fit.scale
         push = np.where(covered, np.maximum(target - z, 0.0), 0.0)
@@ -602,7 +610,7 @@ class MeshEngine:
         size = self.subject.size
         tri_id, _, depth = rasterize(face_img[:N_FACE, :2].astype(np.float32), face_img[:N_FACE, 2].astype(np.float32),
                                      self.face_tris, size, size)
-        pts = self.scene.sheet_src
+        pts = self.scene.sheet_xy
         pi = np.clip(np.round(pts).astype(int), 0, size - 1)
         inside = (pts >= 0).all(1) & (pts < size).all(1) & (tri_id[pi[:, 1], pi[:, 0]] >= 0)
         inside[: self.n_oval_sheet] = False
@@ -976,7 +984,7 @@ class MeshEngine:
         """All face triangles + the sheet triangles that still face the camera (a sheet triangle whose
         winding flipped has turned its back: it is culled, and what lies behind it shows)."""
         keep = np.empty(len(self.faces_all), np.bool_)
-        _facing(np.ascontiguousarray(xy, np.float32), self.faces_all, self.src_sign, self.is_face, keep)
+        _facing(np.ascontiguousarray(xy, np.float32), self.faces_all, self.src_sign, self.never_culled, keep)
         return self.faces_all[keep], keep
 
     def _at_rest(self, camera: Camera) -> bool:

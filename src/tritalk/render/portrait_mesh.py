@@ -29,6 +29,7 @@ from tritalk.render.mesh_config import FACE_HOLE, PortraitConfig
 @dataclass(frozen=True)
 class PortraitScene:
     sheet_src: np.ndarray  # (N, 2) float32 photo coordinates; the first len(FACE_OVAL) are the face outline
+    sheet_xy: np.ndarray  # (N, 2) float32 image-frame position at rest (the photo coordinates, but on the back)
     sheet_z: np.ndarray  # (N,) float32 depth [px], smaller = nearer
     head_weight: np.ndarray  # (N,) float32 in [0, 1]
     sheet_tris: np.ndarray  # (F, 3) int32
@@ -38,6 +39,7 @@ class PortraitScene:
     head_centre: np.ndarray  # (3,) float32 image-frame centre of the head ellipsoid
     head_radius: float  # x radius of the head ellipsoid [px]
     background_z: float  # depth of the background plane [px]
+    sheet_back: np.ndarray  # (N,) bool: the torso's back (never seen: always its clothes' filled colour)
 
 
 class _BodyBeyond:
@@ -173,6 +175,29 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     head_w = np.clip(1.0 - np.maximum(below, outside_head * 2.0), 0, 1).astype(np.float32)
     head_w[: len(oval)] = 1.0
 
+    src, back = pts, np.zeros(len(pts), bool)
+    if flat_torso and config.torso_back:
+        # the torso's back: the body's outline from the shoulders down, a shallow elliptic arc behind the cylinder's
+        # axis, in the clothes' colour at the body's side on each row. Without it a turned body was its front half
+        # only, and the back of the neck ended in mid-air over the wall
+        half = config.torso_half_width * face_w
+        axis = centre[2] + config.torso_depth * half
+        whole = np.zeros(len(pts), bool)
+        whole[n_o:] = pts[n_o:, 1] >= chin_y + config.torso_back_from * face_h
+        bt = tris[whole[tris].all(1)]
+        if len(bt):
+            used = np.unique(bt)
+            index = np.full(len(pts), -1, np.int64)
+            index[used] = len(pts) + np.arange(len(used))
+            side = _side_colour_at(cover, pts[used], centre[0], config.torso_back_inset * size)
+            pts_xy = np.concatenate([pts, pts[used]])
+            src = np.concatenate([pts, side])
+            u = np.clip((pts[used, 0] - centre[0]) / half, -1.0, 1.0)
+            z = np.concatenate([z, axis + config.torso_back_depth * half * np.sqrt(1.0 - u ** 2)])
+            head_w = np.concatenate([head_w, np.zeros(len(used), np.float32)])
+            tris = np.concatenate([tris, index[bt]]).astype(np.int32)
+            back = np.concatenate([back, np.ones(len(used), bool)])
+            pts = pts_xy
     halo = (alpha > 0.15).astype(np.uint8)  # semi-transparent hair fringe goes into the hole too
     hole = cv2.dilate(halo, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
     if config.background_fill == "patch":
@@ -185,5 +210,25 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     filled = fill_holes(subject.image, alpha < 0.6)
     filled = cv2.GaussianBlur(filled, (0, 0), size / 80.0)
     filled = (filled.astype(np.float32) * 0.88).astype(np.uint8)  # the side of the head is turned from the light
-    return PortraitScene(pts, z.astype(np.float32), head_w, tris, alpha.astype(np.float32), filled, background,
-                         centre, float(rx), float(centre[2] + config.background_depth * rx))
+    return PortraitScene(src.astype(np.float32), pts.astype(np.float32), z.astype(np.float32), head_w, tris,
+                         alpha.astype(np.float32), filled, background, centre, float(rx),
+                         float(centre[2] + config.background_depth * rx), back)
+
+
+def _side_colour_at(cover: np.ndarray, xy: np.ndarray, cx: float, inset: float) -> np.ndarray:
+    """(N, 2) photo coordinates for points (N, 2): on the point's row (clipped to the frame), the person's outermost
+    column on the point's side of ``cx`` (the frame's border where the person reaches it), ``inset`` px inwards."""
+    size = cover.shape[0]
+    rows = np.clip(np.round(xy[:, 1]).astype(int), 0, size - 1)
+    out = np.empty((len(xy), 2), np.float32)
+    out[:, 1] = rows
+    cols = np.arange(size)
+    for i, (r, x) in enumerate(zip(rows, xy[:, 0])):
+        on = cols[cover[r]]
+        if x < cx:
+            on = on[on < cx]
+            out[i, 0] = (on.min() + inset) if len(on) else cx
+        else:
+            on = on[on >= cx]
+            out[i, 0] = (on.max() - inset) if len(on) else cx
+    return out
