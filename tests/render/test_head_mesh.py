@@ -323,7 +323,7 @@ def test_a_turned_body_reaches_behind_the_neck(engine, yaw):
     """The torso was the front half of a cylinder: turned 60 deg, the back of the model's neck hung out behind it over
     the wall, a fin ending in mid-air. The torso now has a back (``PortraitConfig.torso_back``). Body pixels behind the
     neck's back edge in the frame's bottom tenth, the example at 256 px, -60 / 60 deg: 65 / 139 with the front half
-    only, 450 / 423 with the back."""
+    only, 322 / 299 with the back."""
     r = engine._rasterize(np.zeros(52, np.float32), ZERO_HEAD, Camera(yaw=yaw))
     ids = np.flatnonzero(r.kept)[np.maximum(r.tri_id, 0)]
     drawn = r.tri_id >= 0
@@ -334,7 +334,7 @@ def test_a_turned_body_reaches_behind_the_neck(engine, yaw):
         xs = np.flatnonzero(head[y])
         if len(xs):  # the nose turns towards image left for yaw < 0: the back is on the right
             behind += int(drawn[y, xs.max() + 1:].sum() if yaw < 0 else drawn[y, :xs.min()].sum())
-    assert behind > 250, behind
+    assert behind > 220, behind
 
 
 def test_the_back_of_the_neck_is_skin_down_to_the_shirt(engine):

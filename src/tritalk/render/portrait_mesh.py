@@ -177,13 +177,14 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
 
     src, back = pts, np.zeros(len(pts), bool)
     if flat_torso and config.torso_back:
-        # the torso's back: the body's outline from the shoulders down, a shallow elliptic arc behind the cylinder's
-        # axis, in the clothes' colour at the body's side on each row. Without it a turned body was its front half
+        # the torso's back: the body's outline from the shoulders down (``_shoulder_line``), a shallow elliptic arc
+        # behind the cylinder's axis, in the clothes' colour at the body's side on each row. Without it a turned body was its front half
         # only, and the back of the neck ended in mid-air over the wall
         half = config.torso_half_width * face_w
         axis = centre[2] + config.torso_depth * half
         whole = np.zeros(len(pts), bool)
-        whole[n_o:] = pts[n_o:, 1] >= chin_y + config.torso_back_from * face_h
+        whole[n_o:] = pts[n_o:, 1] >= np.maximum(chin_y + config.torso_back_from * face_h,
+                                                 _shoulder_line(cover, chin_y, pts[n_o:, 0]))
         bt = tris[whole[tris].all(1)]
         if len(bt):
             used = np.unique(bt)
@@ -213,6 +214,22 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     return PortraitScene(src.astype(np.float32), pts.astype(np.float32), z.astype(np.float32), head_w, tris,
                          alpha.astype(np.float32), filled, background, centre, float(rx),
                          float(centre[2] + config.background_depth * rx), back)
+
+
+def _shoulder_line(cover: np.ndarray, chin_y: float, x: np.ndarray) -> np.ndarray:
+    """(N,) the shoulders' top row at columns ``x`` (N,) [photo px, clipped to the frame]: the person's top row where
+    it lies below the chin, across the head and neck (and long hair beside them) the line between the nearest such
+    columns on either side. The torso's back starts there: from the chin's row down, its top edge was a straight
+    bar behind the neck, and seen from above the turned body grew a box behind the shoulders."""
+    size = cover.shape[0]
+    has = cover.any(0)
+    top = np.where(has, np.argmax(cover, 0), size).astype(np.float64)
+    ok = has & (top > chin_y)
+    cols = np.arange(size)
+    if not ok.any():
+        return np.full(len(x), np.inf)
+    line = np.interp(cols, cols[ok], top[ok])
+    return line[np.clip(np.round(x).astype(int), 0, size - 1)]
 
 
 def _side_colour_at(cover: np.ndarray, xy: np.ndarray, cx: float, inset: float) -> np.ndarray:
