@@ -358,6 +358,38 @@ def test_the_back_of_the_neck_is_skin_down_to_the_shirt(engine):
     assert not not_skin(upper.mean(0, keepdims=True), skin, HeadConfig())[0]  # the skin's hue
     assert lower.mean() > 1.5 * upper.mean()  # the white shirt
 
+
+def test_the_models_neck_takes_a_slimmer_photos_width(subject256):
+    """ICT's neck is a heavy-set man's: where the photo's neck is slimmer, its edge lay inside the model's and a turned
+    neck showed it as a second outline down its side. The model's neck now narrows to the person matte's width under
+    the chin (``head_mesh._fit_neck``; London 030 and 005 by ~13 %); never wider, and the jaw and face stay put. Here
+    the example's matte under the chin is cut to 85 % of the model neck's width."""
+    from tritalk.render.head_mesh import HeadMesh, below_jaw_line
+    from tritalk.render.mesh_engine import rendered_expr_basis
+
+    cfg = MeshEngineConfig()
+    basis = rendered_expr_basis(subject256.model, cfg)
+
+    def width(head, s):
+        chin = float(s.personal[152, 1])
+        band = np.abs(head.rest[:, 1] - (chin - 1.5)) < 0.3
+        band &= np.abs(head.rest[:, 0] - np.median(s.personal[:N_FACE, 0])) < 8.0
+        return float(np.ptp(s.fit.to_image(head.rest[band])[:, 0]))
+
+    wide = HeadMesh.build(subject256, cfg.head, basis)
+    w0 = width(wide, subject256)
+    person = subject256.person.copy()
+    chin_px = subject256.fit.to_image(subject256.personal[152:153])[0]
+    r0, r1 = int(chin_px[1]) + 2, int(chin_px[1] + 3.5 * subject256.fit.scale)
+    keep = np.abs(np.arange(person.shape[1]) - chin_px[0]) < 0.85 * w0 / 2
+    person[r0:r1, ~keep] = 0
+    slim_subject = replace(subject256, person=person)
+    slim = HeadMesh.build(slim_subject, cfg.head, basis)
+    assert abs(width(slim, slim_subject) / w0 - 0.85) < 0.05
+    above = below_jaw_line(subject256.personal, wide.rest) < 0
+    assert np.abs(slim.rest[above] - wide.rest[above]).max() < 0.01  # cm (the hair's growth reads the matte: 0.001)
+    assert width(wide, subject256) == w0  # the example's own matte is wider than the model's neck: unchanged
+
 def test_no_spike_pokes_out_past_a_talking_chin(engine):
     """With the mouth open the chin moves down and uncovers the sheet behind it. The sheet's grid points just inside
     the face's outline took the head ellipsoid's depth, up to 2 cm in front of the chin, and those under the jaw's

@@ -118,6 +118,7 @@ class HeadMesh:
             sub += wn[None, reach, k, None] * fb[:, idx[reach, k]]
         expr_basis[:, reach] = sub
         rest = _fit_silhouette(subject, rest, near[:, 0], config)
+        rest = _fit_neck(subject, rest, config)
         rest = _grow_hair(subject, rest, near[:, 0], config)
         if long_hair:
             rest = _hang_straight(subject, rest, config)
@@ -269,6 +270,56 @@ def _fit_silhouette(subject: Subject, rest: np.ndarray, near: np.ndarray, config
     sy = next((f for f in steps if inside(sx, f, rim & top) >= config.silhouette_inside), steps[-1])
     best = (sx, sy)
     return _shrunk(rest, centre, brow, away, *best)
+
+
+def _fit_neck(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np.ndarray:
+    """Narrow the neck to the photo's where the photo shows it slimmer than the model's: the person matte's width on
+    the rows ``neck_fit_rows_cm`` under the chin over the model neck's width there at the photo's view (the median
+    ratio, at least ``min_neck``; never wider), applied round the neck's axis (across and in depth) under the jaw line,
+    faded in over ``neck_fit_fade_cm``. ICT's neck is a heavy-set man's: the photo's neck edge lay inside it, and a
+    turned neck showed that edge as a second outline down its side, with the completed skin beyond it."""
+    size = subject.size
+    p = subject.personal
+    chin = float(p[152, 1])
+    xc = float(np.median(p[:N_FACE, 0]))
+    img = subject.fit.to_image(rest)
+    person = subject.person > 0.5
+    centre_px = subject.fit.to_image(p[152:153])[0]
+    ratios = []
+    for d in np.arange(*config.neck_fit_rows_cm, 0.5):
+        band = np.flatnonzero((np.abs(rest[:, 1] - (chin - d)) < 0.3) & (np.abs(rest[:, 0] - xc) < 8.0))
+        if len(band) < 5:
+            continue
+        row = int(round(float(img[band, 1].mean())))
+        col = int(round(float(centre_px[0])))
+        if not (0 <= row < size and 0 <= col < size and person[row, col]):
+            continue
+        line = person[row]
+        left = col - int(np.argmin(line[col::-1])) if not line[col::-1].all() else 0
+        right = col + int(np.argmin(line[col:])) if not line[col:].all() else size
+        ratios.append((right - left) / max(float(np.ptp(img[band, 0])), 1.0))
+    if not ratios:
+        return rest
+    scale = float(np.clip(np.median(ratios), config.min_neck, 1.0))
+    if scale >= 0.99:
+        return rest
+    from_jaw = below_jaw_line(p, rest)
+    w = np.clip(from_jaw / config.neck_fit_fade_cm, 0.0, 1.0)
+    k = 1.0 + (scale - 1.0) * w
+    neck = (from_jaw > 0) & (from_jaw < 2.0)
+    zc = float(np.median(rest[neck & (np.abs(rest[:, 0] - xc) < 1.0), 2])) if neck.any() else float(p[152, 2]) - 5.0
+    out = rest.copy()
+    out[:, 0] = xc + (rest[:, 0] - xc) * k
+    out[:, 2] = zc + (rest[:, 2] - zc) * k
+    return out
+
+
+def below_jaw_line(p: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(N,): cm by which points (N, 3) lie under the jaw line (from the chin to the jaw's angles, of the personal
+    landmarks ``p``; behind the angles at their height)."""
+    chin, angle = p[152], p[[58, 288]].mean(0)
+    t = np.clip((points[:, 2] - angle[2]) / max(float(chin[2] - angle[2]), 1e-3), 0.0, 1.0)
+    return angle[1] + t * (chin[1] - angle[1]) - points[:, 1]
 
 
 def _shrunk(rest, centre, brow, away, sx, sy):

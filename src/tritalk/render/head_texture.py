@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
-from tritalk.render.head_mesh import HeadMesh, HeadModel, ear_region, visible_at_rest
+from tritalk.render.head_mesh import HeadMesh, HeadModel, below_jaw_line, ear_region, visible_at_rest
 from tritalk.render.mesh_config import HeadConfig
 
 
@@ -118,7 +118,7 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
     showed light teeth a triangle high in the collar. Banded, the collar's edge runs round the neck. What the
     photo saw front-on (``front_on_facing``: cosine to its view) keeps its own colours: a tie stays a tie."""
     drawn = np.unique(head.triangles)
-    below = _below_jaw(subject, head.rest[drawn])
+    below = below_jaw_line(subject.personal, head.rest[drawn])
     lo, hi = config.front_on_facing
     m = np.clip(below / config.neck_band_fade_cm, 0.0, 1.0) * np.clip((hi - facing[drawn]) / (hi - lo), 0.0, 1.0)
     sel = np.flatnonzero(m > 0)
@@ -135,14 +135,6 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
     return out
 
 
-def _below_jaw(subject: Subject, points: np.ndarray) -> np.ndarray:
-    """(N,): cm by which head points (N, 3) lie under the jaw line (the chin to the jaw's angles)."""
-    p = subject.personal
-    chin, angle = p[152], p[[58, 288]].mean(0)
-    t = np.clip((points[:, 2] - angle[2]) / max(float(chin[2] - angle[2]), 1e-3), 0.0, 1.0)
-    return angle[1] + t * (chin[1] - angle[1]) - points[:, 1]
-
-
 def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.ndarray, known: np.ndarray,
                  covered: np.ndarray, never: np.ndarray, facing: np.ndarray, config: HeadConfig) -> np.ndarray:
     """(V,) bool: the neck under the jaw line that the photo never shows (``never``), its ``values`` set in place:
@@ -152,7 +144,7 @@ def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.
     together, the back of a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a neck
     (London 005's and 025's white tops; Obama's collar and suit). (The decimated head the renderer draws still
     softens the line over a triangle's size, a few centimetres.)"""
-    below = _below_jaw(subject, head.rest)
+    below = below_jaw_line(subject.personal, head.rest)
     neck = below > 0
     unseen = neck & ~known & never
     if not unseen.any():

@@ -219,6 +219,12 @@ class HeadConfig:
     """... and this much further (a fraction of the frame) than the matte's level (the photo is sampled bilinearly,
     its edge is soft)."""
     min_shrink: float = 0.8
+    min_neck: float = 0.8
+    """The model's neck narrows to the photo's (``head_mesh._fit_neck``: the person matte's width over the model's on
+    the rows ``neck_fit_rows_cm`` [from, to) under the chin), at most to this share; never wider ..."""
+    neck_fit_rows_cm: tuple[float, float] = (0.5, 3.0)
+    neck_fit_fade_cm: float = 1.5
+    """... faded in over this under the jaw line (the jaw and the face stay put)."""
     """The skull may be narrowed / lowered to this fraction to fit inside the photo's person silhouette
     (ICT's head is an average adult's; a slim or bald head is smaller)."""
     silhouette_inside: float = 0.95
