@@ -362,8 +362,8 @@ def test_the_back_of_the_neck_is_skin_down_to_the_shirt(engine):
 def test_the_models_neck_takes_a_slimmer_photos_width(subject256):
     """ICT's neck is a heavy-set man's: where the photo's neck is slimmer, its edge lay inside the model's and a turned
     neck showed it as a second outline down its side. The model's neck now narrows to the person matte's width under
-    the chin (``head_mesh._fit_neck``; London 030 and 005 by ~13 %); never wider, and the jaw and face stay put. Here
-    the example's matte under the chin is cut to 85 % of the model neck's width."""
+    the chin (``head_mesh._fit_neck``, plus a margin of 5 %: London 005, 006, 030 by 5 %); never wider, the jaw and face
+    stay put. Here the example's matte under the chin is cut to 85 % of the model neck's width."""
     from tritalk.render.head_mesh import HeadMesh, below_jaw_line
     from tritalk.render.mesh_engine import rendered_expr_basis
 
@@ -385,7 +385,7 @@ def test_the_models_neck_takes_a_slimmer_photos_width(subject256):
     person[r0:r1, ~keep] = 0
     slim_subject = replace(subject256, person=person)
     slim = HeadMesh.build(slim_subject, cfg.head, basis)
-    assert abs(width(slim, slim_subject) / w0 - 0.85) < 0.05
+    assert abs(width(slim, slim_subject) / w0 - (0.85 + cfg.head.neck_fit_margin)) < 0.03  # (its outline on the wall)
     above = below_jaw_line(subject256.personal, wide.rest) < 0
     assert np.abs(slim.rest[above] - wide.rest[above]).max() < 0.01  # cm (the hair's growth reads the matte: 0.001)
     assert width(wide, subject256) == w0  # the example's own matte is wider than the model's neck: unchanged

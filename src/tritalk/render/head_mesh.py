@@ -300,7 +300,9 @@ def _fit_neck(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np.ndar
         ratios.append((right - left) / max(float(np.ptp(img[band, 0])), 1.0))
     if not ratios:
         return rest
-    scale = float(np.clip(np.median(ratios), config.min_neck, 1.0))
+    # (a little wider than the matte: at the photo's view the neck's outline stays on the wall beside it; on the neck's
+    # own edge, the depth edge's antialiasing shifted that edge by a pixel, a line in the rest view)
+    scale = float(np.clip(np.median(ratios) + config.neck_fit_margin, config.min_neck, 1.0))
     if scale >= 0.99:
         return rest
     from_jaw = below_jaw_line(p, rest)

@@ -223,6 +223,8 @@ class HeadConfig:
     """The model's neck narrows to the photo's (``head_mesh._fit_neck``: the person matte's width over the model's on
     the rows ``neck_fit_rows_cm`` [from, to) under the chin), at most to this share; never wider ..."""
     neck_fit_rows_cm: tuple[float, float] = (0.5, 3.0)
+    neck_fit_margin: float = 0.05
+    """... plus this share of the model's width ..."""
     neck_fit_fade_cm: float = 1.5
     """... faded in over this under the jaw line (the jaw and the face stay put)."""
     """The skull may be narrowed / lowered to this fraction to fit inside the photo's person silhouette

@@ -178,8 +178,8 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     src, back = pts, np.zeros(len(pts), bool)
     if flat_torso and config.torso_back:
         # the torso's back: the body's outline from the shoulders down (``_shoulder_line``), a shallow elliptic arc
-        # behind the cylinder's axis, in the clothes' colour at the body's side on each row. Without it a turned body was its front half
-        # only, and the back of the neck ended in mid-air over the wall
+        # behind the cylinder's axis, in the clothes' colour at the body's side on each row. Without it a turned body
+        # was its front half only, and the back of the neck ended in mid-air over the wall
         half = config.torso_half_width * face_w
         axis = centre[2] + config.torso_depth * half
         whole = np.zeros(len(pts), bool)
