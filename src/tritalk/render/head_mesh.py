@@ -118,8 +118,8 @@ class HeadMesh:
             sub += wn[None, reach, k, None] * fb[:, idx[reach, k]]
         expr_basis[:, reach] = sub
         rest = _fit_silhouette(subject, rest, near[:, 0], config)
-        rest = _fit_neck(subject, rest, config)
         rest = _grow_hair(subject, rest, near[:, 0], config)
+        rest = _fit_neck(subject, rest, config)  # (after the hair: the skull's outline there is the model's neck's)
         if long_hair:
             rest = _hang_straight(subject, rest, config)
         normals = vertex_normals(rest, m.triangles)
@@ -295,8 +295,8 @@ def _fit_neck(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np.ndar
         if not (0 <= row < size and 0 <= col < size and person[row, col]):
             continue
         line = person[row]
-        left = col - int(np.argmin(line[col::-1])) if not line[col::-1].all() else 0
-        right = col + int(np.argmin(line[col:])) if not line[col:].all() else size
+        left = col - int(np.argmin(line[col::-1])) + 1 if not line[col::-1].all() else 0  # the first person pixel
+        right = col + int(np.argmin(line[col:])) if not line[col:].all() else size  # past the last
         ratios.append((right - left) / max(float(np.ptp(img[band, 0])), 1.0))
     if not ratios:
         return rest
@@ -308,8 +308,9 @@ def _fit_neck(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np.ndar
     from_jaw = below_jaw_line(p, rest)
     w = np.clip(from_jaw / config.neck_fit_fade_cm, 0.0, 1.0)
     k = 1.0 + (scale - 1.0) * w
-    neck = (from_jaw > 0) & (from_jaw < 2.0)
-    zc = float(np.median(rest[neck & (np.abs(rest[:, 0] - xc) < 1.0), 2])) if neck.any() else float(p[152, 2]) - 5.0
+    # (round the middle of the neck's depth: its throat and nape on the face's middle line, 1-2 cm under the jaw line)
+    ring = (from_jaw > 1.0) & (from_jaw < 2.0) & (np.abs(rest[:, 0] - xc) < 1.0)
+    zc = 0.5 * float(rest[ring, 2].min() + rest[ring, 2].max()) if ring.any() else float(p[152, 2]) - 5.0
     out = rest.copy()
     out[:, 0] = xc + (rest[:, 0] - xc) * k
     out[:, 2] = zc + (rest[:, 2] - zc) * k

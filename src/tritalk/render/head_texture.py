@@ -455,7 +455,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # hidden in the photo, on the neck's sides and back (the model's chest, cut off below the neck, hides the neck's
     # front base, which faces the camera: completed as the shirt, it was a pale spot in a V-neck at rest)
     never = (vis_rest == 0) & (facing < config.collar_side_facing)
-    collar = _collar_fill(subject, head, tris, values, known, covered, never & ~side & ~hang, facing, config)
+    # (clothes: seen as clothes, or mirrored from clothes; a mirrored vertex is not ``covered`` by its own pixel)
+    clothes = covered | (take & covered[head.mirror])
+    collar = _collar_fill(subject, head, tris, values, known, clothes, never & ~side & ~hang, facing, config)
     side |= collar
     # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
     # on the seen surface, which the skin of the face's side is not)

@@ -37,8 +37,9 @@ class PortraitConfig:
     torso_blend: float = 0.4
     """... reached over this many face heights below the chin (from the sheet's depth there)."""
     torso_back: bool = True
-    """The torso cylinder's back half too (its front mirrored behind the axis, the clothes' colour at the body's side
-    on each row): a turned body has a back, and the neck behind it runs into it."""
+    """The torso has a back too (``portrait_mesh.build_scene``: the front's triangles from the shoulders' line down,
+    as a shallow arc behind the cylinder's axis, in the clothes' colour at the body's side on each row): a turned
+    body has a back, and the neck behind it runs into it."""
     torso_back_from: float = 0.15
     """(from this many face heights below the chin: the shoulders' outline is its top edge)"""
     torso_back_depth: float = 0.2
@@ -219,6 +220,8 @@ class HeadConfig:
     """... and this much further (a fraction of the frame) than the matte's level (the photo is sampled bilinearly,
     its edge is soft)."""
     min_shrink: float = 0.8
+    """The skull may be narrowed / lowered to this fraction to fit inside the photo's person silhouette
+    (ICT's head is an average adult's; a slim or bald head is smaller)."""
     min_neck: float = 0.8
     """The model's neck narrows to the photo's (``head_mesh._fit_neck``: the person matte's width over the model's on
     the rows ``neck_fit_rows_cm`` [from, to) under the chin), at most to this share; never wider ..."""
@@ -227,8 +230,6 @@ class HeadConfig:
     """... plus this share of the model's width ..."""
     neck_fit_fade_cm: float = 1.5
     """... faded in over this under the jaw line (the jaw and the face stay put)."""
-    """The skull may be narrowed / lowered to this fraction to fit inside the photo's person silhouette
-    (ICT's head is an average adult's; a slim or bald head is smaller)."""
     silhouette_inside: float = 0.95
     """Share of the skull's outline band that must project inside the person silhouette after shrinking."""
     hair_max_cm: float = 6.0

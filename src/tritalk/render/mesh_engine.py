@@ -409,7 +409,7 @@ class MeshEngine:
         self.is_face = np.arange(len(self.faces_all)) < len(self.face_tris)
         self.is_head = np.arange(len(self.faces_all)) >= len(faces[0]) + len(faces[1])
         self.is_back = np.zeros(len(self.faces_all), bool)  # the torso's back (the sheet's, with the full head)
-        self.always_filled = np.zeros(len(self.faces_all), bool)  # sheet triangles kept under the head's neck
+        self.always_filled = np.zeros(len(self.faces_all), bool)  # sheet triangles under the head's neck; the back
         self.face_strands = np.zeros(N_FACE, np.float32)  # face vertices under long hair's strands
         if self.head is not None:
             self.always_filled[len(faces[0]):len(faces[0]) + len(faces[1])] = self.sheet_hidden
@@ -981,8 +981,9 @@ class MeshEngine:
         return out
 
     def _front_facing(self, xy: np.ndarray) -> np.ndarray:
-        """All face triangles + the sheet triangles that still face the camera (a sheet triangle whose
-        winding flipped has turned its back: it is culled, and what lies behind it shows)."""
+        """All face triangles and the torso's back (``never_culled``) + the sheet and head triangles that still face
+        the camera (a sheet triangle whose winding flipped has turned its back: it is culled, and what lies behind it
+        shows)."""
         keep = np.empty(len(self.faces_all), np.bool_)
         _facing(np.ascontiguousarray(xy, np.float32), self.faces_all, self.src_sign, self.never_culled, keep)
         return self.faces_all[keep], keep

@@ -187,18 +187,21 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
                                                  _shoulder_line(cover, chin_y, pts[n_o:, 0]))
         bt = tris[whole[tris].all(1)]
         if len(bt):
-            used = np.unique(bt)
-            index = np.full(len(pts), -1, np.int64)
-            index[used] = len(pts) + np.arange(len(used))
-            side = _side_colour_at(cover, pts[used], centre[0], config.torso_back_inset * size)
-            pts_xy = np.concatenate([pts, pts[used]])
-            src = np.concatenate([pts, side])
+            # one vertex per front vertex and side: a triangle takes all its colours from its own side of the body
+            # (across the middle, its corners' sources lay at the two sides and it showed the whole row squeezed in:
+            # a stripe of the shirt's front down the back)
+            right = pts[bt].mean(1)[:, 0] >= centre[0]
+            keys, inv = np.unique((bt * 2 + right[:, None]).ravel(), return_inverse=True)
+            used, used_right = keys // 2, (keys % 2).astype(bool)
             u = np.clip((pts[used, 0] - centre[0]) / half, -1.0, 1.0)
-            z = np.concatenate([z, axis + config.torso_back_depth * half * np.sqrt(1.0 - u ** 2)])
+            # (a hair behind the front where both lie on the axis: past the cylinder's sides)
+            z_back = axis + half * (config.torso_back_depth * np.sqrt(1.0 - u ** 2) + 0.01)
+            src = np.concatenate([pts, _side_colour_at(cover, pts[used], used_right, config.torso_back_inset * size)])
+            z = np.concatenate([z, z_back])
             head_w = np.concatenate([head_w, np.zeros(len(used), np.float32)])
-            tris = np.concatenate([tris, index[bt]]).astype(np.int32)
+            tris = np.concatenate([tris, len(pts) + inv.reshape(-1, 3)]).astype(np.int32)
             back = np.concatenate([back, np.ones(len(used), bool)])
-            pts = pts_xy
+            pts = np.concatenate([pts, pts[used]])
     halo = (alpha > 0.15).astype(np.uint8)  # semi-transparent hair fringe goes into the hole too
     hole = cv2.dilate(halo, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
     if config.background_fill == "patch":
@@ -232,20 +235,16 @@ def _shoulder_line(cover: np.ndarray, chin_y: float, x: np.ndarray) -> np.ndarra
     return line[np.clip(np.round(x).astype(int), 0, size - 1)]
 
 
-def _side_colour_at(cover: np.ndarray, xy: np.ndarray, cx: float, inset: float) -> np.ndarray:
+def _side_colour_at(cover: np.ndarray, xy: np.ndarray, right: np.ndarray, inset: float) -> np.ndarray:
     """(N, 2) photo coordinates for points (N, 2): on the point's row (clipped to the frame), the person's outermost
-    column on the point's side of ``cx`` (the frame's border where the person reaches it), ``inset`` px inwards."""
+    column on its side (``right`` (N,) bool; the frame's border where the person reaches it), ``inset`` px inwards."""
     size = cover.shape[0]
     rows = np.clip(np.round(xy[:, 1]).astype(int), 0, size - 1)
     out = np.empty((len(xy), 2), np.float32)
     out[:, 1] = rows
-    cols = np.arange(size)
-    for i, (r, x) in enumerate(zip(rows, xy[:, 0])):
-        on = cols[cover[r]]
-        if x < cx:
-            on = on[on < cx]
-            out[i, 0] = (on.min() + inset) if len(on) else cx
-        else:
-            on = on[on >= cx]
-            out[i, 0] = (on.max() - inset) if len(on) else cx
+    has = cover.any(1)
+    first = np.argmax(cover, 1).astype(np.float32)
+    last = (size - 1 - np.argmax(cover[:, ::-1], 1)).astype(np.float32)
+    out[:, 0] = np.where(right, last[rows] - inset, first[rows] + inset)
+    out[~has[rows], 0] = size / 2.0
     return out
