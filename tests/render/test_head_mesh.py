@@ -337,6 +337,18 @@ def test_a_turned_body_reaches_behind_the_neck(engine, yaw):
     assert behind > 220, behind
 
 
+
+def test_the_torsos_back_stays_behind_the_shoulders_seen_from_above(engine):
+    """Seen from above, the torso's back showed over the shoulders: their top drawn flat in the clothes' colour, a
+    pale box behind each shoulder at pitch -20. It now sinks by how far it lies behind the front times tan(pitch)
+    (``MeshEngine._sheet``). Its pixels in the frame, the example at 256 px, pitch -20 / -10: 1727 / 669 unsunk, 0 / 1
+    now."""
+    for pitch in (-20, -10):
+        r = engine._rasterize(np.zeros(52, np.float32), ZERO_HEAD, Camera(pitch=pitch))
+        ids = np.flatnonzero(r.kept)[np.maximum(r.tri_id, 0)]
+        shown = int(((r.tri_id >= 0) & engine.is_back[ids]).sum())
+        assert shown <= 10, (pitch, shown)
+
 def test_the_back_of_the_neck_is_skin_down_to_the_shirt(engine):
     """The never-seen back of the neck was continued from the jaw's skin and the shirt together: one grey between the
     two from 3 cm under the chin down (brightness 127 on the example's white T-shirt). It is now skin down to the

@@ -343,6 +343,7 @@ class MeshEngine:
         self.photo = _soft_border(subject.image, config.border_blur * subject.size)
         rest = subject.fit.to_image(subject.personal)
         self.scene = build_scene(subject, rest, config.portrait, flat_torso=config.full_head)
+        self.has_back = bool(self.scene.sheet_back.any())
         # the plate at the photo's view: the photo's own wall where it shows one (the fill only behind the person)
         wall = (self.scene.alpha < config.plate_wall_alpha)[..., None]
         self.rest_plate = np.where(wall, subject.image, self.scene.background)
@@ -711,6 +712,11 @@ class MeshEngine:
         moved = (self.sheet_rest - self.pivot_img) @ rot.T + self.pivot_img + shift
         w = self.scene.head_weight[:, None]
         sheet = self.sheet_rest * (1 - w) + moved * w
+        if camera.pitch < 0 and self.has_back:
+            # seen from above, the torso's back sinks by how far it lies behind the front times tan(pitch): it stays
+            # behind the shoulders (over them it showed their top drawn flat in the clothes' colour, a pale box behind
+            # each shoulder at 20 deg); turned sideways it still fills the body behind the neck
+            sheet[:, 1] += self.scene.sheet_back_depth * np.float32(np.tan(np.radians(-camera.pitch)))
         sheet = self._apply_camera(sheet, camera)
         sheet[: self.n_oval] = face_v[self.oval]  # the sheet meets the face exactly at its outline
         return sheet

@@ -40,6 +40,7 @@ class PortraitScene:
     head_radius: float  # x radius of the head ellipsoid [px]
     background_z: float  # depth of the background plane [px]
     sheet_back: np.ndarray  # (N,) bool: the torso's back (never seen: always its clothes' filled colour)
+    sheet_back_depth: np.ndarray  # (N,) float32 [px]: how far each vertex of the back lies behind the front's (0 else)
 
 
 class _BodyBeyond:
@@ -175,7 +176,7 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     head_w = np.clip(1.0 - np.maximum(below, outside_head * 2.0), 0, 1).astype(np.float32)
     head_w[: len(oval)] = 1.0
 
-    src, back = pts, np.zeros(len(pts), bool)
+    src, back, back_depth = pts, np.zeros(len(pts), bool), np.zeros(len(pts), np.float32)
     if flat_torso and config.torso_back:
         # the torso's back: the body's outline from the shoulders down (``_shoulder_line``), a shallow elliptic arc
         # behind the cylinder's axis, in the clothes' colour at the body's side on each row. Without it a turned body
@@ -197,6 +198,7 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
             # (a hair behind the front where both lie on the axis: past the cylinder's sides)
             z_back = axis + half * (config.torso_back_depth * np.sqrt(1.0 - u ** 2) + 0.01)
             src = np.concatenate([pts, _side_colour_at(cover, pts[used], used_right, config.torso_back_inset * size)])
+            back_depth = np.concatenate([back_depth, np.maximum(z_back - z[used], 0.0)]).astype(np.float32)
             z = np.concatenate([z, z_back])
             head_w = np.concatenate([head_w, np.zeros(len(used), np.float32)])
             tris = np.concatenate([tris, len(pts) + inv.reshape(-1, 3)]).astype(np.int32)
@@ -216,7 +218,7 @@ def build_scene(subject: Subject, face_img: np.ndarray, config: PortraitConfig =
     filled = (filled.astype(np.float32) * 0.88).astype(np.uint8)  # the side of the head is turned from the light
     return PortraitScene(src.astype(np.float32), pts.astype(np.float32), z.astype(np.float32), head_w, tris,
                          alpha.astype(np.float32), filled, background, centre, float(rx),
-                         float(centre[2] + config.background_depth * rx), back)
+                         float(centre[2] + config.background_depth * rx), back, back_depth)
 
 
 def _shoulder_line(cover: np.ndarray, chin_y: float, x: np.ndarray) -> np.ndarray:
