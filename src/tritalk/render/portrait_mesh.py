@@ -4,8 +4,11 @@ From one photo (a Subject):
   * person layer: a Delaunay sheet over a regular grid inside the person mask (MediaPipe selfie
     segmentation: hair, ears, neck, shoulders, clothes) joined to the face outline. Its depth proxy
     is a head ellipsoid fitted to the face (front surface inside the head silhouette) and a plane
-    through the head centre for the torso; each vertex also carries a head weight (1 = moves with
-    the head, 0 = torso; the neck blends) so the head turns over still shoulders.
+    through the head centre for the torso (with the full head: an elliptic cylinder below the chin,
+    and a back behind it from the shoulders' line down, drawn in the clothes' colour); each vertex
+    also carries a head weight (1 = moves with the head, 0 = torso; the neck blends) so the head
+    turns over still shoulders. ``sheet_src`` are its photo coordinates, ``sheet_xy`` its positions
+    (the same but on the back).
   * background plate: the photo with the person removed and the hole filled with the surrounding
     background's texture (background_fill.patch_fill; push-pull with ``background_fill="smooth"``),
     seen behind the person when the view turns.
