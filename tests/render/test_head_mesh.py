@@ -352,11 +352,14 @@ def test_the_torsos_back_stays_behind_the_shoulders_seen_from_above(engine):
 def test_the_back_of_the_neck_is_skin_down_to_the_shirt(engine):
     """The never-seen back of the neck was continued from the jaw's skin and the shirt together: one grey between the
     two from 3 cm under the chin down (brightness 127 on the example's white T-shirt). It is now skin down to the
-    clothes' line (``head_texture._collar_fill``), the shirt below: 74-83 at 0-2 cm under the chin, 157-165 at 5-6 cm
-    (the photo's neck skin ~100-130 in its shadow, the shirt 200+, both relit for the back of the head)."""
+    clothes' line (``head_texture._collar_fill``), the shirt below (the photo's neck skin ~100-130 in its shadow, the
+    shirt 200+, both relit for the back of the head): the neck's texture (``neck_texture.py``) at the drawn back's
+    vertices."""
     from tritalk.render.head_texture import not_skin
 
-    s, h, fill = engine.subject, engine.head, engine.head_tex.fill
+    s, h, neck = engine.subject, engine.head, engine.head_tex.neck
+    uv = np.round(neck.coords).astype(int)
+    fill = neck.image[np.clip(uv[:, 1], 0, neck.image.shape[0] - 1), uv[:, 0] % neck.image.shape[1]]
     drawn = np.unique(h.triangles)
     facing = h.normals[drawn] @ s.fit.rotation.T[:, 2]
     chin = float(s.personal[152, 1])
@@ -1033,3 +1036,35 @@ def test_long_hair_falls_straight_down_behind_the_ears(analyser):
     assert ears.sum() > 50 and (hair[ears] > 0.5).mean() < 0.1, (hair[ears] > 0.5).mean()
     frame = e.render_frame(e.subject.ref_expr, ZERO_HEAD)
     assert np.abs(frame.astype(np.int16) - e.subject.image.astype(np.int16)).mean() < 2.0
+
+
+def test_the_clothes_line_round_a_turned_neck_is_sharp(engine):
+    """The renderer interpolated the decimated head's vertex colours over its neck triangles, a few centimetres high:
+    on a turned neck the skin faded into the shirt over 2-3 cm (the example's never-seen back of the neck, skin to its
+    white T-shirt). The neck is now drawn per pixel from a texture wrapped round it (``neck_texture.py``), the clothes'
+    line a texel (1.5 mm) sharp. Here the frame's brightness over the never-seen back of the neck at -60 deg, by
+    height over the clothes' line: from 3-6 mm over it to 3-6 mm under it, most of the change from skin 1-2 cm
+    over it to the shirt further under it (drawn per vertex, under half of it: 33 of 70 grey levels)."""
+    from tritalk.render.head_mesh import below_jaw_line
+    from tritalk.render.rasterizer import interpolate
+
+    eng, s = engine, engine.subject
+    cam = Camera(yaw=-60)
+    frame = eng.render_frame(s.ref_expr, ZERO_HEAD, cam).astype(np.float32).mean(2)
+    r = eng._rasterize(np.zeros(52, np.float32), ZERO_HEAD, cam)
+    per = np.zeros((len(eng.src_all), 3), np.float32)
+    k0 = N_FACE + eng.n_sheet
+    used = eng.drawn.used
+    per[k0:, 0] = eng.head_tex.clothes_line[used]
+    per[k0:, 1] = eng.head_tex.unseen[used]
+    per[k0:, 2] = below_jaw_line(s.personal, eng.head.rest[used])
+    ids = np.flatnonzero(r.kept)[np.maximum(r.tri_id, 0)]
+    a = interpolate(r.tri_id, r.bary, r.faces, per)
+    back = (r.tri_id >= 0) & eng.is_head[ids] & (a[..., 1] > 0.99) & (a[..., 2] > 1.5) & (np.abs(a[..., 0]) < 3.0)
+    h, b = a[back, 0], frame[back]
+    skin, shirt = b[(h > 0.3) & (h < 0.6)], b[(h > -0.6) & (h < -0.3)]
+    assert len(skin) >= 10 and len(shirt) >= 10
+    far_skin, far_shirt = b[(h > 1.0) & (h < 2.0)].mean(), b[h < -0.6].mean()
+    assert far_shirt - far_skin > 40  # skin to a white shirt
+    # within 3 mm on each side of the line, most of the change
+    assert shirt.mean() - skin.mean() > 0.6 * (far_shirt - far_skin), (shirt.mean(), skin.mean(), far_shirt, far_skin)

@@ -16,6 +16,7 @@ import numba
 import numpy as np
 
 from tritalk.render.hair_strands import strand_at
+from tritalk.render.neck_texture import neck_at
 
 
 @numba.njit(cache=True, nogil=True)
@@ -67,11 +68,13 @@ def _reflect(i, n):
 
 
 @numba.njit(cache=True, nogil=True)
-def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0, strands, amp):
+def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0, strands, amp, neck):
     h, w = open_px.shape
     fh, fw = filled.shape[0], filled.shape[1]
     col = np.empty(3, np.float32)
+    tex = np.empty(3, np.float32)
     hair = attrs.shape[1] > 7 and amp > 0.0
+    wrapped = attrs.shape[1] > 10
     for i in range(h):
         for j in range(w):
             o = open_px[i, j]
@@ -89,8 +92,17 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
                         v = w0 * attrs[a, 7] + w1 * attrs[b, 7] + w2 * attrs[c, 7]
                         gain = 1.0 + amp * hw * strand_at(strands, attrs[a, 6], attrs[b, 6], attrs[c, 6], v,
                                                           w0, w1, w2)
+                nw = 0.0  # the neck's share: its texture (neck_texture.py) at this pixel
+                if wrapped:
+                    nw = w0 * attrs[a, 10] + w1 * attrs[b, 10] + w2 * attrs[c, 10]
+                    if nw > 0.0:
+                        neck_at(neck, attrs[a, 8], attrs[b, 8], attrs[c, 8], attrs[a, 9], attrs[b, 9], attrs[c, 9],
+                                w0, w1, w2, tex)
                 for k in range(3):
-                    v = (w0 * attrs[a, k] + w1 * attrs[b, k] + w2 * attrs[c, k]) * gain + 0.5
+                    v = w0 * attrs[a, k] + w1 * attrs[b, k] + w2 * attrs[c, k]
+                    if nw > 0.0:
+                        v = (1.0 - nw) * v + nw * tex[k]
+                    v = v * gain + 0.5
                     col[k] = np.floor(min(max(v, 0.0), 255.0))
             else:  # the person's filled-in photo at this pixel's photo coordinates (bilinear, reflected)
                 sx, sy = src[y, x, 0], src[y, x, 1]
@@ -115,18 +127,24 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
 
 def blend_fill(person: np.ndarray, alpha: np.ndarray, open_px: np.ndarray, src: np.ndarray, tri: np.ndarray,
                bary: np.ndarray, faces: np.ndarray, attrs: np.ndarray | None, on_head: np.ndarray | None,
-               filled: np.ndarray, y0: int, x0: int, strands: np.ndarray | None = None, amp: float = 0.0) -> None:
+               filled: np.ndarray, y0: int, x0: int, strands: np.ndarray | None = None, amp: float = 0.0,
+               neck: np.ndarray | None = None) -> None:
     """Blend fill colours into ``person`` (S, S, 3) uint8 and ``alpha`` (S, S) float32, in place, by
     ``open_px`` (h, w) (the box at rows y0.., columns x0..). On triangles ``on_head`` (F,) bool the
     colour is the head's per-vertex ``attrs[:, :3]``; elsewhere ``filled`` (S, S, 3) sampled at the
     pixel's photo coordinates ``src`` (S, S, 2). With ``attrs`` (V, 8) [.., hair weight, column, row] and a
-    ``strands`` texture (hair_strands.py), the head's colour is scaled by 1 + ``amp`` * weight * strand."""
+    ``strands`` texture (hair_strands.py), the head's colour is scaled by 1 + ``amp`` * weight * strand. With
+    ``attrs`` (V, 11) [.., neck column, neck row, neck weight] and the ``neck`` texture (R, C, 3) (neck_texture.py),
+    the colour is that much the texture's at the pixel's interpolated column and row."""
     if attrs is None:
         attrs = np.zeros((0, 5), np.float32)
         on_head = np.zeros(len(faces), np.bool_)
     if strands is None:
         strands, amp = np.zeros((2, 2), np.float32), 0.0
+    if neck is None:
+        neck = np.zeros((2, 2, 3), np.float32)
+        attrs = attrs[:, :min(attrs.shape[1], 10)]
     _blend_fill(person, alpha, np.ascontiguousarray(open_px, np.float32), src, np.asarray(tri, np.int32),
                 np.asarray(bary, np.float32), np.ascontiguousarray(faces, np.int32),
                 np.ascontiguousarray(attrs, np.float32), np.ascontiguousarray(on_head), filled, int(y0), int(x0),
-                np.ascontiguousarray(strands, np.float32), np.float32(amp))
+                np.ascontiguousarray(strands, np.float32), np.float32(amp), np.ascontiguousarray(neck, np.float32))

@@ -15,6 +15,10 @@
   for, the neck below the jaw smoothed round it (a collar's edge runs round the neck); clothes the photo saw
   front-on on the neck keep its pixels when turned, ears the photo saw as wall become skin; the completed
   hair's strands (``hair_strands.py``) get their weight, depth and kind (streaks or clumps) here.
+* the neck below the jaw (its sides and back) is drawn per pixel from a texture wrapped round it
+  (``neck_texture.py``): the full surface's colours, the photo's where it saw the neck, the clothes' line round
+  the back a texel sharp (rising behind the sides as the neck's base does) and the clothes under it as the
+  photo shows them at that height.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import Subject
 from tritalk.render.head_mesh import HeadMesh, HeadModel, below_jaw_line, ear_region, visible_at_rest
 from tritalk.render.mesh_config import HeadConfig
+from tritalk.render.neck_texture import NeckTexture, build_neck_texture
 
 
+DEBUG = {}  # DEBUG
 N_FACE_LANDMARKS = 468  # the face mesh's own (without the irises)
 CHEEKS = (50, 101, 205, 280, 330, 425)  # MediaPipe landmarks on both cheeks: the skin's own colour
 
@@ -45,6 +51,8 @@ class HeadTexture:
     outside: np.ndarray  # (V,) float32 1 = seen, but only at a grazing angle or as background (the model's
     # skull pokes out of the person's silhouette): the photo at the photo's view, ``fill`` once the view turns
     fill: np.ndarray  # (V, 3) float32 RGB completed colour
+    neck: NeckTexture | None  # the neck below the jaw per pixel (neck_texture.py; None: no neck to draw)
+    clothes_line: np.ndarray  # (V,) float32 [cm] height over the clothes' line round the never-seen neck (1e4: none)
     hair: np.ndarray  # (V,) float32 1 = the completion is hair (its strands are drawn: hair_strands.py)
     hair_contrast: float  # the photo's hair: fine grey-level change over brightness (the strands' depth)
     hair_straightness: float  # 0 = curls or a crop (clumps) .. 1 = straight (streaks): its orientations agree
@@ -136,41 +144,49 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
 
 
 def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.ndarray, known: np.ndarray,
-                 covered: np.ndarray, never: np.ndarray, facing: np.ndarray, config: HeadConfig) -> np.ndarray:
-    """(V,) bool: the neck under the jaw line that the photo never shows (``never``), its ``values`` set in place:
-    skin above the clothes' line, the clothes below it. The line's height is the one that best parts the skin above
-    from the clothes below on the sides of the neck the photo saw (``collar_side_facing``), the mean of the two sides
-    round the back, at least ``collar_below_chin_cm`` under the chin. Continued harmonically from skin and clothes
+                 covered: np.ndarray, never: np.ndarray, facing: np.ndarray,
+                 config: HeadConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, line): ``mask`` (V,) bool the neck under the jaw line that the photo never shows (``never``), its
+    ``values`` set in place: skin above the clothes' line, the clothes below it; ``line`` (V,) the line's height at
+    each vertex (the neck's texture draws it sharp: neck_texture.py). The line's height is the one that best parts the
+    skin above from the clothes below on the sides of the neck the photo saw (``collar_side_facing``), the mean of the
+    two sides round the back, at least ``collar_below_chin_cm`` under the chin, rising behind the sides. Continued harmonically from skin and clothes
     together, the back of a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a neck
-    (London 005's and 025's white tops; Obama's collar and suit). (The decimated head the renderer draws still
-    softens the line over a triangle's size, a few centimetres.)"""
+    (London 005's and 025's white tops; Obama's collar and suit)."""
     below = below_jaw_line(subject.personal, head.rest)
     neck = below > 0
     unseen = neck & ~known & never
+    none = (np.zeros(len(known), bool), np.full(len(known), -1e4, np.float32))  # (no line)
     if not unseen.any():
-        return unseen
+        return none
     clothes = known & covered & neck
     skin = known & ~covered & neck
-    lines = []
+    lines, depths = [], []
     for side in (head.rest[:, 0] < 0, head.rest[:, 0] >= 0):
         at = side & (facing < config.collar_side_facing)
         ys, yc = head.rest[at & skin, 1], head.rest[at & clothes, 1]
         if len(ys) + len(yc) < 10:
             continue
+        depths.append(float(head.rest[at & (skin | clothes), 2].mean()))
         cand = np.unique(np.concatenate([ys, yc]))
         # misclassified: skin under the line, clothes over it
         wrong = (ys[None, :] < cand[:, None]).sum(1) + (yc[None, :] >= cand[:, None]).sum(1)
         lines.append(float(cand[np.argmin(wrong)]))
     if not lines or not clothes.any():
-        return np.zeros(len(known), bool)
+        return none
     # (never above ``collar_below_chin_cm`` under the chin: a high collar at the neck's sides, a dress shirt's, still
     # leaves the skin of the neck's back bare above it; taken from the sides, Obama's neck was a grey-blue band)
     line = min(float(np.mean(lines)), float(subject.personal[152, 1]) - config.collar_below_chin_cm)
+    # ... rising behind the sides as the neck's base does (``collar_tilt_deg``): level, the line left the model's
+    # trapezius, which a shirt covers, in bare skin, a fin of skin reaching back over the shoulders
+    behind = np.maximum(float(np.mean(depths)) - head.rest[:, 2], 0.0)
+    line_at = (line + np.tan(np.radians(config.collar_tilt_deg)) * behind).astype(np.float32)
     upper = _laplace_fill(tris, values, known & ~clothes, eps=1e-3)
     lower = _laplace_fill(tris, values, clothes, eps=1e-3)
+    # (the decimated surface's vertices: level, soft over ``collar_soft_cm``; the neck's texture draws the line)
     w = np.clip((head.rest[unseen, 1] - line) / config.collar_soft_cm + 0.5, 0.0, 1.0)[:, None]
     values[unseen] = w * upper[unseen] + (1 - w) * lower[unseen]
-    return unseen
+    return unseen, line_at
 
 
 def _orientation_coherence(image: np.ndarray, xy: np.ndarray) -> float:
@@ -457,7 +473,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     never = (vis_rest == 0) & (facing < config.collar_side_facing)
     # (clothes: seen as clothes, or mirrored from clothes; a mirrored vertex is not ``covered`` by its own pixel)
     clothes = covered | (take & covered[head.mirror])
-    collar = _collar_fill(subject, head, tris, values, known, clothes, never & ~side & ~hang, facing, config)
+    collar, line_cm = _collar_fill(subject, head, tris, values, known, clothes, never & ~side & ~hang,
+                                                 facing, config)
     side |= collar
     # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
     # on the seen surface, which the skin of the face's side is not)
@@ -465,15 +482,33 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     light /= np.linalg.norm(light)
     shade = config.fill_ambient + (1 - config.fill_ambient) * np.clip(head.normals @ light, 0, 1)
     seen_shade = _laplace_fill(tris, shade[:, None], known, eps=1e-3)[:, 0]  # the seen surface's, continued
-    fill = _laplace_fill(tris, values, known | side, eps=1e-3)
-    fill[known] = values[known]
-    # averaged for the decimated surface before the relief is applied: the ears keep their folds' shading
-    fill = _neck_bands(_lod_average(fill, head.rest, tris, head.triangles), subject, head, facing, config)
     relief = np.clip(shade / np.maximum(seen_shade, 1e-3), *config.fill_shade_range)
     # ... and the ears' hollows (the bowl, the fold inside the rim) darker: lit by a light from the front alone, a
     # turned ear was a flat pale shape
     relief[ears] *= 1.0 - config.ear_hollow_shade * _hollowness(head.rest, head.normals, ears, config.ear_hollow_cm)
-    fill = np.where(known[:, None], fill, fill * relief[:, None])
+
+    def complete(v: np.ndarray) -> np.ndarray:  # the full surface's, before the relief
+        out = _laplace_fill(tris, v, known | side, eps=1e-3)
+        out[known] = v[known]
+        return out
+
+    def lit(v: np.ndarray) -> np.ndarray:
+        return np.where(known[:, None], v, v * relief[:, None])
+
+    raw = complete(values)
+    # for the decimated surface: averaged (before the relief: the ears keep their folds' shading), the neck banded
+    fill = lit(_neck_bands(_lod_average(raw, head.rest, tris, head.triangles), subject, head, facing, config))
+    # the neck's texture (neck_texture.py): per pixel, the clothes' line round the back of the neck a texel sharp,
+    # under it the clothes as the photo shows them at that height (only on the never-seen neck: the front of the
+    # neck's base, hidden by the model's chest, keeps its completed colours, else a pale spot in a V-neck)
+    lo_f, hi_f = config.front_on_facing
+    neck_w = (np.clip(below_jaw_line(subject.personal, head.rest) / config.neck_band_fade_cm, 0.0, 1.0)
+              * np.clip((hi_f - facing) / (hi_f - lo_f), 0.0, 1.0))
+    neck_w[(vis_rest == 0) & (facing >= config.collar_side_facing)] = 0.0  # (that front base: its own colours)
+    photo_seen = shown & ~(odd | mixed)
+    neck = build_neck_texture(head.rest, tris, lit(raw), collar.astype(np.float32), head.rest[:, 1] - line_cm,
+                              photo_seen.astype(np.float32), (photo_seen & covered).astype(np.float32),
+                              np.where(known, 1.0, relief).astype(np.float32), src, blurred, neck_w, config)
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)
@@ -500,4 +535,5 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
             lo, hi = config.strands_coherence
             straightness = float(np.clip((_orientation_coherence(subject.image, src[top]) - lo) / (hi - lo), 0, 1))
     return HeadTexture(src, unseen.astype(np.float32), outside.astype(np.float32),
-                       np.clip(fill, 0, 255).astype(np.float32), hair_w, contrast, straightness)
+                       np.clip(fill, 0, 255).astype(np.float32), neck,
+                       np.minimum(head.rest[:, 1] - line_cm, 1e4).astype(np.float32), hair_w, contrast, straightness)

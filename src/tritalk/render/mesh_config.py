@@ -256,9 +256,16 @@ class HeadConfig:
     """The neck's sides (seen at a cosine to the photo's view under this) give the height of the clothes' line round
     the back of the neck (``head_texture._collar_fill``) ..."""
     collar_below_chin_cm: float = 3.0
-    """... at least this far under the chin ..."""
+    """... at least this far under the chin, rising behind the sides ..."""
+    collar_tilt_deg: float = 15.0
+    """... by this slope (the neck's base: a shirt's neckline is higher at the back than at the front; the neck's
+    texture, ``neck_texel_cm``) ..."""
     collar_soft_cm: float = 0.6
-    """... across which the never-seen neck turns from skin into the clothes."""
+    """... across which the never-seen neck turns from skin into the clothes on the decimated head's vertices (level
+    there: where the neck's texture is not drawn, at its front and under the jaw)."""
+    neck_texel_cm: float = 0.15
+    """The neck below the jaw is drawn from a texture wrapped round it (``neck_texture.py``) of texels this size: its
+    edges (the clothes' line, a collar over a suit) as sharp as that across the decimated head's triangles."""
     front_on_facing: tuple[float, float] = (0.5, 0.8)
     """Cosines to the photo's view between which the neck's surface counts as seen front-on (fully above the
     second): clothes there (a collar, a tie's knot) keep the photo's pixels when the view turns instead of

@@ -419,7 +419,7 @@ class MeshEngine:
         self.never_culled = self.is_face | self.is_back
         if self.head is not None:  # a closed surface: front-facing by its own winding, not the photo's
             self.src_sign[self.is_head] = self.head.winding
-            attrs = np.zeros((len(self.src_all), 8), np.float32)
+            attrs = np.zeros((len(self.src_all), 11), np.float32)
             # the face's own smoothed colours: what its outline ring shows once a turn stretches it open
             blurred = cv2.GaussianBlur(subject.image, (0, 0), max(subject.size / 128.0, 0.5))
             c = self.src_xy[:N_FACE].mean(0)  # sampled a little inside the outline: skin, not the wall beside it
@@ -445,8 +445,14 @@ class MeshEngine:
             top = self.head.rest[:, 1] > float(subject.personal[[105, 334], 1].mean())
             centre = self.head.rest[top].mean(0) if top.any() else self.head.rest.mean(0)
             attrs[N_FACE + self.n_sheet:, 6:8] = texel_coords(self.head.rest[used] - centre)
+            # the neck below the jaw: where each vertex lies on the neck's texture and how much of its colour that gives
+            neck = self.head_tex.neck
+            self.neck_image = np.zeros((2, 2, 3), np.float32) if neck is None else neck.image
+            if neck is not None:
+                attrs[N_FACE + self.n_sheet:, 8:10] = neck.coords[used]
+                attrs[N_FACE + self.n_sheet:, 10] = neck.weight[used]
             self.head_fill_attrs = attrs
-            corners = attrs[self.faces_all]  # (F, 3, 8): which triangles can ever show the head's fill
+            corners = attrs[self.faces_all]  # (F, 3, 11): which triangles can ever show the head's fill
             self.tri_unseen = corners[..., 3].max(1) > 0
             self.tri_outside = corners[..., 4].max(1) > 0
             ring = np.zeros(len(self.faces_all), bool)
@@ -939,7 +945,7 @@ class MeshEngine:
             if turned > 0:
                 strands, amp = strand_texture(self.head_tex.hair_straightness), turned * self.head_tex.hair_contrast
         blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0,
-                   strands, amp)
+                   strands, amp, self.neck_image if self.head is not None else None)
         return person, alpha
 
     def _solid(self, head: np.ndarray, camera: Camera) -> np.float32:

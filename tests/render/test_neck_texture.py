@@ -1,0 +1,74 @@
+"""The neck's texture (neck_texture.py) on a synthetic neck: a cylinder seen from the front by a 'photo' of a dark
+neck over a white shirt, the edge between two rings of vertices."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tritalk.render.mesh_config import HeadConfig
+from tritalk.render.neck_texture import COLS, build_neck_texture, neck_at, neck_coords
+
+RADIUS, RINGS, SEGMENTS = 6.0, 11, 24  # cm; rings 1 cm apart
+EDGE_Y = -5.5  # the shirt's edge in the photo, between two rings [cm]
+
+
+def cylinder():
+    ang = np.linspace(-np.pi, np.pi, SEGMENTS, endpoint=False)
+    ys = -np.arange(RINGS, dtype=np.float32)  # 0 .. -10 cm
+    pts = np.array([[RADIUS * np.sin(a), y, RADIUS * np.cos(a)] for y in ys for a in ang], np.float32)
+    tris = []
+    for r in range(RINGS - 1):
+        for k in range(SEGMENTS):
+            a, b = r * SEGMENTS + k, r * SEGMENTS + (k + 1) % SEGMENTS
+            tris += [[a, b, a + SEGMENTS], [b, b + SEGMENTS, a + SEGMENTS]]
+    return pts, np.array(tris, np.int32)
+
+
+def photo_of(pts):
+    """A 200 px 'photo' (10 px per cm, the neck's top at row 20): dark neck above EDGE_Y, white shirt below."""
+    img = np.full((200, 200, 3), 40.0, np.float32)
+    img[int(20 - EDGE_Y * 10):] = 230.0
+    src = np.stack([100 + 10 * pts[:, 0], 20 - 10 * pts[:, 1]], 1).astype(np.float32)
+    return img, src
+
+
+def test_the_photos_edge_is_sharp_between_rings_and_the_back_takes_the_clothes_by_height():
+    pts, tris = cylinder()
+    img, src = photo_of(pts)
+    front = (pts[:, 2] > 0.5 * RADIUS).astype(np.float32)  # seen by the photo
+    clothes = front * (pts[:, 1] < EDGE_Y)
+    never = 1.0 - (pts[:, 2] > 0).astype(np.float32)  # the back, never seen
+    completed = np.where(pts[:, 1:2] < EDGE_Y, 200.0, 60.0) * np.ones((1, 3), np.float32)  # per vertex: soft
+    line = pts[:, 1] - EDGE_Y  # the clothes' line round the back at the photo's edge
+    cfg = HeadConfig()
+    tex = build_neck_texture(pts, tris, completed, never, line, front, clothes, np.ones(len(pts), np.float32), src,
+                             img, np.ones(len(pts), np.float32), cfg)
+    assert tex is not None
+    rows = tex.image.shape[0]
+    grey = tex.image.mean(2)
+    front_col, back_col = COLS // 2, 0
+    above = int((0.0 - (EDGE_Y + 0.6)) / cfg.neck_texel_cm)  # rows 6 mm over / under the edge (top at y ~ 0)
+    below = int((0.0 - (EDGE_Y - 0.6)) / cfg.neck_texel_cm)
+    assert 0 < above < below < rows
+    # at the front, the photo's own edge: dark 6 mm above it, white 6 mm below (the vertices are 1 cm apart)
+    assert grey[above, front_col] < 80 and grey[below, front_col] > 190, (grey[above, front_col], grey[below, front_col])
+    # at the back (never seen): the skin's completion above the line, the shirt's colour at that height below it
+    assert grey[above, back_col] < 100 and grey[below, back_col] > 190, (grey[above, back_col], grey[below, back_col])
+    # within a few texels of the line, all of the change (interpolating the rings' colours spreads it over 1 cm)
+    col = grey[:, back_col]
+    edge = int(round((0.0 - EDGE_Y) / cfg.neck_texel_cm))
+    assert col[edge + 2] - col[edge - 2] > 0.8 * (col[below] - col[above])
+
+
+def test_the_texture_wraps_round_the_back():
+    """Column 0 lies behind the neck; a triangle across the seam samples the texels beside it, not the front's."""
+    c = neck_coords(np.array([[0.0, 0.0, -1.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]], np.float32),
+                    np.zeros(2, np.float32), top=0.0, texel=0.15, rows=4)
+    assert abs(c[0, 0] % COLS) < 1e-3 or abs(c[0, 0] - COLS) < 1e-3
+    assert abs(c[1, 0] - COLS / 2) < 1e-3 and abs(c[2, 0] - 3 * COLS / 4) < 1e-3
+    tex = np.zeros((4, COLS, 3), np.float32)
+    tex[:, : COLS // 8] = 100.0  # near the seam, on both sides of it
+    tex[:, -COLS // 8:] = 100.0
+    out = np.zeros(3, np.float32)
+    neck_at(tex, COLS - 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 0.5, 0.25, 0.25, out)
+    assert np.allclose(out, 100.0)
