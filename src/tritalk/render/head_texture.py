@@ -39,7 +39,6 @@ from tritalk.render.mesh_config import HeadConfig
 from tritalk.render.neck_texture import NeckTexture, build_neck_texture
 
 
-DEBUG = {}  # DEBUG
 N_FACE_LANDMARKS = 468  # the face mesh's own (without the irises)
 CHEEKS = (50, 101, 205, 280, 330, 425)  # MediaPipe landmarks on both cheeks: the skin's own colour
 
