@@ -353,13 +353,14 @@ def test_the_back_of_the_neck_is_skin_down_to_the_shirt(engine):
     """The never-seen back of the neck was continued from the jaw's skin and the shirt together: one grey between the
     two from 3 cm under the chin down (brightness 127 on the example's white T-shirt). It is now skin down to the
     clothes' line (``head_texture._collar_fill``), the shirt below (the photo's neck skin ~100-130 in its shadow, the
-    shirt 200+, both relit for the back of the head): the neck's texture (``neck_texture.py``) at the drawn back's
-    vertices."""
+    shirt 200+, both relit for the back of the head): at the drawn back's vertices, the neck's texture
+    (``neck_texture.py``) blended with their own completed colours by its weight, as the renderer draws them."""
     from tritalk.render.head_texture import not_skin
 
     s, h, neck = engine.subject, engine.head, engine.head_tex.neck
     uv = np.round(neck.coords).astype(int)
-    fill = neck.image[np.clip(uv[:, 1], 0, neck.image.shape[0] - 1), uv[:, 0] % neck.image.shape[1]]
+    tex = neck.image[np.clip(uv[:, 1], 0, neck.image.shape[0] - 1), uv[:, 0] % neck.image.shape[1]]
+    fill = neck.weight[:, None] * tex + (1 - neck.weight[:, None]) * engine.head_tex.fill
     drawn = np.unique(h.triangles)
     facing = h.normals[drawn] @ s.fit.rotation.T[:, 2]
     chin = float(s.personal[152, 1])

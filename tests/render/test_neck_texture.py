@@ -13,7 +13,7 @@ EDGE_Y = -5.5  # the shirt's edge in the photo, between two rings [cm]
 
 
 def cylinder():
-    ang = np.linspace(-np.pi, np.pi, SEGMENTS, endpoint=False)
+    ang = np.linspace(-np.pi, np.pi, SEGMENTS, endpoint=False) + np.pi / SEGMENTS  # (no vertex on the seam)
     ys = -np.arange(RINGS, dtype=np.float32)  # 0 .. -10 cm
     pts = np.array([[RADIUS * np.sin(a), y, RADIUS * np.cos(a)] for y in ys for a in ang], np.float32)
     tris = []
@@ -38,7 +38,7 @@ def test_the_photos_edge_is_sharp_between_rings_and_the_back_takes_the_clothes_b
     front = (pts[:, 2] > 0.5 * RADIUS).astype(np.float32)  # seen by the photo
     clothes = front * (pts[:, 1] < EDGE_Y)
     never = 1.0 - (pts[:, 2] > 0).astype(np.float32)  # the back, never seen
-    completed = np.where(pts[:, 1:2] < EDGE_Y, 200.0, 60.0) * np.ones((1, 3), np.float32)  # per vertex: soft
+    completed = np.full((len(pts), 3), 60.0, np.float32)  # the skin continued over the never-seen back
     line = pts[:, 1] - EDGE_Y  # the clothes' line round the back at the photo's edge
     cfg = HeadConfig()
     tex = build_neck_texture(pts, tris, completed, never, line, front, clothes, np.ones(len(pts), np.float32), src,
@@ -47,23 +47,38 @@ def test_the_photos_edge_is_sharp_between_rings_and_the_back_takes_the_clothes_b
     rows = tex.image.shape[0]
     grey = tex.image.mean(2)
     front_col, back_col = COLS // 2, 0
-    above = int((0.0 - (EDGE_Y + 0.6)) / cfg.neck_texel_cm)  # rows 6 mm over / under the edge (top at y ~ 0)
-    below = int((0.0 - (EDGE_Y - 0.6)) / cfg.neck_texel_cm)
+    top = cfg.neck_texel_cm  # (the texture's first row: a texel over the highest vertex)
+    above = int((top - (EDGE_Y + 0.6)) / cfg.neck_texel_cm)  # rows 6 mm over / under the edge
+    below = int((top - (EDGE_Y - 0.6)) / cfg.neck_texel_cm)
     assert 0 < above < below < rows
     # at the front, the photo's own edge: dark 6 mm above it, white 6 mm below (the vertices are 1 cm apart)
-    assert grey[above, front_col] < 80 and grey[below, front_col] > 190, (grey[above, front_col], grey[below, front_col])
+    assert grey[above, front_col] < 80 and grey[below, front_col] > 190, (grey[above, front_col],
+                                                                          grey[below, front_col])
     # at the back (never seen): the skin's completion above the line, the shirt's colour at that height below it
     assert grey[above, back_col] < 100 and grey[below, back_col] > 190, (grey[above, back_col], grey[below, back_col])
-    # within a few texels of the line, all of the change (interpolating the rings' colours spreads it over 1 cm)
+    # within a few texels of the line, all of the change (the rings' colours interpolated would spread it over 1 cm)
     col = grey[:, back_col]
-    edge = int(round((0.0 - EDGE_Y) / cfg.neck_texel_cm))
+    edge = int(round((top - EDGE_Y) / cfg.neck_texel_cm))
     assert col[edge + 2] - col[edge - 2] > 0.8 * (col[below] - col[above])
 
 
 def test_the_texture_wraps_round_the_back():
-    """Column 0 lies behind the neck; a triangle across the seam samples the texels beside it, not the front's."""
+    """Column 0 lies behind the neck; the triangles across the seam fill the texels beside it (and not the front's),
+    and a pixel of a triangle across it samples the texels beside it."""
+    pts, tris = cylinder()
+    ang = np.arctan2(pts[:, 0], pts[:, 2])
+    completed = (120.0 + 80.0 * np.cos(ang))[:, None] * np.ones((1, 3), np.float32)  # 40 behind .. 200 in front
+    zeros, ones = np.zeros(len(pts), np.float32), np.ones(len(pts), np.float32)
+    tex = build_neck_texture(pts, tris, completed.astype(np.float32), zeros, zeros, zeros, zeros, ones,
+                             np.zeros((len(pts), 2), np.float32), np.zeros((8, 8, 3), np.float32), ones, HeadConfig())
+    grey = tex.image[2:-3].mean(2)  # (rows inside the cylinder)
+    cols = np.arange(COLS)
+    expect = 120.0 + 80.0 * np.cos((cols + 0.5) / COLS * 2 * np.pi - np.pi)
+    # the rings' colours interpolated over 15 deg segments, blurred round the neck: within 12 levels everywhere
+    assert np.abs(grey - expect[None, :]).max() < 12, np.abs(grey - expect[None, :]).max(0).round(0)
+    assert np.abs(grey[:, [0, 1, -2, -1]] - 40.0).max() < 12  # both sides of the seam: the back's colour
     c = neck_coords(np.array([[0.0, 0.0, -1.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]], np.float32),
-                    np.zeros(2, np.float32), top=0.0, texel=0.15, rows=4)
+                    np.zeros(2, np.float32), top=0.0, texel=0.15)
     assert abs(c[0, 0] % COLS) < 1e-3 or abs(c[0, 0] - COLS) < 1e-3
     assert abs(c[1, 0] - COLS / 2) < 1e-3 and abs(c[2, 0] - 3 * COLS / 4) < 1e-3
     tex = np.zeros((4, COLS, 3), np.float32)

@@ -51,7 +51,7 @@ class HeadTexture:
     # skull pokes out of the person's silhouette): the photo at the photo's view, ``fill`` once the view turns
     fill: np.ndarray  # (V, 3) float32 RGB completed colour
     neck: NeckTexture | None  # the neck below the jaw per pixel (neck_texture.py; None: no neck to draw)
-    clothes_line: np.ndarray  # (V,) float32 [cm] height over the clothes' line round the never-seen neck (1e4: none)
+    clothes_line: np.ndarray  # (V,) float32 [cm] height over the clothes' line round the never-seen neck (~1e4: none)
     hair: np.ndarray  # (V,) float32 1 = the completion is hair (its strands are drawn: hair_strands.py)
     hair_contrast: float  # the photo's hair: fine grey-level change over brightness (the strands' depth)
     hair_straightness: float  # 0 = curls or a crop (clumps) .. 1 = straight (streaks): its orientations agree
@@ -144,18 +144,19 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
 
 def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.ndarray, known: np.ndarray,
                  covered: np.ndarray, never: np.ndarray, facing: np.ndarray,
-                 config: HeadConfig) -> tuple[np.ndarray, np.ndarray]:
-    """(mask, line): ``mask`` (V,) bool the neck under the jaw line that the photo never shows (``never``), its
-    ``values`` set in place: skin above the clothes' line, the clothes below it; ``line`` (V,) the line's height at
-    each vertex (the neck's texture draws it sharp: neck_texture.py). The line's height is the one that best parts the
-    skin above from the clothes below on the sides of the neck the photo saw (``collar_side_facing``), the mean of the
-    two sides round the back, at least ``collar_below_chin_cm`` under the chin, rising behind the sides. Continued harmonically from skin and clothes
-    together, the back of a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a neck
-    (London 005's and 025's white tops; Obama's collar and suit)."""
+                 config: HeadConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask, line, skin): ``mask`` (V,) bool the neck under the jaw line that the photo never shows (``never``),
+    its ``values`` set in place: skin above the clothes' line, the clothes below it; ``line`` (V,) the line's height
+    at each vertex (the neck's texture draws it sharp: neck_texture.py) and ``skin`` (V, 3) the skin's colours there
+    (continued from the seen skin only). The line's height is the one that best parts the skin above from the clothes
+    below on the sides of the neck the photo saw (``collar_side_facing``), the mean of the two sides round the back, at
+    least ``collar_below_chin_cm`` under the chin, rising behind the sides. Continued harmonically from skin and
+    clothes together, the back of a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a
+    neck (London 005's and 025's white tops; Obama's collar and suit)."""
     below = below_jaw_line(subject.personal, head.rest)
     neck = below > 0
     unseen = neck & ~known & never
-    none = (np.zeros(len(known), bool), np.full(len(known), -1e4, np.float32))  # (no line)
+    none = (np.zeros(len(known), bool), np.full(len(known), -1e4, np.float32), values.copy())  # (no line)
     if not unseen.any():
         return none
     clothes = known & covered & neck
@@ -185,7 +186,7 @@ def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.
     # (the decimated surface's vertices: level, soft over ``collar_soft_cm``; the neck's texture draws the line)
     w = np.clip((head.rest[unseen, 1] - line) / config.collar_soft_cm + 0.5, 0.0, 1.0)[:, None]
     values[unseen] = w * upper[unseen] + (1 - w) * lower[unseen]
-    return unseen, line_at
+    return unseen, line_at, upper
 
 
 def _orientation_coherence(image: np.ndarray, xy: np.ndarray) -> float:
@@ -472,8 +473,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     never = (vis_rest == 0) & (facing < config.collar_side_facing)
     # (clothes: seen as clothes, or mirrored from clothes; a mirrored vertex is not ``covered`` by its own pixel)
     clothes = covered | (take & covered[head.mirror])
-    collar, line_cm = _collar_fill(subject, head, tris, values, known, clothes, never & ~side & ~hang,
-                                                 facing, config)
+    collar, line_cm, collar_skin = _collar_fill(subject, head, tris, values, known, clothes, never & ~side & ~hang,
+                                                facing, config)
     side |= collar
     # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
     # on the seen surface, which the skin of the face's side is not)
@@ -505,7 +506,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
               * np.clip((hi_f - facing) / (hi_f - lo_f), 0.0, 1.0))
     neck_w[(vis_rest == 0) & (facing >= config.collar_side_facing)] = 0.0  # (that front base: its own colours)
     photo_seen = shown & ~(odd | mixed)
-    neck = build_neck_texture(head.rest, tris, lit(raw), collar.astype(np.float32), head.rest[:, 1] - line_cm,
+    # (the texture's colours above the line: the collar's pure skin, not the vertices' blend into the clothes)
+    neck = build_neck_texture(head.rest, tris, lit(np.where(collar[:, None], collar_skin, raw)),
+                              collar.astype(np.float32), head.rest[:, 1] - line_cm,
                               photo_seen.astype(np.float32), (photo_seen & covered).astype(np.float32),
                               np.where(known, 1.0, relief).astype(np.float32), src, blurred, neck_w, config)
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
@@ -515,7 +518,6 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # ... and the clothes on the neck, except where the photo saw them front-on (a shirt's collar, a tie's knot):
     # there its pixels are not stretched when turned and turn with the neck (completed, Obama's collar and tie
     # were a pale blue blur from 15 deg)
-    lo_f, hi_f = config.front_on_facing
     outside = np.maximum(outside, (1.0 - unseen) * covered * np.clip((hi_f - facing) / (hi_f - lo_f), 0.0, 1.0))
     # ... and the ears' odd vertices however they face: the ear is the model's, and its bowl faces the photo's camera
     # (its photo pixels, a shadow in the hair beside the face, were a dark star on the turned ear: Collins)

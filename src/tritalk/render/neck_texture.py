@@ -1,7 +1,7 @@
 """The completed neck as a texture wrapped round it: angle round the neck x height, drawn per pixel.
 
-    neck = build_neck_texture(points, tris, above, below, line, known, src, photo, weight, config)
-    colour = neck_at(neck.image, u0, u1, u2, v, w0, w1, w2, out)          # in the fill kernel
+    neck = build_neck_texture(points, tris, completed, collar, line, seen, clothes, relief, src, photo, weight, config)
+    neck_at(neck.image, u0, u1, u2, v0, v1, v2, w0, w1, w2, out)   # in the fill kernel (disocclusion.py)
 
 The renderer draws a decimated head whose neck triangles are a few centimetres high, and it interpolated
 their vertices' completed colours: every edge on a turned neck (skin to a shirt, a white collar over a dark
@@ -10,6 +10,8 @@ and the clothes' line round its back are laid out on a texture of ``HeadConfig.n
 column per angle round the neck's axis, a row per height), smoothed round the neck only (the photo's grazing
 pixels at the neck's sides become bands, not shards), and each pixel of a drawn neck triangle samples it at
 its interpolated column and row: an edge is as sharp as a texel.
+
+(``neck_at`` is inlined into disocclusion.py's cached kernel: numba does not see an edit here, clear its cache.)
 """
 
 from __future__ import annotations
@@ -29,24 +31,29 @@ COLS = 256  # round the neck (~0.15 cm per column on a 6 cm radius)
 @dataclass(frozen=True)
 class NeckTexture:
     image: np.ndarray  # (R, COLS, 3) float32 RGB, rows down the neck from ``top`` [cm], ``texel`` cm each
-    coords: np.ndarray  # (V, 2) float32 column, row of each head vertex (rows clipped into the texture)
+    coords: np.ndarray  # (V, 2) float32 column, row of each head vertex (rows past the texture: the sampler clamps)
     weight: np.ndarray  # (V,) float32 how much of a vertex's colour the texture gives (0: its own ``fill``)
 
 
-def neck_coords(points: np.ndarray, axis: np.ndarray, top: float, texel: float, rows: int) -> np.ndarray:
+def neck_coords(points: np.ndarray, axis: np.ndarray, top: float, texel: float) -> np.ndarray:
     """(N, 2) float32 column (angle round the vertical ``axis`` (x, z), 0 behind: the seam at the back) and row
-    (``texel`` cm per row down from height ``top``) of points (N, 3) [cm, +y up, +z forward]."""
+    (``texel`` cm per row down from height ``top``) of points (N, 3) [cm, +y up, +z forward]. Rows are not clamped: a
+    drawn triangle reaching past the texture keeps its rows linear (``neck_at`` clamps each pixel's)."""
     u = (np.arctan2(points[:, 0] - axis[0], points[:, 2] - axis[1]) / (2.0 * np.pi) + 0.5) * COLS
     v = (top - points[:, 1]) / texel
-    return np.stack([u, np.clip(v, 0.0, rows - 1.001)], 1).astype(np.float32)
+    return np.stack([u, v], 1).astype(np.float32)
+
+
+def _wrap(a: np.ndarray, pad: int) -> np.ndarray:
+    """``a`` (R, C, ...) with ``pad`` columns from its other end added on each side (round the neck)."""
+    return np.concatenate([a[:, -pad:], a, a[:, :pad]], 1)
 
 
 def _wrap_blur(image: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
     """``image`` (R, C, K) blurred along its columns (wrapped round) over ``mask`` (R, C) only (normalised)."""
     pad = min(int(np.ceil(4 * sigma)) + 1, image.shape[1])
-    num = np.concatenate([image[:, -pad:], image, image[:, :pad]], 1) * np.concatenate(
-        [mask[:, -pad:], mask, mask[:, :pad]], 1)[..., None]
-    den = np.concatenate([mask[:, -pad:], mask, mask[:, :pad]], 1).astype(np.float32)
+    num = _wrap(image, pad) * _wrap(mask, pad)[..., None]
+    den = _wrap(mask, pad).astype(np.float32)
     k = cv2.getGaussianKernel(2 * pad + 1, sigma).astype(np.float32)
     one = np.ones((1, 1), np.float32)
     num = cv2.sepFilter2D(num.astype(np.float32), -1, k, one, borderType=cv2.BORDER_REPLICATE)
@@ -58,27 +65,27 @@ def _wrap_blur(image: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
 def _spread(image: np.ndarray, filled: np.ndarray, steps: int = 6) -> np.ndarray:
     """``image`` with its empty texels (not ``filled``) taking their filled neighbours' mean, a texel per step: a
     pixel at a neck triangle's edge samples a texel or two past the surface."""
-    image = np.where(filled[..., None], image, 0.0).astype(np.float32)
-    mask = filled.astype(np.float32)
+    image = _wrap(np.where(filled[..., None], image, 0.0).astype(np.float32), steps)
+    mask = _wrap(filled.astype(np.float32), steps)
     for _ in range(steps):
         num = cv2.blur(image * mask[..., None], (3, 3), borderType=cv2.BORDER_REPLICATE)
         den = cv2.blur(mask, (3, 3), borderType=cv2.BORDER_REPLICATE)
         grow = (mask == 0) & (den > 0)
         image[grow] = num[grow] / den[grow, None]
         mask[grow] = 1.0
-    return image
+    return np.ascontiguousarray(image[:, steps:-steps])
 
 
-def _profile(height: np.ndarray, colour: np.ndarray, where: np.ndarray, texel: float) -> tuple[np.ndarray, float]:
-    """(B, 3) mean ``colour`` (N, 3) of the samples ``where`` (N,) per ``texel`` of ``height`` (N,), bins without a
-    sample taking the nearest's, and the first bin's height."""
-    lo = float(height[where].min())
-    idx = np.clip(((height - lo) / texel).astype(int), 0, None)
-    n = int(idx[where].max()) + 1
+def _profile(height: np.ndarray, colour: np.ndarray, texel: float) -> tuple[np.ndarray, float]:
+    """(B, 3) mean ``colour`` (N, 3) per ``texel`` of ``height`` (N,) (bin i: heights from lo + i texel), bins without
+    a sample interpolated between their neighbours, and lo."""
+    lo = float(height.min())
+    idx = np.floor((height - lo) / texel).astype(int)
+    n = int(idx.max()) + 1
     total = np.zeros((n, 3), np.float64)
     count = np.zeros(n, np.float64)
-    np.add.at(total, idx[where], colour[where])
-    np.add.at(count, idx[where], 1.0)
+    np.add.at(total, idx, colour)
+    np.add.at(count, idx, 1.0)
     have = np.flatnonzero(count > 0)
     prof = total[have] / count[have, None]
     out = np.stack([np.interp(np.arange(n), have, prof[:, k]) for k in range(3)], 1)
@@ -104,7 +111,7 @@ def build_neck_texture(points: np.ndarray, tris: np.ndarray, completed: np.ndarr
     texel = config.neck_texel_cm
     top = float(points[near, 1].max()) + texel
     rows = int(np.ceil((top - float(points[near, 1].min())) / texel)) + 2
-    uv = neck_coords(points, axis, top, texel, rows)
+    uv = neck_coords(points, axis, top, texel)
     sel = tris[near[tris].all(1)]
     t = uv[sel]
     # across the seam at the back: the low corners brought round (rasterized on a double-width canvas, folded back)
@@ -114,12 +121,12 @@ def build_neck_texture(points: np.ndarray, tris: np.ndarray, completed: np.ndarr
     faces = np.arange(len(flat), dtype=np.int32).reshape(-1, 3)
     r = np.hypot(points[sel, 0] - axis[0], points[sel, 2] - axis[1]).reshape(-1)
     # the outermost surface where two lie at one angle and height (under the chin)
-    tri_id, bary, _ = rasterize(flat, -r.astype(np.float32), faces, rows, 2 * COLS)
+    tri_id, bary, depth = rasterize(flat, -r.astype(np.float32), faces, rows, 2 * COLS)
     per_vertex = np.concatenate([completed[:, :3], collar[:, None], line[:, None], seen[:, None], clothes[:, None],
                                  relief[:, None], src[:, :2]], 1).astype(np.float32)
     a = interpolate(tri_id, bary, faces, per_vertex[sel].reshape(-1, per_vertex.shape[1]))
     filled = tri_id >= 0
-    a = np.where(filled[:, COLS:, None] & ~filled[:, :COLS, None], a[:, COLS:], a[:, :COLS])
+    a = np.where((depth[:, COLS:] < depth[:, :COLS])[..., None], a[:, COLS:], a[:, :COLS])  # (the outer of the two)
     filled = filled[:, :COLS] | filled[:, COLS:]
     xy = np.ascontiguousarray(a[..., 8:10])
     shown = cv2.remap(photo.astype(np.float32), xy[..., 0], xy[..., 1], cv2.INTER_LINEAR,
@@ -133,8 +140,8 @@ def build_neck_texture(points: np.ndarray, tris: np.ndarray, completed: np.ndarr
     height = a[..., 4]
     source = filled & (a[..., 5] > 0.5) & (a[..., 6] > 0.5)  # clothes the photo shows
     if source.any():  # (after the blur: the line, rising round the back, stays sharp)
-        prof, lo = _profile(height[source], shown[source], np.ones(int(source.sum()), bool), texel)
-        at = np.clip(np.round((height - lo) / texel).astype(int), 0, len(prof) - 1)
+        prof, lo = _profile(height[source], shown[source], texel)
+        at = np.clip(np.floor((height - lo) / texel).astype(int), 0, len(prof) - 1)
         dressed = prof[at] * a[..., 7:8]
         below = (np.clip(0.5 - height / texel, 0.0, 1.0) * np.clip(a[..., 3], 0.0, 1.0) * (1.0 - seen_w[..., 0]))
         colour = colour + below[..., None] * (dressed - colour)
