@@ -505,12 +505,16 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     neck_w = (np.clip(below_jaw_line(subject.personal, head.rest) / config.neck_band_fade_cm, 0.0, 1.0)
               * np.clip((hi_f - facing) / (hi_f - lo_f), 0.0, 1.0))
     neck_w[(vis_rest == 0) & (facing >= config.collar_side_facing)] = 0.0  # (that front base: its own colours)
+    # ... and the neck only, not the jaw's underside beside it (facing down: it lies outside the neck at the same angle
+    # and height, one texture cannot hold both) nor long hair hanging behind it (its strands are the hair's)
+    neck_w *= np.clip((head.normals[:, 1] + 0.6) / 0.3, 0.0, 1.0)
+    neck_w[hang] = 0.0
     photo_seen = shown & ~(odd | mixed)
     # (the texture's colours above the line: the collar's pure skin, not the vertices' blend into the clothes)
-    neck = build_neck_texture(head.rest, tris, lit(np.where(collar[:, None], collar_skin, raw)),
-                              collar.astype(np.float32), head.rest[:, 1] - line_cm,
-                              photo_seen.astype(np.float32), (photo_seen & covered).astype(np.float32),
-                              np.where(known, 1.0, relief).astype(np.float32), src, blurred, neck_w, config)
+    neck = None if not config.neck_texture else build_neck_texture(
+        head.rest, tris, lit(np.where(collar[:, None], collar_skin, raw)), collar.astype(np.float32),
+        head.rest[:, 1] - line_cm, photo_seen.astype(np.float32), (photo_seen & covered).astype(np.float32),
+        np.where(known, 1.0, relief).astype(np.float32), src, blurred, neck_w, config)
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)

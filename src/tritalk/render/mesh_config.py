@@ -263,9 +263,12 @@ class HeadConfig:
     collar_soft_cm: float = 0.6
     """... across which the never-seen neck turns from skin into the clothes on the decimated head's vertices (level
     there: where the neck's texture is not drawn, at its front and under the jaw)."""
+    neck_texture: bool = True
+    """The neck below the jaw is drawn from a texture wrapped round it (``neck_texture.py``) ... (False: from the
+    decimated head's vertex colours, as before, a fade as high as a triangle) ..."""
     neck_texel_cm: float = 0.15
-    """The neck below the jaw is drawn from a texture wrapped round it (``neck_texture.py``) of texels this size: its
-    edges (the clothes' line, a collar over a suit) as sharp as that across the decimated head's triangles."""
+    """... of texels this size: its edges (the clothes' line, a collar over a suit) as sharp as that across the
+    decimated head's triangles."""
     front_on_facing: tuple[float, float] = (0.5, 0.8)
     """Cosines to the photo's view between which the neck's surface counts as seen front-on (fully above the
     second): clothes there (a collar, a tie's knot) keep the photo's pixels when the view turns instead of

@@ -62,9 +62,10 @@ def _wrap_blur(image: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
     return out[:, pad:-pad]
 
 
-def _spread(image: np.ndarray, filled: np.ndarray, steps: int = 6) -> np.ndarray:
+def _spread(image: np.ndarray, filled: np.ndarray, steps: int = 24) -> np.ndarray:
     """``image`` with its empty texels (not ``filled``) taking their filled neighbours' mean, a texel per step: a
-    pixel at a neck triangle's edge samples a texel or two past the surface."""
+    drawn (decimated) triangle reaching from the neck onto the jaw samples past the neck's texels, with a fading
+    weight."""
     image = _wrap(np.where(filled[..., None], image, 0.0).astype(np.float32), steps)
     mask = _wrap(filled.astype(np.float32), steps)
     for _ in range(steps):
@@ -105,14 +106,15 @@ def build_neck_texture(points: np.ndarray, tris: np.ndarray, completed: np.ndarr
     on = weight > 0
     if on.sum() < 3:
         return None
-    near = on | (np.bincount(tris[on[tris].any(1)].ravel(), minlength=len(points)) > 0)
     axis = np.array([points[on, 0].mean(), points[on, 2].mean()], np.float32)
     radius = float(np.median(np.hypot(points[on, 0] - axis[0], points[on, 2] - axis[1])))
     texel = config.neck_texel_cm
-    top = float(points[near, 1].max()) + texel
-    rows = int(np.ceil((top - float(points[near, 1].min())) / texel)) + 2
+    top = float(points[on, 1].max()) + texel
+    rows = int(np.ceil((top - float(points[on, 1].min())) / texel)) + 2
     uv = neck_coords(points, axis, top, texel)
-    sel = tris[near[tris].all(1)]
+    # (the triangles wholly on the neck: under the jaw the mandible's underside lies outside the neck at the same angle
+    # and height, and drawn there its shadowed colours darkened the neck under the jaw; its vertices have no weight)
+    sel = tris[on[tris].all(1)]
     t = uv[sel]
     # across the seam at the back: the low corners brought round (rasterized on a double-width canvas, folded back)
     wide = t[..., 0].max(1) - t[..., 0].min(1) > COLS / 2
