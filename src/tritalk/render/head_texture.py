@@ -17,8 +17,7 @@
   hair's strands (``hair_strands.py``) get their weight, depth and kind (streaks or clumps) here.
 * the neck below the jaw (its sides and back) is drawn per pixel from a texture wrapped round it
   (``neck_texture.py``): the full surface's colours, the photo's where it saw the neck, the clothes' line round
-  the back a texel sharp (rising behind the sides as the neck's base does) and the clothes under it as the
-  photo shows them at that height.
+  the back a texel sharp and the clothes under it as the photo shows them at that height.
 """
 
 from __future__ import annotations
@@ -144,30 +143,29 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
 
 def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.ndarray, known: np.ndarray,
                  covered: np.ndarray, never: np.ndarray, facing: np.ndarray,
-                 config: HeadConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 config: HeadConfig) -> tuple[np.ndarray, float, np.ndarray]:
     """(mask, line, skin): ``mask`` (V,) bool the neck under the jaw line that the photo never shows (``never``),
-    its ``values`` set in place: skin above the clothes' line, the clothes below it; ``line`` (V,) the line's height
-    at each vertex (the neck's texture draws it sharp: neck_texture.py) and ``skin`` (V, 3) the skin's colours there
+    its ``values`` set in place: skin above the clothes' line, the clothes below it; ``line`` the line's height [cm]
+    (-1e4: none; the neck's texture draws it sharp: neck_texture.py) and ``skin`` (V, 3) the skin's colours there
     (continued from the seen skin only). The line's height is the one that best parts the skin above from the clothes
     below on the sides of the neck the photo saw (``collar_side_facing``), the mean of the two sides round the back, at
-    least ``collar_below_chin_cm`` under the chin, rising behind the sides. Continued harmonically from skin and
+    least ``collar_below_chin_cm`` under the chin. Continued harmonically from skin and
     clothes together, the back of a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a
     neck (London 005's and 025's white tops; Obama's collar and suit)."""
     below = below_jaw_line(subject.personal, head.rest)
     neck = below > 0
     unseen = neck & ~known & never
-    none = (np.zeros(len(known), bool), np.full(len(known), -1e4, np.float32), values.copy())  # (no line)
+    none = (np.zeros(len(known), bool), -1e4, values.copy())  # (no line)
     if not unseen.any():
         return none
     clothes = known & covered & neck
     skin = known & ~covered & neck
-    lines, depths = [], []
+    lines = []
     for side in (head.rest[:, 0] < 0, head.rest[:, 0] >= 0):
         at = side & (facing < config.collar_side_facing)
         ys, yc = head.rest[at & skin, 1], head.rest[at & clothes, 1]
         if len(ys) + len(yc) < 10:
             continue
-        depths.append(float(head.rest[at & (skin | clothes), 2].mean()))
         cand = np.unique(np.concatenate([ys, yc]))
         # misclassified: skin under the line, clothes over it
         wrong = (ys[None, :] < cand[:, None]).sum(1) + (yc[None, :] >= cand[:, None]).sum(1)
@@ -176,17 +174,15 @@ def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.
         return none
     # (never above ``collar_below_chin_cm`` under the chin: a high collar at the neck's sides, a dress shirt's, still
     # leaves the skin of the neck's back bare above it; taken from the sides, Obama's neck was a grey-blue band)
+    # (level round the back: a shirt's neckline is as high behind the neck as at its sides, or a little lower; only the
+    # front dips. The model's trapezius, reaching down from the neck's back to the shoulders, is under it: clothes)
     line = min(float(np.mean(lines)), float(subject.personal[152, 1]) - config.collar_below_chin_cm)
-    # ... rising behind the sides as the neck's base does (``collar_tilt_deg``): level, the line left the model's
-    # trapezius, which a shirt covers, in bare skin, a fin of skin reaching back over the shoulders
-    behind = np.maximum(float(np.mean(depths)) - head.rest[:, 2], 0.0)
-    line_at = (line + np.tan(np.radians(config.collar_tilt_deg)) * behind).astype(np.float32)
     upper = _laplace_fill(tris, values, known & ~clothes, eps=1e-3)
     lower = _laplace_fill(tris, values, clothes, eps=1e-3)
     # (the decimated surface's vertices: level, soft over ``collar_soft_cm``; the neck's texture draws the line)
     w = np.clip((head.rest[unseen, 1] - line) / config.collar_soft_cm + 0.5, 0.0, 1.0)[:, None]
     values[unseen] = w * upper[unseen] + (1 - w) * lower[unseen]
-    return unseen, line_at, upper
+    return unseen, line, upper
 
 
 def _orientation_coherence(image: np.ndarray, xy: np.ndarray) -> float:

@@ -256,10 +256,8 @@ class HeadConfig:
     """The neck's sides (seen at a cosine to the photo's view under this) give the height of the clothes' line round
     the back of the neck (``head_texture._collar_fill``) ..."""
     collar_below_chin_cm: float = 3.0
-    """... at least this far under the chin, rising behind the sides ..."""
-    collar_tilt_deg: float = 15.0
-    """... by this slope (the neck's base: a shirt's neckline is higher at the back than at the front; the neck's
-    texture, ``neck_texel_cm``) ..."""
+    """... at least this far under the chin (level round the back; the neck's texture draws it a texel sharp,
+    ``neck_texel_cm``) ..."""
     collar_soft_cm: float = 0.6
     """... across which the never-seen neck turns from skin into the clothes on the decimated head's vertices (level
     there: where the neck's texture is not drawn, at its front and under the jaw)."""

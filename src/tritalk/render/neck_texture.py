@@ -141,7 +141,7 @@ def build_neck_texture(points: np.ndarray, tris: np.ndarray, completed: np.ndarr
     colour = _wrap_blur(colour, filled.astype(np.float32), sigma)
     height = a[..., 4]
     source = filled & (a[..., 5] > 0.5) & (a[..., 6] > 0.5)  # clothes the photo shows
-    if source.any():  # (after the blur: the line, rising round the back, stays sharp)
+    if source.any():  # (after the blur: the line stays sharp)
         prof, lo = _profile(height[source], shown[source], texel)
         at = np.clip(np.floor((height - lo) / texel).astype(int), 0, len(prof) - 1)
         dressed = prof[at] * a[..., 7:8]
