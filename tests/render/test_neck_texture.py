@@ -87,3 +87,20 @@ def test_the_texture_wraps_round_the_back():
     out = np.zeros(3, np.float32)
     neck_at(tex, COLS - 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 0.5, 0.25, 0.25, out)
     assert np.allclose(out, 100.0)
+
+
+def test_the_neck_texture_can_be_switched_off(subject256):
+    """``HeadConfig.neck_texture=False`` draws the neck from the decimated head's vertex colours (as before the texture;
+    for comparisons): no texture, no weight, and a turned neck still renders."""
+    from dataclasses import replace
+
+    from tritalk.render.mesh_config import MeshEngineConfig
+    from tritalk.render.mesh_engine import N_FACE, MeshEngine
+    from tritalk.types import Camera
+
+    cfg = MeshEngineConfig()
+    eng = MeshEngine(subject256, replace(cfg, head=replace(cfg.head, neck_texture=False)))
+    assert eng.head_tex.neck is None
+    assert not eng.head_fill_attrs[N_FACE + eng.n_sheet:, 10].any()
+    frame = eng.render_frame(subject256.ref_expr, np.zeros(6, np.float32), Camera(yaw=-60))
+    assert frame.shape == (256, 256, 3) and frame.std() > 10
