@@ -149,9 +149,9 @@ def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.
     (-1e4: none; the neck's texture draws it sharp: neck_texture.py) and ``skin`` (V, 3) the skin's colours there
     (continued from the seen skin only). The line's height is the one that best parts the skin above from the clothes
     below on the sides of the neck the photo saw (``collar_side_facing``), the mean of the two sides round the back, at
-    least ``collar_below_chin_cm`` under the chin. Continued harmonically from skin and
-    clothes together, the back of a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a
-    neck (London 005's and 025's white tops; Obama's collar and suit)."""
+    least ``collar_below_chin_cm`` under the chin. Continued harmonically from skin and clothes together, the back of
+    a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a neck (London 005's and 025's
+    white tops; Obama's collar and suit)."""
     below = below_jaw_line(subject.personal, head.rest)
     neck = below > 0
     unseen = neck & ~known & never
