@@ -767,6 +767,34 @@ def test_no_collar_specks_on_a_turned_neck(analyser):
     assert sum(specks) <= 4, specks
 
 
+def test_a_turned_head_never_shows_the_wall_beside_the_person(subject256):
+    """The renderer draws a head pixel from the photo at coordinates interpolated across its triangle: where the
+    model's neck is wider than the photo's (its foot, beside a shoulder) a grazing triangle sampled the wall beside
+    the person, between vertices whose own photo colours were trusted: pale patches down a turned neck's far side
+    (London 005 and 061 at 45 deg). Now a turned head's pixel whose photo sample lies off the person's matte shows
+    the completed colour (``HeadConfig.matte_fill``). With the photo's wall painted green, head pixels that turn
+    green, the example at 256 px, -60 / -45 / -30 / -15 / 15 / 30 / 45 / 60 deg: 59 / 67 / 67 / 93 / 33 / 12 / 15 / 9
+    before, 0 now."""
+
+    def green_on_head(config):
+        e = MeshEngine(subject256, config)
+        off = e.photo_rgba[..., 3] < 128
+        e.photo_rgba = e.photo_rgba.copy()
+        e.photo_rgba[off, :3] = (0, 255, 0)
+        counts = []
+        for yaw in (-60, -30, -15, 30, 60):
+            camera = Camera(yaw=yaw)
+            f = e.render_frame(e.subject.ref_expr, ZERO_HEAD, camera).astype(int)
+            r = e._rasterize(np.zeros(52, np.float32), ZERO_HEAD, camera)
+            head = (r.tri_id >= 0) & e.is_head[r.kept][np.maximum(r.tri_id, 0)]
+            counts.append(int((head & (f[..., 1] - np.maximum(f[..., 0], f[..., 2]) > 60)).sum()))
+        return counts
+
+    cfg = MeshEngineConfig()
+    assert sum(green_on_head(replace(cfg, head=replace(cfg.head, matte_fill=False)))) > 100  # the case arises
+    assert max(green_on_head(cfg)) <= 2
+
+
 def test_long_hair_over_the_face_edge_does_not_streak_the_turned_cheek(analyser):
     """Long hair hangs over the edges of the face (a GRID speaker, tests/data). (1) The face's side was completed
     from the photo a little inside the outline, which there is strands of hair: a turned head showed a dark

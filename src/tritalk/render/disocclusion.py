@@ -68,7 +68,8 @@ def _reflect(i, n):
 
 
 @numba.njit(cache=True, nogil=True)
-def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0, strands, amp, neck):
+def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0, strands, amp, neck,
+                wall, solid):
     h, w = open_px.shape
     fh, fw = filled.shape[0], filled.shape[1]
     col = np.empty(3, np.float32)
@@ -78,10 +79,13 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
     for i in range(h):
         for j in range(w):
             o = open_px[i, j]
-            if o <= 0.0:
-                continue
             y, x = y0 + i, x0 + j
             t = tri[i, j]
+            if solid > 0.0 and t >= 0 and wall[t]:  # off the matte: as much fill as the pixel samples the wall (its
+                # soft edge mixes the wall in: full from half the matte down)
+                o = max(o, solid * min(2.0 * (1.0 - alpha[y, x]), 1.0))
+            if o <= 0.0:
+                continue
             if t >= 0 and on_head[t]:  # the head's completed colour, interpolated over its triangle
                 a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
                 w0, w1, w2 = bary[i, j, 0], bary[i, j, 1], bary[i, j, 2]
@@ -128,14 +132,16 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
 def blend_fill(person: np.ndarray, alpha: np.ndarray, open_px: np.ndarray, src: np.ndarray, tri: np.ndarray,
                bary: np.ndarray, faces: np.ndarray, attrs: np.ndarray | None, on_head: np.ndarray | None,
                filled: np.ndarray, y0: int, x0: int, strands: np.ndarray | None = None, amp: float = 0.0,
-               neck: np.ndarray | None = None) -> None:
+               neck: np.ndarray | None = None, wall: np.ndarray | None = None, solid: float = 0.0) -> None:
     """Blend fill colours into ``person`` (S, S, 3) uint8 and ``alpha`` (S, S) float32, in place, by
     ``open_px`` (h, w) (the box at rows y0.., columns x0..). On triangles ``on_head`` (F,) bool the
     colour is the head's per-vertex ``attrs[:, :3]``; elsewhere ``filled`` (S, S, 3) sampled at the
     pixel's photo coordinates ``src`` (S, S, 2). With ``attrs`` (V, 8) [.., hair weight, column, row] and a
     ``strands`` texture (hair_strands.py), the head's colour is scaled by 1 + ``amp`` * weight * strand. With
     ``attrs`` (V, 11) [.., neck column, neck row, neck weight] and the ``neck`` texture (R, C, 3) (neck_texture.py),
-    the colour is that much the texture's at the pixel's interpolated column and row."""
+    the colour is that much the texture's at the pixel's interpolated column and row. On triangles ``wall`` (F,)
+    bool a pixel shows at least ``solid`` * min(2 (1 - alpha), 1) fill: where it samples the photo off the
+    person's matte (``alpha`` as remapped, before this blend)."""
     if attrs is None:
         attrs = np.zeros((0, 5), np.float32)
         on_head = np.zeros(len(faces), np.bool_)
@@ -144,7 +150,10 @@ def blend_fill(person: np.ndarray, alpha: np.ndarray, open_px: np.ndarray, src: 
     if neck is None:
         neck = np.zeros((2, 2, 3), np.float32)
         attrs = attrs[:, :min(attrs.shape[1], 10)]
+    if wall is None:
+        wall, solid = np.zeros(len(faces), np.bool_), 0.0
     _blend_fill(person, alpha, np.ascontiguousarray(open_px, np.float32), src, np.asarray(tri, np.int32),
                 np.asarray(bary, np.float32), np.ascontiguousarray(faces, np.int32),
                 np.ascontiguousarray(attrs, np.float32), np.ascontiguousarray(on_head), filled, int(y0), int(x0),
-                np.ascontiguousarray(strands, np.float32), np.float32(amp), np.ascontiguousarray(neck, np.float32))
+                np.ascontiguousarray(strands, np.float32), np.float32(amp), np.ascontiguousarray(neck, np.float32),
+                np.ascontiguousarray(wall, np.bool_), np.float32(solid))

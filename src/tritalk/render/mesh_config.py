@@ -239,6 +239,9 @@ class HeadConfig:
     """... fully from this height over the brows (none at the brows: the ears and temples keep the skull's)."""
     rim_facing: float = 0.2
     """|cos| between a skull normal and the photo's view below which the vertex is on the skull's outline."""
+    matte_fill: bool = True
+    """A turned head's pixels whose photo sample lies off the person's matte (the wall) show the completed colour
+    (``MeshEngine._fill_disocclusions``), by as much as ``outside_fill_deg`` makes the head solid."""
     outside_fill_deg: float = 12.0
     """Skull surface the photo shows as background (see-through at the photo's view) turns into completed
     texture over this many degrees of turn, so the turned head is solid."""

@@ -452,6 +452,15 @@ class MeshEngine:
                 attrs[N_FACE + self.n_sheet:, 8:10] = neck.coords[used]
                 attrs[N_FACE + self.n_sheet:, 10] = neck.weight[used]
             self.head_fill_attrs = attrs
+            # the head's triangles whose photo footprint (corners, edges' middles, centre) lies within 2 px of the
+            # wall beside the person: only their pixels can sample it (``_fill_disocclusions``, ``matte_fill``)
+            self.tri_wall = None
+            if config.head.matte_fill:
+                off = cv2.dilate((self.scene.alpha < 0.75).astype(np.uint8), np.ones((5, 5), np.uint8))
+                t = self.src_all[self.faces_all]  # (F, 3, 2)
+                probes = np.concatenate([t, 0.5 * (t + t[:, [1, 2, 0]]), t.mean(1, keepdims=True)], 1)
+                px = np.clip(np.round(probes).astype(int), 0, size - 1)
+                self.tri_wall = self.is_head & (off[px[..., 1], px[..., 0]] > 0).any(1)
             corners = attrs[self.faces_all]  # (F, 3, 11): which triangles can ever show the head's fill
             self.tri_unseen = corners[..., 3].max(1) > 0
             self.tri_outside = corners[..., 4].max(1) > 0
@@ -919,6 +928,8 @@ class MeshEngine:
         solid = self._solid(head, camera)
         if self.head is not None:  # the head's never-seen surface always shows its completed texture
             need |= self.tri_unseen[r.kept] | (self.tri_outside[r.kept] & (solid > 0))
+            if solid > 0 and self.tri_wall is not None:  # (and its pixels that sample the wall: below)
+                need |= self.tri_wall[r.kept]
         if not need.any():
             return person, alpha
         sigma = max(size / 256.0, 0.5)
@@ -931,7 +942,12 @@ class MeshEngine:
         tri, bary = r.tri_id[y0:y1, x0:x1], r.bary[y0:y1, x0:x1]  # views (the kernels take strided boxes)
         attrs = self.head_fill_attrs if self.head is not None else None
         open_px = fill_weight(tri, bary, r.faces, opened, attrs, solid, vopen)
-        if open_px.max() <= 0:
+        # a turned head's pixel whose photo sample lies off the person (the matte: the wall beside a neck wider than
+        # the photo's, between the neck and a shoulder) shows the completed colour, not the wall's (``blend_fill``):
+        # the renderer interpolates photo coordinates across a triangle, so even between trusted vertices a grazing
+        # triangle sampled the wall (pale patches down a turned neck's far side, London 005 and 061 at 45 deg)
+        wall = self.tri_wall[r.kept] if self.head is not None and self.tri_wall is not None and solid > 0 else None
+        if open_px.max() <= 0 and wall is None:
             return person, alpha
         # the box reaches past the blur's support of anything non-zero (or ends at the frame's border):
         # blurring it alone gives what blurring the whole frame would
@@ -945,7 +961,7 @@ class MeshEngine:
             if turned > 0:
                 strands, amp = strand_texture(self.head_tex.hair_straightness), turned * self.head_tex.hair_contrast
         blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0,
-                   strands, amp, self.neck_image if self.head is not None else None)
+                   strands, amp, self.neck_image if self.head is not None else None, wall, solid)
         return person, alpha
 
     def _solid(self, head: np.ndarray, camera: Camera) -> np.float32:
