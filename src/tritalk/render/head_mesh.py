@@ -120,6 +120,7 @@ class HeadMesh:
         rest = _fit_silhouette(subject, rest, near[:, 0], config)
         rest = _grow_hair(subject, rest, near[:, 0], config)
         rest = _fit_neck(subject, rest, config)  # (after the hair: the skull's outline there is the model's neck's)
+        bare = rest  # (the neck's own width, under long hair too: below)
         if long_hair:
             rest = _hang_straight(subject, rest, config)
         normals = vertex_normals(rest, m.triangles)
@@ -166,16 +167,21 @@ class HeadMesh:
         ends &= below
         rest = rest.copy()
         rest[ends, 1] = cut_y
-        # beside the neck the model's shoulders flare out; their lower edge is cut: turned, the far one's edge showed
-        # below the neck's front as a sliver of the collar's pixels (a white shard on a dark neck)
+        # beside the neck the model's shoulders flare out: pulled in to the neck's width (their lower edge, cut, showed
+        # below a turned neck's front as a sliver of the collar's pixels, a white shard on a dark neck; their
+        # triangles dropped, the neck's back ended in a jagged fin in mid-air)
         level = chin_y - config.neck_flare_below * face_h
-        ring = np.abs(rest[:, 1] - level) < config.neck_flare_band_cm
+        ring = np.abs(bare[:, 1] - level) < config.neck_flare_band_cm
         if ring.any():
             xc = float(np.median(subject.personal[:N_FACE, 0]))
-            radius = float(np.abs(rest[ring, 0] - xc).max())  # the neck's half width under the jaw
+            radius = float(np.abs(bare[ring, 0] - xc).max())  # the neck's half width under the jaw
             low = rest[:, 1] < cut_y + config.neck_flare_rise_cm
             flare = low & (np.abs(rest[:, 0] - xc) > config.neck_flare * radius)
-            tris = tris[~flare[tris].any(1)]
+            if config.neck_flare_pull:
+                lim = config.neck_flare * radius
+                rest[low, 0] = xc + np.clip(rest[low, 0] - xc, -lim, lim)
+            else:
+                tris = tris[~flare[tris].any(1)]
         head_w = np.clip(1.0 - (chin_y - rest[:, 1]) / (config.neck_fade * face_h), 0.0, 1.0).astype(np.float32)
         moving = np.flatnonzero(np.abs(expr_basis).max(axis=(0, 2)) > 1e-4)  # the rest never moves: skipped
         return cls(rest.astype(np.float32), expr_basis[:, moving].astype(np.float32), moving, tris, normals, head_w,

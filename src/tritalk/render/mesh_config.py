@@ -118,9 +118,13 @@ class HeadConfig:
     """The head's skin follows the nearest face landmarks' expression motion, fading over this distance
     (Gaussian sigma): enough to keep the outline closed, short enough that hair and ears never swim."""
     neck_flare: float = 1.15
-    """Triangles within ``neck_flare_rise_cm`` above the neck's cut (``neck_keep``) and farther from the face's
+    """Vertices within ``neck_flare_rise_cm`` above the neck's cut (``neck_keep``) and farther from the face's
     middle than this many times the neck's half width (measured ``neck_flare_below`` face heights under the
-    chin) are the model's shoulders flaring out: they are dropped."""
+    chin) are the model's shoulders flaring out: they are pulled in to that width (``neck_flare_pull``), or their
+    triangles dropped."""
+    neck_flare_pull: bool = True
+    """(pulled in: the neck's back runs down into the frame's bottom; their triangles dropped, it ended in a jagged
+    fin in mid-air, its tip pointing back, at +-45-60 deg)"""
     neck_flare_rise_cm: float = 1.0
     neck_flare_below: float = 0.1
     neck_flare_band_cm: float = 0.4
