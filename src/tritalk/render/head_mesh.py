@@ -167,9 +167,10 @@ class HeadMesh:
         ends &= below
         rest = rest.copy()
         rest[ends, 1] = cut_y
-        # beside the neck the model's shoulders flare out: pulled in to the neck's width (their lower edge, cut, showed
-        # below a turned neck's front as a sliver of the collar's pixels, a white shard on a dark neck; their
-        # triangles dropped, the neck's back ended in a jagged fin in mid-air)
+        # beside the neck the model's shoulders flare out. Their front (facing the photo's camera) is cut: turned, its
+        # lower edge showed below the neck's front as a sliver of the collar's pixels (a white shard on a dark neck),
+        # and pulled in, it lay over the photo's collar at its own view. Their back is pulled in to the neck's width:
+        # cut too, the neck's back ended in a jagged fin in mid-air
         level = chin_y - config.neck_flare_below * face_h
         ring = np.abs(bare[:, 1] - level) < config.neck_flare_band_cm
         if ring.any():
@@ -178,8 +179,17 @@ class HeadMesh:
             low = rest[:, 1] < cut_y + config.neck_flare_rise_cm
             flare = low & (np.abs(rest[:, 0] - xc) > config.neck_flare * radius)
             if config.neck_flare_pull:
+                tris = tris[~(flare & front)[tris].any(1)]
                 lim = config.neck_flare * radius
-                rest[low, 0] = xc + np.clip(rest[low, 0] - xc, -lim, lim)
+                behind = low & ~front
+                rest[behind, 0] = xc + np.clip(rest[behind, 0] - xc, -lim, lim)
+                # (a triangle the pull folded to face the photo's camera would lie over the collar at its view; over
+                # the wall beside the person the head is see-through there)
+                t = subject.fit.to_image(rest)[tris]
+                a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
+                folded = (flare & behind)[tris].any(1) & ((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) * winding > 0)
+                at = np.clip(np.round(t[:, :, :2].mean(1)).astype(int), 0, size - 1)
+                tris = tris[~(folded & (subject.person[at[:, 1], at[:, 0]] > 0.5))]
             else:
                 tris = tris[~flare[tris].any(1)]
         head_w = np.clip(1.0 - (chin_y - rest[:, 1]) / (config.neck_fade * face_h), 0.0, 1.0).astype(np.float32)
