@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tritalk.render.disocclusion import fill_weight
+from tritalk.render.disocclusion import blend_fill, fill_weight
 
 
 def _one_triangle(unseen: float, outside: float, solid: float) -> float:
@@ -25,3 +25,28 @@ def test_the_photos_view_shows_the_photo_where_it_was_seen():
     assert _one_triangle(0.0, 1.0, 0.0) == 0.0  # doubted pixels are still the photo's own at its view
     assert _one_triangle(0.25, 0.75, 0.0) == 0.25  # the never-seen share is completed even there
     assert 0.0 < _one_triangle(0.0, 1.0, 0.5) < 1.0  # and it turns into completed colour with the view
+
+
+def _wall_pixel(matte: float, solid: float, wall: bool | None) -> np.ndarray:
+    """One pixel of a head triangle whose completed colour is (200, 100, 50), over a photo pixel of (10, 10, 10)
+    with the given remapped matte, with no other reason to show fill (``open_px`` 0)."""
+    person = np.full((1, 1, 3), 10, np.uint8)
+    alpha = np.full((1, 1), matte, np.float32)
+    tri = np.zeros((1, 1), np.int32)
+    bary = np.full((1, 1, 3), 1.0 / 3.0, np.float32)
+    faces = np.array([[0, 1, 2]], np.int32)
+    attrs = np.zeros((3, 5), np.float32)
+    attrs[:, :3] = (200, 100, 50)
+    blend_fill(person, alpha, np.zeros((1, 1), np.float32), np.zeros((1, 1, 2), np.float32), tri, bary, faces,
+               attrs, np.ones(1, bool), np.zeros((2, 2, 3), np.uint8), 0, 0,
+               wall=None if wall is None else np.array([wall]), solid=solid)
+    return person[0, 0]
+
+
+def test_a_turned_head_pixel_on_the_wall_shows_its_completed_colour():
+    assert list(_wall_pixel(0.0, 1.0, True)) == [200, 100, 50]  # the wall beside the person: completed
+    assert list(_wall_pixel(0.5, 1.0, True)) == [200, 100, 50]  # the matte's soft edge: completed too
+    assert list(_wall_pixel(1.0, 1.0, True)) == [10, 10, 10]  # the person: the photo
+    assert list(_wall_pixel(0.0, 0.0, True)) == [10, 10, 10]  # the photo's own view: the photo
+    assert list(_wall_pixel(0.0, 1.0, False)) == [10, 10, 10]  # a triangle that cannot sample the wall
+    assert list(_wall_pixel(0.0, 1.0, None)) == [10, 10, 10]  # switched off

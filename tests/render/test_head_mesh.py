@@ -788,8 +788,8 @@ def test_a_turned_head_never_shows_the_wall_beside_the_person(subject256):
     the person, between vertices whose own photo colours were trusted: pale patches down a turned neck's far side
     (London 005 and 061 at 45 deg). Now a turned head's pixel whose photo sample lies off the person's matte shows
     the completed colour (``HeadConfig.matte_fill``). With the photo's wall painted green, head pixels that turn
-    green, the example at 256 px, -60 / -45 / -30 / -15 / 15 / 30 / 45 / 60 deg: 59 / 67 / 67 / 93 / 33 / 12 / 15 / 9
-    before, 0 now."""
+    green, the example at 256 px, -60 / -30 / -15 / 30 / 60 deg: 59 / 67 / 93 / 12 / 9 before, 0 now (-45 / 15 / 45
+    deg: 67 / 33 / 15 -> 0)."""
 
     def green_on_head(config):
         e = MeshEngine(subject256, config)

@@ -1,13 +1,15 @@
 """Per-pixel kernels (numba) of the mesh engine's disocclusion fill (``MeshEngine._fill_disocclusions``).
 
-Where a turn stretches the person sheet open, or shows the full head's never-seen surface, the frame
-shows filled-in colours instead of the photo's. Both kernels work on one box of the frame (the pixels
+Where a turn stretches the person sheet open, or shows the full head's never-seen surface (or a head pixel
+whose photo sample lies on the wall beside the person), the frame shows filled-in colours instead of the
+photo's. Both kernels work on one box of the frame (the pixels
 near the triangles that can show fill) and in one pass, so a frame pays for the pixels that change, not
 for whole-frame temporaries (about 50k pixels of a 512^2 frame at the rest view, all of it the head's
 outline and neck).
 
     open_px = fill_weight(tri, bary, faces, opened, attrs, solid)       # (h, w) before blurring
-    blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0)
+    blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0,
+               strands, amp, neck, wall, solid)
 """
 
 from __future__ import annotations

@@ -172,10 +172,12 @@ class HeadMesh:
         # and pulled in, it lay over the photo's collar at its own view. Their back is pulled in to the neck's width:
         # cut too, the neck's back ended in a jagged fin in mid-air
         level = chin_y - config.neck_flare_below * face_h
-        ring = np.abs(bare[:, 1] - level) < config.neck_flare_band_cm
+        # (pulled in: the neck's own width, measured before long hair is hung behind it)
+        width_of = bare if config.neck_flare_pull else rest
+        ring = np.abs(width_of[:, 1] - level) < config.neck_flare_band_cm
         if ring.any():
             xc = float(np.median(subject.personal[:N_FACE, 0]))
-            radius = float(np.abs(bare[ring, 0] - xc).max())  # the neck's half width under the jaw
+            radius = float(np.abs(width_of[ring, 0] - xc).max())  # the neck's half width under the jaw
             low = rest[:, 1] < cut_y + config.neck_flare_rise_cm
             flare = low & (np.abs(rest[:, 0] - xc) > config.neck_flare * radius)
             if config.neck_flare_pull:
@@ -183,13 +185,12 @@ class HeadMesh:
                 lim = config.neck_flare * radius
                 behind = low & ~front
                 rest[behind, 0] = xc + np.clip(rest[behind, 0] - xc, -lim, lim)
-                # (a triangle the pull folded to face the photo's camera would lie over the collar at its view; over
-                # the wall beside the person the head is see-through there)
+                # (a triangle the pull folded to face the photo's camera would show at its view in completed colours:
+                # its vertices keep their back-facing normals, never seen; over the collar, a pale blot)
                 t = subject.fit.to_image(rest)[tris]
                 a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
                 folded = (flare & behind)[tris].any(1) & ((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) * winding > 0)
-                at = np.clip(np.round(t[:, :, :2].mean(1)).astype(int), 0, size - 1)
-                tris = tris[~(folded & (subject.person[at[:, 1], at[:, 0]] > 0.5))]
+                tris = tris[~folded]
             else:
                 tris = tris[~flare[tris].any(1)]
         head_w = np.clip(1.0 - (chin_y - rest[:, 1]) / (config.neck_fade * face_h), 0.0, 1.0).astype(np.float32)

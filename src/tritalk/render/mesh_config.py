@@ -120,11 +120,12 @@ class HeadConfig:
     neck_flare: float = 1.15
     """Vertices within ``neck_flare_rise_cm`` above the neck's cut (``neck_keep``) and farther from the face's
     middle than this many times the neck's half width (measured ``neck_flare_below`` face heights under the
-    chin) are the model's shoulders flaring out: they are pulled in to that width (``neck_flare_pull``), or their
-    triangles dropped."""
+    chin; with ``neck_flare_pull`` before long hair is hung behind it) are the model's shoulders flaring out:
+    their triangles are dropped, or (``neck_flare_pull``) only those of the vertices facing the photo's camera."""
     neck_flare_pull: bool = True
-    """(pulled in: the neck's back runs down into the frame's bottom; their triangles dropped, it ended in a jagged
-    fin in mid-air, its tip pointing back, at +-45-60 deg)"""
+    """The flare's vertices facing away from the photo's camera are pulled in to that width (triangles the pull
+    folds to face the camera are dropped): the neck's back runs down into the frame's bottom. Dropped, they left the
+    neck's back ending in a jagged fin in mid-air, its tip pointing back, at +-45-60 deg."""
     neck_flare_rise_cm: float = 1.0
     neck_flare_below: float = 0.1
     neck_flare_band_cm: float = 0.4

@@ -391,6 +391,7 @@ class MeshEngine:
         # the face's outline where it lies on the wall beside the person's edge: pulled inside the matte as the view
         # turns (``_rasterize``; HeadConfig.edge_matte)
         self.edge_pull = None
+        self.tri_wall = None  # (with the full head: below)
         if self.head is not None:
             size = subject.size
             pull = _pull_inside(self.src_xy[:N_FACE], subject.person, self.src_xy[:N_FACE].mean(0),
@@ -452,11 +453,12 @@ class MeshEngine:
                 attrs[N_FACE + self.n_sheet:, 8:10] = neck.coords[used]
                 attrs[N_FACE + self.n_sheet:, 10] = neck.weight[used]
             self.head_fill_attrs = attrs
-            # the head's triangles whose photo footprint (corners, edges' middles, centre) lies within 2 px of the
-            # wall beside the person: only their pixels can sample it (``_fill_disocclusions``, ``matte_fill``)
-            self.tri_wall = None
+            # the head's triangles whose photo footprint (corners, edges' middles, centre) lies within 1 % of the
+            # frame of the wall beside the person (the matte under 0.75, its soft edge included): only their pixels
+            # can sample it (``_fill_disocclusions``, ``matte_fill``)
             if config.head.matte_fill:
-                off = cv2.dilate((self.scene.alpha < 0.75).astype(np.uint8), np.ones((5, 5), np.uint8))
+                reach = max(2, int(round(0.01 * size)))
+                off = cv2.dilate((self.scene.alpha < 0.75).astype(np.uint8), np.ones((2 * reach + 1,) * 2, np.uint8))
                 t = self.src_all[self.faces_all]  # (F, 3, 2)
                 probes = np.concatenate([t, 0.5 * (t + t[:, [1, 2, 0]]), t.mean(1, keepdims=True)], 1)
                 px = np.clip(np.round(probes).astype(int), 0, size - 1)
@@ -887,7 +889,9 @@ class MeshEngine:
         """Where the sheet is stretched (a gap opening as the view turns), show the person's own filled-in
         colours, opaque, instead of the see-through background of the photo. Measured on the expression-free
         geometry: an expression that pulls the face outline (brows lowered) stretches the sheet next to it
-        without uncovering anything."""
+        without uncovering anything. With the full head: its never-seen surface, its grazing or background-seen
+        surface once turned, and (turned) its pixels whose photo sample lies off the person's matte
+        (``tri_wall``, ``HeadConfig.matte_fill``) show its completed colours."""
         size = self.subject.size
         xy_pose = r.xy
         if np.any(delta):
