@@ -1122,3 +1122,57 @@ def test_a_turned_neck_is_drawn_from_its_texture(engine):
     finally:
         eng.head_fill_attrs[k0:, 10] = neck.weight[used]
     assert np.abs(per_vertex[m] - want).mean() > 2.0
+
+
+def test_hair_over_the_ears_hides_them_when_turned(analyser):
+    """A bob over both ears (Collins, tests/data) was painted on the head as a crop: turned, her ears stood out in
+    skin colour, and the back of her head was bare skin down to the collar. The hair now falls straight down over
+    the ears to the jaw's angle (``HeadConfig.hair_over_ears``): the ears are completed as hair, at +-60 deg the
+    drawn pixels over the model's ears have the hair's hue, the head behind them lies out at the ears' reach; the
+    rest view is no farther from the photo, and the open mouth (the head's socket behind the lips) is as before."""
+    from pathlib import Path
+
+    from tritalk.face.subject import prepare_subject
+    from tritalk.io.image import load_image
+    from tritalk.render.head_mesh import ear_region
+
+    s = prepare_subject(load_image(Path(__file__).parents[1] / "data" / "astronaut_collins_512.jpg"), 256, analyser)
+    engines = {on: MeshEngine(s, replace(MeshEngineConfig(), head=replace(HeadConfig(), hair_over_ears=on)))
+               for on in (False, True)}
+    p = s.personal
+    lm = s.observation.landmarks
+    top = int(lm[10, 1])
+    hair = np.median(s.image[max(top - 25, 0):top - 5, int(lm[10, 0]) - 15:int(lm[10, 0]) + 15].reshape(-1, 3), 0)
+    hue = hair / hair.sum()
+
+    def hair_hued(c: np.ndarray) -> np.ndarray:
+        return np.abs(c / np.maximum(c.sum(-1, keepdims=True), 1.0) - hue).sum(-1) < 0.03
+
+    def ears_drawn_as_hair(e: MeshEngine, yaw: float) -> float:
+        """Share of the drawn pixels over the model's ears (all three corners in the ear region) of hair's hue."""
+        cam = Camera(yaw=yaw)
+        frame = e.render_frame(s.ref_expr, ZERO_HEAD, cam).astype(np.float32)
+        r = e._rasterize(np.zeros(52, np.float32), ZERO_HEAD, cam)
+        ears = np.zeros(len(e.src_all), bool)
+        ears[N_FACE + e.n_sheet:] = ear_region(s, e.head.rest, e.config.head)[e.drawn.used]
+        px = (r.tri_id >= 0) & ears[r.faces[np.maximum(r.tri_id, 0)]].all(-1)
+        assert px.sum() > 50, px.sum()
+        return float(hair_hued(frame[px]).mean())
+
+    for on, e in engines.items():
+        ears = ear_region(s, e.head.rest, e.config.head)
+        completed = (e.head_tex.hair[ears] > 0.5).mean()
+        assert (completed > 0.9) if on else (completed < 0.1), (on, completed)
+    for yaw in (-60, 60):
+        before, now = ears_drawn_as_hair(engines[False], yaw), ears_drawn_as_hair(engines[True], yaw)
+        assert before < 0.5 and now > 0.8, (yaw, before, now)
+    old, new = engines[False].head.rest, engines[True].head.rest
+    back, jaw, eyes = p[[234, 454], 2].mean(), p[[58, 288], 1].mean(), p[[33, 263], 1].mean()
+    behind = (old[:, 2] < back - 3.0) & (old[:, 2] > back - 6.0) & (old[:, 1] > jaw + 0.5) & (old[:, 1] < eyes)
+    assert behind.sum() > 30 and np.median(np.abs(new[behind, 0]) - np.abs(old[behind, 0])) > 0.5
+    rest = {on: e.render_frame(s.ref_expr, ZERO_HEAD).astype(np.int16) for on, e in engines.items()}
+    err = {on: float(np.abs(f - s.image.astype(np.int16)).mean()) for on, f in rest.items()}
+    assert err[True] <= err[False] + 0.02, err
+    mouth = lm[[61, 291, 0, 17], :2]
+    (x0, y0), (x1, y1) = mouth.min(0).astype(int) - 4, mouth.max(0).astype(int) + 4
+    assert np.abs(rest[True] - rest[False])[y0:y1, x0:x1].max() <= 2

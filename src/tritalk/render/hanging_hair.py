@@ -9,6 +9,9 @@ volume, the turned view shows the skin it covered (as if the hair were tucked be
   * Long hair: the person's pixels beside the neck, under the chin, have the hair's colour (the hair's: the
     person's pixels over the forehead). Short hair, crops and a bald head leave the neck, a collar or the wall
     there: a beard or sideburns on a short-haired face are the face's own and never painted out.
+  * Hair over the ears (a bob; ``hair_over_ears``): the ears the photo sees (the model's, fitted) show the person in
+    another colour than the skin, on both sides and over their lower halves too. Turned, the hair then falls
+    straight down over the ears to the jaw's angle (``head_mesh._hang_straight``), not a crop over bare ears.
   * Strands: pixels of the face's outer band (``hang_band`` of its width inside the outline) at its sides
     (``hang_side`` of its half width from the middle), below the brows, clear of the eyes, whose colour is
     nearer the hanging hair's (the person just outside the outline there) than the cheeks'.
@@ -16,6 +19,7 @@ volume, the turned view shows the skin it covered (as if the hair were tucked be
     them continued over them (push-pull of the face's other pixels), drawn as the fill's per-vertex colours.
 
     mask = strand_mask(subject, config)    # (S, S) float32 in [0, 1]; all zero unless the hair is long
+    covered = hair_over_ears(subject, head, config)  # bool, from the head built without hair hanging
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 
 from tritalk.face.model import FACE_OVAL, LEFT_EYE, RIGHT_EYE
 from tritalk.face.subject import Subject
+from tritalk.render.head_mesh import HeadMesh, HeadModel, ear_region, visible_at_rest
 from tritalk.render.head_texture import CHEEKS, not_skin
 from tritalk.render.mesh_config import HeadConfig
 
@@ -69,6 +74,32 @@ def long_hair_fraction(subject: Subject, config: HeadConfig) -> float:
     like = ((_chroma(c, hair) < config.hair_pattern_chroma) & (ratio > b_lo) & (ratio < b_hi)
             & not_skin(c, skin, config))
     return float((like & person[beside]).mean()) if beside.any() else 0.0
+
+
+def hair_over_ears(subject: Subject, head: HeadMesh, config: HeadConfig) -> bool:
+    """Whether the photo's hair covers both ears: of each ear's vertices (``head_mesh.ear_region``) that the photo
+    sees, ``cover_share`` show the person in another colour than the cheeks' skin (``not_skin``), and
+    ``cover_low_share`` of those in its lower half (below midway between the eyes and the jaw's angle: hair past
+    the lobes, not curls over the ears' tops). ``head``: built without hair hanging (``HeadMesh.build``)."""
+    size = subject.size
+    img = subject.fit.to_image(head.rest)
+    seen = visible_at_rest(img, HeadModel.load().triangles, size, tol=config.visible_tol_cm * subject.fit.scale)
+    ears = ear_region(subject, head.rest, config) & seen
+    at = np.ascontiguousarray(img[:, None, :2], np.float32)
+    blurred = cv2.GaussianBlur(subject.image, (0, 0), max(size / 256.0, 0.5))
+    colour = cv2.remap(blurred, at[..., 0], at[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[:, 0]
+    alpha = cv2.remap(subject.person.astype(np.float32), at[..., 0], at[..., 1], cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_REPLICATE)[:, 0]
+    lm = subject.observation.landmarks
+    skin = np.median(blurred[tuple(np.clip(np.round(lm[list(CHEEKS), 1::-1]).astype(int), 0, size - 1).T)], 0)
+    hair = (alpha > 0.5) & not_skin(colour.astype(np.float32), skin.astype(np.float32), config)
+    p = subject.personal
+    low = head.rest[:, 1] < 0.5 * float(p[[33, 263], 1].mean() + p[[58, 288], 1].mean())
+    for side in (head.rest[:, 0] < 0, head.rest[:, 0] >= 0):
+        ear, lobe = ears & side, ears & side & low
+        if lobe.sum() < 3 or hair[ear].mean() < config.cover_share or hair[lobe].mean() < config.cover_low_share:
+            return False
+    return True
 
 
 def strand_mask(subject: Subject, config: HeadConfig) -> np.ndarray:

@@ -88,10 +88,11 @@ class HeadMesh:
 
     @classmethod
     def build(cls, subject: Subject, config: HeadConfig, face_basis: np.ndarray,
-              long_hair: bool = False) -> "HeadMesh":
+              long_hair: bool = False, over_ears: bool = False) -> "HeadMesh":
         """``face_basis`` (52, >=468, 3): the face mesh's expression basis as the engine draws it (gains
         included); the head's skin around the face follows it (a smooth field), the rest keeps still.
-        ``long_hair`` (hanging_hair.py): the hair falls straight down behind the ears (``_hang_straight``)."""
+        ``long_hair`` (hanging_hair.py): the hair falls straight down behind the ears (``_hang_straight``);
+        ``over_ears`` (hanging_hair.hair_over_ears): over the ears down to the jaw's angle."""
         m = HeadModel.load()
         k = min(m.id_basis.shape[0], subject.fit.identity.shape[0])
         rest = (m.neutral + np.tensordot(subject.fit.identity[:k], m.id_basis[:k], axes=1)
@@ -121,8 +122,8 @@ class HeadMesh:
         rest = _grow_hair(subject, rest, near[:, 0], config)
         rest = _fit_neck(subject, rest, config)  # (after the hair: the skull's outline there is the model's neck's)
         bare = rest  # (the neck's own width, under long hair too: below)
-        if long_hair:
-            rest = _hang_straight(subject, rest, config)
+        if long_hair or over_ears:
+            rest = _hang_straight(subject, rest, config, over_ears=over_ears and not long_hair)
         normals = vertex_normals(rest, m.triangles)
         centre = rest.mean(0)
         if np.mean(((rest - centre) * normals).sum(1)) < 0:  # point the normals outwards
@@ -361,18 +362,22 @@ def visible_at_rest(img: np.ndarray, tris: np.ndarray, size: int, tol: float) ->
     return out
 
 
-def _hang_straight(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np.ndarray:
+def _hang_straight(subject: Subject, rest: np.ndarray, config: HeadConfig, over_ears: bool = False) -> np.ndarray:
     """Long hair falls straight down from the widest part of the head: below the hair line and from
     ``hang_fall_front_cm`` behind the face outline's widest points back (the ears' middle), each vertex moves out
     horizontally, away from the skull's vertical axis, to the head's widest reach at its angle round that axis
     between the jaw's angle and the hair line, plus ``hang_cm``, faded in over ``hang_fade_cm`` behind that front
     edge (the hair behind the ears; they stay skin, tucked in front of it). Painted on the neck, long hair followed
-    the neck's curve in under the skull: a turned head was a short crop over a neck in a hair-coloured stocking."""
+    the neck's curve in under the skull: a turned head was a short crop over a neck in a hair-coloured stocking.
+    ``over_ears`` (hair to the jaw over the ears, hanging_hair.hair_over_ears): from ``cover_front_cm`` in front of
+    those points (the ears under it) down to ``cover_bottom_cm`` over the jaw's angle, faded out over
+    ``cover_fade_cm`` below (the neck comes out under it). Painted on the head, a bob was a short crop over bare
+    ears and a bare back of the head down to the collar."""
     p = subject.personal
     brow = float(p[[105, 334], 1].mean())
     top = brow + config.hair_from_cm
     jaw = float(p[[58, 288], 1].mean())
-    ear_front = float(p[[234, 454], 2].mean()) + config.hang_fall_front_cm
+    ear_front = float(p[[234, 454], 2].mean()) + (config.cover_front_cm if over_ears else config.hang_fall_front_cm)
     y = rest[:, 1]
     skull = (y > jaw) & (y < top)
     cx, cz = float(np.median(p[:, 0])), float(rest[skull, 2].mean())
@@ -385,12 +390,24 @@ def _hang_straight(subject: Subject, rest: np.ndarray, config: HeadConfig) -> np
     widest = np.maximum(np.maximum(widest, np.roll(widest, 1)), np.roll(widest, -1))  # (a bin between two ridges)
     hang = (y <= top) & (rest[:, 2] < ear_front)
     fade = np.clip((ear_front - rest[:, 2]) / config.hang_fade_cm, 0.0, 1.0)  # (the ears under it: covered)
+    if over_ears:
+        bottom = jaw + config.cover_bottom_cm
+        fade = fade * np.clip((y - bottom + config.cover_fade_cm) / max(config.cover_fade_cm, 1e-3), 0.0, 1.0)
     want = widest[b] + config.hang_cm
+    # (the outer surface only: the mouth's socket, deep inside the head behind the lips, was pushed out to the back
+    # of the head, and an open mouth showed the change)
+    hang &= r > 0.6 * widest[b]
     grow = np.where(hang & (want > r), (want - r) * fade, 0.0)
     scale = (r + grow) / np.maximum(r, 1e-6)
     out = rest.copy()
     out[:, 0] = cx + dx * scale
     out[:, 2] = cz + dz * scale
+    if over_ears:  # (in front of the axis sideways only: moved forward too, the hair beside the cheeks came out in
+        # front of the face's outline at the photo's view, over the mouth's corners)
+        ahead = dz > 0
+        reach = np.sqrt(np.maximum((r + grow) ** 2 - dz ** 2, 0.0))
+        out[ahead, 0] = cx + np.sign(dx[ahead]) * np.maximum(reach[ahead], np.abs(dx[ahead]))
+        out[ahead, 2] = rest[ahead, 2]
     return out.astype(rest.dtype)
 
 

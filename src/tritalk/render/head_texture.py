@@ -337,11 +337,13 @@ def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, skin: 
 
 
 def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray, background: np.ndarray,
-                          config: HeadConfig, long_hair: bool = False) -> HeadTexture:
+                          config: HeadConfig, long_hair: bool = False, over_ears: bool = False) -> HeadTexture:
     """``rest_img`` (V, 3): the head's vertices in the image frame at the photo's view; ``background``
     (S, S, 3): the photo with the person inpainted (a vertex whose photo colour is the background's there
     saw the wall, not the head: the model's ear or skull reaching past the photo's). ``long_hair``: the photo's
-    hair hangs beside the face (hanging_hair.py): the side of the face is completed from skin only."""
+    hair hangs beside the face (hanging_hair.py): the side of the face is completed from skin only. ``over_ears``:
+    the photo's hair covers the ears (hanging_hair.hair_over_ears): they and the head behind them are completed as
+    hair down to the jaw's angle."""
     size, scale = subject.size, subject.fit.scale
     tris = HeadModel.load().triangles  # the whole surface (with the face the mesh engine covers)
     vis = visible_at_rest(rest_img, tris, size, tol=config.visible_tol_cm * scale)
@@ -434,11 +436,17 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # skin: tucked behind them) the head takes the hair's colour, not the skin's, except where the photo shows hair
     # itself (turned, the head was a short crop with a bare neck; painted hair, the ears' relief showed through as
     # hair-coloured ears)
+    # (hair over the ears, ``over_ears``: over them too, down to the jaw's angle, but not where the photo shows skin)
     hang = np.zeros(len(colour), bool)
-    if hairy and long_hair:
-        ear_front = float(subject.personal[[234, 454], 2].mean()) + config.hang_ear_front_cm
-        hang = ((head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 2] < ear_front)
-                & ~ears)
+    if hairy and (long_hair or over_ears):
+        widest = float(subject.personal[[234, 454], 2].mean())
+        below_line = head.rest[:, 1] <= brow + config.hair_from_cm
+        if long_hair:
+            hang = below_line & (head.rest[:, 2] < widest + config.hang_ear_front_cm) & ~ears
+        else:
+            bottom = float(subject.personal[[58, 288], 1].mean()) + config.cover_bottom_cm
+            hang = (below_line & (head.rest[:, 1] >= bottom) & (head.rest[:, 2] < widest + config.cover_paint_front_cm)
+                    & ~(shown & ~not_skin(colour, skin, config)))
         own_like = np.abs(values / np.maximum(values.sum(1, keepdims=True), 1.0)
                           - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
         own = hang & known & not_skin(values, skin, config) & own_like  # (the mirrored side's where mirrored)
@@ -460,6 +468,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
                  < config.hair_pattern_chroma) & (ratio > 0.5) & (ratio < 1.25))
         odd &= ~over
         mixed &= ~over
+    odd &= ~hang  # (hair over the ears: there they are the hair's, whatever the photo shows at them)
+    mixed &= ~hang
     known &= ~(odd | mixed)
     side |= odd
     covered |= odd
@@ -512,6 +522,14 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         head.rest[:, 1] - line_cm, photo_seen.astype(np.float32), (photo_seen & covered).astype(np.float32),
         np.where(known, 1.0, relief).astype(np.float32), src, blurred, neck_w, config)
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
+    # hair fallen over the ears: at the photo's view the photo's pixels (seen edge-on, its completed colours were drawn
+    # over the photo's hair beside the face), once the view turns its completed colour unless the photo saw it
+    # front-on (``outside``: below)
+    edge_on = np.zeros(len(colour), bool)
+    if hairy and over_ears and not long_hair:
+        edge_on = ((head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 1] >= bottom - config.cover_fade_cm)
+                   & (head.rest[:, 2] < widest + config.cover_front_cm))
+        unseen[edge_on] = 0.0
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)
     outside = (1.0 - unseen) * np.maximum(np.clip((0.6 - alpha) / 0.4, 0.0, 1.0), 1.0 - seen)
@@ -522,6 +540,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # ... and the ears' odd vertices however they face: the ear is the model's, and its bowl faces the photo's camera
     # (its photo pixels, a shadow in the hair beside the face, were a dark star on the turned ear: Collins)
     outside = np.maximum(outside, (1.0 - unseen) * (odd | mixed))
+    # ... and the ears under fallen hair (the hair over them: their bowls face the photo's camera and took the shadows
+    # in the hair beside the face, dark stars on the turned hair)
+    outside[edge_on & ears] = 1.0
     # the completed hair: above the hair line, where the completion has the hair's colour (not on a bald head)
     hair_w = np.zeros(len(fill), np.float32)
     contrast = straightness = 0.0

@@ -149,6 +149,27 @@ class HeadConfig:
     """... faded in over this distance behind that front edge. (From ``hang_ear_front_cm`` over 1.5 cm, the hair
     beside the jaw stood out as a flat slab with a hard front edge from 15 deg of turn, and seen from above or
     below it framed the face like a hood.)"""
+    hair_over_ears: bool = True
+    """Hair that covers the ears in the photo falls over them down to the jaw's angle when turned (False: a crop
+    over bare ears, the ears and the back of the head skin-coloured, as before)."""
+    cover_share: float = 0.75
+    """Hair over the ears (hanging_hair.hair_over_ears; a bob, hair to the jaw): at least this share of each ear's
+    vertices the photo sees (``head_mesh.ear_region``) show the person in another colour than the skin, ...
+    Measured: 0.91 / 0.96 on Collins (a bob over both ears); on 16 other dev photos the lower side at most 0.55
+    (London 092's curls over the ears' tops: 0.63 / 0.71, hair over one ear (London 003, 038): 0.26-0.29 on the other)."""
+    cover_low_share: float = 0.5
+    """... and at least this share of their lower halves (between the eyes and the jaw's angle: hair hanging past
+    the lobes, not curls over the ears' tops; London 092: 0.44 / 0.06)."""
+    cover_front_cm: float = 0.0
+    """Hair over the ears falls straight down (``head_mesh._hang_straight``) from this far in front of the face
+    outline's widest points (the ears' front: they lie under it), faded in over ``hang_fade_cm`` behind it, ..."""
+    cover_paint_front_cm: float = 2.0
+    """... and is completed as hair from this far in front of them (where the photo does not show skin: up to the
+    face's side; from ``cover_front_cm``, a skin-coloured strip ran down between the face and the hair) ..."""
+    cover_bottom_cm: float = 0.0
+    """... down to this height over the jaw's angle (the lobes' level), ..."""
+    cover_fade_cm: float = 1.5
+    """... faded out over this height below it (the hair's underside: the neck comes out under it)."""
     hang_neck_band: tuple[float, float] = (0.05, 0.5)
     hang_brightness: tuple[float, float] = (0.6, 1.5)
     """The hair's colour: its chromaticity (within ``hair_pattern_chroma``) at this brightness ratio to it."""

@@ -45,7 +45,7 @@ from tritalk.render.background_fill import drop_edge_lines, fill_holes, outpaint
 from tritalk.render.camera import rotation
 from tritalk.render.disocclusion import blend_fill, fill_weight
 from tritalk.render.hair_strands import strand_texture, texel_coords
-from tritalk.render.hanging_hair import long_hair_fraction, strand_mask
+from tritalk.render.hanging_hair import hair_over_ears, long_hair_fraction, strand_mask
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
 from tritalk.render.frame_pool import FramePool, fork_available
 from tritalk.render.head_mesh import HeadMesh
@@ -364,10 +364,15 @@ class MeshEngine:
         self.head = None
         if config.full_head:  # vertices after the sheet's: [face | sheet | head]
             long_hair = long_hair_fraction(subject, config.head) >= config.head.hang_fraction
-            self.head = HeadMesh.build(subject, config.head, rendered_expr_basis(subject.model, config), long_hair)
+            basis = rendered_expr_basis(subject.model, config)
+            self.head = HeadMesh.build(subject, config.head, basis, long_hair)
+            # hair to the jaw over the ears (a bob): it falls over them (built again with it hanging)
+            over_ears = not long_hair and config.head.hair_over_ears and hair_over_ears(subject, self.head, config.head)
+            if over_ears:
+                self.head = HeadMesh.build(subject, config.head, basis, over_ears=True)
             head_img = subject.fit.to_image(self.head.rest)
             self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head,
-                                                  long_hair=long_hair)
+                                                  long_hair=long_hair, over_ears=over_ears)
             under = self._covered_by_head(head_img, rest, faces[1])
             # under the head's neck the sheet stays, behind it, showing the person's filled-in colours: the
             # neck turns with the head over the still torso and uncovers it (cut away, the wall showed there)
