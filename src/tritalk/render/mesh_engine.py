@@ -365,7 +365,7 @@ class MeshEngine:
         if config.full_head:  # vertices after the sheet's: [face | sheet | head]
             long_hair = long_hair_fraction(subject, config.head) >= config.head.hang_fraction
             basis = rendered_expr_basis(subject.model, config)
-            self.head = HeadMesh.build(subject, config.head, basis, long_hair)
+            self.head = bare = HeadMesh.build(subject, config.head, basis, long_hair)
             # hair to the jaw over the ears (a bob): it falls over them (built again with it hanging)
             over_ears = not long_hair and config.head.hair_over_ears and hair_over_ears(subject, self.head, config.head)
             if over_ears:
@@ -377,6 +377,10 @@ class MeshEngine:
             # under the head's neck the sheet stays, behind it, showing the person's filled-in colours: the
             # neck turns with the head over the still torso and uncovers it (cut away, the wall showed there)
             neck = self.scene.head_weight[faces[1] - N_FACE].min(1) < 0.99
+            # ... and under the hair fallen over the ears (cut away, the wall showed in a line between the turned hair
+            # and the photo's beside it)
+            if over_ears:
+                neck |= under & ~self._covered_by_head(subject.fit.to_image(bare.rest), rest, faces[1], bare)
             # the sheet's triangles across the hole the face fills (Delaunay spans it with a few large ones, their
             # corners at depths centimetres apart): hidden at rest, turned they poked out past the face's profile as
             # spikes (at the chin, London 092 at +45..60); the head fills behind the face
@@ -536,18 +540,21 @@ class MeshEngine:
         self.highlight_weight = inner[:N_FACE] * eye_ring[:N_FACE] * lip_ring4[:N_FACE]
         self.closed_eyes = self._closed_eye_texture()
 
-    def _covered_by_head(self, head_img: np.ndarray, face_img: np.ndarray, sheet_tris: np.ndarray) -> np.ndarray:
-        """(len(sheet_tris),) bool: sheet triangles (indices offset by N_FACE) lying where the full head or
-        the face covers the photo. The head carries those pixels itself; the sheet keeps what lies beyond
-        it (hair with volume, the torso), else a flat copy of the neck and ears turns beside the real ones."""
+    def _covered_by_head(self, head_img: np.ndarray, face_img: np.ndarray, sheet_tris: np.ndarray,
+                         head: HeadMesh | None = None) -> np.ndarray:
+        """(len(sheet_tris),) bool: sheet triangles (indices offset by N_FACE) lying where the full head (``head``,
+        by default the engine's) or the face covers the photo. The head carries those pixels itself; the sheet keeps
+        what lies beyond it (hair with volume, the torso), else a flat copy of the neck and ears turns beside the
+        real ones."""
         size = self.subject.size
+        head = self.head if head is None else head
         xy = np.concatenate([face_img[:N_FACE, :2], head_img[:, :2]]).astype(np.float32)
         z = np.concatenate([face_img[:N_FACE, 2], head_img[:, 2]]).astype(np.float32)
-        tris = np.concatenate([self.face_tris, self.head.triangles + N_FACE])
+        tris = np.concatenate([self.face_tris, head.triangles + N_FACE])
         t = xy[tris]
         a, b = t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]
         front = np.ones(len(tris), bool)  # what the renderer draws at the photo's view (no back faces)
-        front[len(self.face_tris):] = (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])[len(self.face_tris):] * self.head.winding > 0
+        front[len(self.face_tris):] = (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])[len(self.face_tris):] * head.winding > 0
         tri_id, _, _ = rasterize(xy, z, tris[front], size, size)
         k = max(3, int(round(size * self.config.head.sheet_keep_band)) | 1)
         covered = cv2.erode((tri_id >= 0).astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
