@@ -1128,8 +1128,10 @@ def test_hair_over_the_ears_hides_them_when_turned(analyser):
     """A bob over both ears (Collins, tests/data) was painted on the head as a crop: turned, her ears stood out in
     skin colour, and the back of her head was bare skin down to the collar. The hair now falls straight down over
     the ears to the jaw's angle (``HeadConfig.hair_over_ears``): the ears are completed as hair, at +-60 deg the
-    drawn pixels over the model's ears have the hair's hue, the head behind them lies out at the ears' reach; the
-    rest view is no farther from the photo, and the open mouth (the head's socket behind the lips) is as before."""
+    drawn pixels over the model's ears have the hair's hue (and at 20-30 deg none is a dark star: the ears' photo
+    pixels, the shadows in the hair beside her face, are not drawn once the view turns), the head behind them lies
+    out at the ears' reach, no new gap shows the wall; the rest view is no farther from the photo, and her open smile
+    (the head's socket behind the lips shows between them) is as before."""
     from pathlib import Path
 
     from tritalk.face.subject import prepare_subject
@@ -1148,8 +1150,8 @@ def test_hair_over_the_ears_hides_them_when_turned(analyser):
     def hair_hued(c: np.ndarray) -> np.ndarray:
         return np.abs(c / np.maximum(c.sum(-1, keepdims=True), 1.0) - hue).sum(-1) < 0.03
 
-    def ears_drawn_as_hair(e: MeshEngine, yaw: float) -> float:
-        """Share of the drawn pixels over the model's ears (all three corners in the ear region) of hair's hue."""
+    def over_ears(e: MeshEngine, yaw: float) -> np.ndarray:
+        """(N, 3) the drawn pixels over the model's ears (all three corners in the ear region)."""
         cam = Camera(yaw=yaw)
         frame = e.render_frame(s.ref_expr, ZERO_HEAD, cam).astype(np.float32)
         r = e._rasterize(np.zeros(52, np.float32), ZERO_HEAD, cam)
@@ -1157,7 +1159,11 @@ def test_hair_over_the_ears_hides_them_when_turned(analyser):
         ears[N_FACE + e.n_sheet:] = ear_region(s, e.head.rest, e.config.head)[e.drawn.used]
         px = (r.tri_id >= 0) & ears[r.faces[np.maximum(r.tri_id, 0)]].all(-1)
         assert px.sum() > 50, px.sum()
-        return float(hair_hued(frame[px]).mean())
+        return frame[px]
+
+    def ears_drawn_as_hair(e: MeshEngine, yaw: float) -> float:
+        """Share of the drawn pixels over the model's ears of hair's hue."""
+        return float(hair_hued(over_ears(e, yaw)).mean())
 
     for on, e in engines.items():
         ears = ear_region(s, e.head.rest, e.config.head)
@@ -1166,6 +1172,8 @@ def test_hair_over_the_ears_hides_them_when_turned(analyser):
     for yaw in (-60, 60):
         before, now = ears_drawn_as_hair(engines[False], yaw), ears_drawn_as_hair(engines[True], yaw)
         assert before < 0.5 and now > 0.8, (yaw, before, now)
+    for yaw in (-30, -20, 20):  # (darker than 0.6 of the hair: 0.14-0.48 with the ears' photo pixels drawn)
+        assert (over_ears(engines[True], yaw).mean(1) < 0.6 * hair.mean()).mean() < 0.03, yaw
     def gaps(e: MeshEngine, yaw: float) -> int:
         """Pixels above the chin where no surface is drawn (the wall shows) between drawn ones 2-6 px apart."""
         drawn = e._rasterize(np.zeros(52, np.float32), ZERO_HEAD, Camera(yaw=yaw)).tri_id >= 0
@@ -1188,3 +1196,22 @@ def test_hair_over_the_ears_hides_them_when_turned(analyser):
     mouth = lm[[61, 291, 0, 17], :2]
     (x0, y0), (x1, y1) = mouth.min(0).astype(int) - 4, mouth.max(0).astype(int) + 4
     assert np.abs(rest[True] - rest[False])[y0:y1, x0:x1].max() <= 2
+
+
+def test_hair_over_the_ears_needs_hair(analyser, monkeypatch):
+    """What covers the ears might not be hair (earmuffs or a scarf on a bald head): where the head's texture finds no
+    hair on the scalp (``HeadTexture.hairy``), the head is not hung (hung, it would be a skin-coloured bulge)."""
+    from pathlib import Path
+
+    import tritalk.render.mesh_engine as mesh_engine
+    from tritalk.face.subject import prepare_subject
+    from tritalk.io.image import load_image
+    from tritalk.render.head_mesh import HeadMesh
+
+    s = prepare_subject(load_image(Path(__file__).parents[1] / "data" / "astronaut_collins_512.jpg"), 128, analyser)
+    bare = HeadMesh.build(s, HeadConfig(), mesh_engine.rendered_expr_basis(s.model, MeshEngineConfig())).rest
+    assert np.abs(MeshEngine(s, MeshEngineConfig()).head.rest - bare).max() > 1.0  # (hung: her hair is hair)
+    complete = mesh_engine.complete_head_texture
+    monkeypatch.setattr(mesh_engine, "complete_head_texture",
+                        lambda *a, **k: replace(complete(*a, **k), hairy=False))
+    assert np.abs(MeshEngine(s, MeshEngineConfig()).head.rest - bare).max() == 0.0

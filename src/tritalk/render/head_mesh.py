@@ -402,12 +402,6 @@ def _hang_straight(subject: Subject, rest: np.ndarray, config: HeadConfig, over_
     out = rest.copy()
     out[:, 0] = cx + dx * scale
     out[:, 2] = cz + dz * scale
-    if over_ears:  # (in front of the axis sideways only: moved forward too, the hair beside the cheeks came out in
-        # front of the face's outline at the photo's view, over the mouth's corners)
-        ahead = dz > 0
-        reach = np.sqrt(np.maximum((r + grow) ** 2 - dz ** 2, 0.0))
-        out[ahead, 0] = cx + np.sign(dx[ahead]) * np.maximum(reach[ahead], np.abs(dx[ahead]))
-        out[ahead, 2] = rest[ahead, 2]
     return out.astype(rest.dtype)
 
 

@@ -54,6 +54,7 @@ class HeadTexture:
     hair: np.ndarray  # (V,) float32 1 = the completion is hair (its strands are drawn: hair_strands.py)
     hair_contrast: float  # the photo's hair: fine grey-level change over brightness (the strands' depth)
     hair_straightness: float  # 0 = curls or a crop (clumps) .. 1 = straight (streaks): its orientations agree
+    hairy: bool = True  # the scalp is completed as hair (False: a bald head, its skin continued)
 
 
 def _sample(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -438,14 +439,14 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # hair-coloured ears)
     # (hair over the ears, ``over_ears``: over them too, down to the jaw's angle, but not where the photo shows skin)
     hang = np.zeros(len(colour), bool)
+    outline_z = float(subject.personal[[234, 454], 2].mean())  # (the depth of the face outline's widest points)
+    bottom = float(subject.personal[[58, 288], 1].mean()) + config.cover_bottom_cm  # (hair over the ears' end)
     if hairy and (long_hair or over_ears):
-        widest = float(subject.personal[[234, 454], 2].mean())
         below_line = head.rest[:, 1] <= brow + config.hair_from_cm
         if long_hair:
-            hang = below_line & (head.rest[:, 2] < widest + config.hang_ear_front_cm) & ~ears
+            hang = below_line & (head.rest[:, 2] < outline_z + config.hang_ear_front_cm) & ~ears
         else:
-            bottom = float(subject.personal[[58, 288], 1].mean()) + config.cover_bottom_cm
-            hang = (below_line & (head.rest[:, 1] >= bottom) & (head.rest[:, 2] < widest + config.cover_paint_front_cm)
+            hang = (below_line & (head.rest[:, 1] >= bottom) & (head.rest[:, 2] < outline_z + config.cover_paint_front_cm)
                     & ~(shown & ~not_skin(colour, skin, config)))
         own_like = np.abs(values / np.maximum(values.sum(1, keepdims=True), 1.0)
                           - hair / max(hair.sum(), 1.0)).sum(1) < config.hair_pattern_chroma
@@ -522,13 +523,14 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         head.rest[:, 1] - line_cm, photo_seen.astype(np.float32), (photo_seen & covered).astype(np.float32),
         np.where(known, 1.0, relief).astype(np.float32), src, blurred, neck_w, config)
     unseen = 1.0 - np.clip(facing / 0.1, 0.0, 1.0) * vis_rest
-    # hair fallen over the ears: at the photo's view the photo's pixels (seen edge-on, its completed colours were drawn
-    # over the photo's hair beside the face), once the view turns its completed colour unless the photo saw it
-    # front-on (``outside``: below)
+    # hair fallen over the ears (all of it, its never-seen back too): at the photo's view the photo's pixels (its
+    # sides, seen edge-on, showed their completed colours over the photo's hair beside the face; limited to the
+    # vertices the photo sees, the rest view lay farther from the photo), once the view turns its completed colour
+    # unless the photo saw it front-on (``outside``: below)
     edge_on = np.zeros(len(colour), bool)
     if hairy and over_ears and not long_hair:
         edge_on = ((head.rest[:, 1] <= brow + config.hair_from_cm) & (head.rest[:, 1] >= bottom - config.cover_fade_cm)
-                   & (head.rest[:, 2] < widest + config.cover_front_cm))
+                   & (head.rest[:, 2] < outline_z + config.cover_front_cm))
         unseen[edge_on] = 0.0
     # seen, but not to be trusted once the view turns: background in the photo, or seen at a grazing angle
     # (squeezed into a few pixels and darkened at the silhouette; stretched open it is a smear)
@@ -558,4 +560,4 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
             straightness = float(np.clip((_orientation_coherence(subject.image, src[top]) - lo) / (hi - lo), 0, 1))
     return HeadTexture(src, unseen.astype(np.float32), outside.astype(np.float32),
                        np.clip(fill, 0, 255).astype(np.float32), neck,
-                       np.minimum(head.rest[:, 1] - line_cm, 1e4).astype(np.float32), hair_w, contrast, straightness)
+                       np.minimum(head.rest[:, 1] - line_cm, 1e4).astype(np.float32), hair_w, contrast, straightness, bool(hairy))

@@ -155,11 +155,13 @@ class HeadConfig:
     cover_share: float = 0.75
     """Hair over the ears (hanging_hair.hair_over_ears; a bob, hair to the jaw): at least this share of each ear's
     vertices the photo sees (``head_mesh.ear_region``) show the person in another colour than the skin, ...
-    Measured: 0.91 / 0.96 on Collins (a bob over both ears); on 16 other dev photos the lower side at most 0.55
-    (London 092's curls over the ears' tops: 0.63 / 0.71, hair over one ear (London 003, 038): 0.26-0.29 on the other)."""
+    Measured (256 px): 0.91 / 0.96 on Collins (a bob over both ears); on the 20 other dev photos and GRID frames the
+    lower of the two at most 0.63 (London 092's curls over the ears' tops: 0.63 / 0.71; hair over one ear, London
+    003 and 038: 0.26-0.29 on the other) ..."""
     cover_low_share: float = 0.5
-    """... and at least this share of their lower halves (between the eyes and the jaw's angle: hair hanging past
-    the lobes, not curls over the ears' tops; London 092: 0.44 / 0.06)."""
+    """... and at least this share of those below midway between the eyes and the jaw's angle (hair hanging past the
+    lobes, not curls over the ears' tops: London 092 0.44 / 0.06, Collins 0.63 / 0.86; on the dev photos
+    ``cover_share`` alone decides, this one guards against thicker curls over the ears' tops)."""
     cover_front_cm: float = 0.0
     """Hair over the ears falls straight down (``head_mesh._hang_straight``) from this far in front of the face
     outline's widest points (the ears' front: they lie under it), faded in over ``hang_fade_cm`` behind it, ..."""

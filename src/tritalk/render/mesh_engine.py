@@ -373,6 +373,12 @@ class MeshEngine:
             head_img = subject.fit.to_image(self.head.rest)
             self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head,
                                                   long_hair=long_hair, over_ears=over_ears)
+            if over_ears and not self.head_tex.hairy:  # (not hair over the ears: earmuffs or a scarf on a bald head;
+                # hung, the head was a skin-coloured bulge over the ears)
+                over_ears, self.head = False, bare
+                head_img = subject.fit.to_image(self.head.rest)
+                self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head,
+                                                      long_hair=long_hair)
             under = self._covered_by_head(head_img, rest, faces[1])
             # under the head's neck the sheet stays, behind it, showing the person's filled-in colours: the
             # neck turns with the head over the still torso and uncovers it (cut away, the wall showed there)
