@@ -338,13 +338,15 @@ def _edge_skin(subject: Subject, points: np.ndarray, blurred: np.ndarray, skin: 
 
 
 def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray, background: np.ndarray,
-                          config: HeadConfig, long_hair: bool = False, over_ears: bool = False) -> HeadTexture:
+                          config: HeadConfig, long_hair: bool = False, over_ears: bool = False,
+                          photo: np.ndarray | None = None) -> HeadTexture:
     """``rest_img`` (V, 3): the head's vertices in the image frame at the photo's view; ``background``
     (S, S, 3): the photo with the person inpainted (a vertex whose photo colour is the background's there
     saw the wall, not the head: the model's ear or skull reaching past the photo's). ``long_hair``: the photo's
     hair hangs beside the face (hanging_hair.py): the side of the face is completed from skin only. ``over_ears``:
     the photo's hair covers the ears (hanging_hair.hair_over_ears): they and the head behind them are completed as
-    hair down to the jaw's angle."""
+    hair down to the jaw's angle. ``photo`` (S, S, 3): the photo the vertices' colours are taken from (default
+    ``subject.image``; the mesh engine's has the wall's share taken out of the person's edge pixels: unmix_wall.py)."""
     size, scale = subject.size, subject.fit.scale
     tris = HeadModel.load().triangles  # the whole surface (with the face the mesh engine covers)
     vis = visible_at_rest(rest_img, tris, size, tol=config.visible_tol_cm * scale)
@@ -358,7 +360,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     lo, hi = config.seen_facing
     seen = np.clip((facing - lo) / (hi - lo), 0.0, 1.0) * vis
     src = rest_img[:, :2].astype(np.float32)
-    blurred = cv2.GaussianBlur(subject.image, (0, 0), max(size / 256.0, 0.5))
+    photo = subject.image if photo is None else photo
+    blurred = cv2.GaussianBlur(photo, (0, 0), max(size / 256.0, 0.5))
     colour = _sample(blurred, src)
     alpha = _sample(subject.person.astype(np.float32), src)[:, 0]
     plate = _sample(cv2.GaussianBlur(background, (0, 0), max(size / 256.0, 0.5)), src)
@@ -421,7 +424,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         # and the flat colour's between them made a close crop's turned crown a mottle of dark and grey blotches
         person = (subject.person > 0.5).astype(np.float32)
         broad_sigma = size / 32.0
-        masked = cv2.GaussianBlur(subject.image.astype(np.float32) * person[..., None], (0, 0), broad_sigma)
+        masked = cv2.GaussianBlur(photo.astype(np.float32) * person[..., None], (0, 0), broad_sigma)
         share = _sample(cv2.GaussianBlur(person, (0, 0), broad_sigma)[..., None], src)
         broad = _sample(masked, src) / np.maximum(share, 1e-3)
         ratio = np.maximum(colour.mean(1), 1.0) / np.maximum(broad.mean(1), 1.0)

@@ -409,6 +409,12 @@ class MeshEngineConfig:
     below_fade: float = 0.06
     """... over which each column fades from the edge row into the clothes beside it (a V-neck's skin does
     not run down to the frame's bottom seen from above; ``mesh_engine._continue_below``)."""
+    unmix_band: float = 0.02
+    """Turned, the photo's pixels at the person's edge (within this fraction of the frame of its interior) are drawn
+    with the wall's share taken out (``render/unmix_wall.py``): the wall mixed into a GRID speaker's grey hair was
+    cyan patches on the turned head. At the photo's view the photo's own pixels (0 turns it off) ..."""
+    unmix_contrast: float = 30.0
+    """... where the person's colour there and the wall's differ by at least this much (RGB distance)."""
     plate_photo_deg: float = 8.0
     """The background plate's hole is the person grown by a margin, filled. Where the photo shows the wall in that
     margin (person confidence under ``plate_wall_alpha``) the plate keeps the photo's own wall at the photo's

@@ -53,6 +53,7 @@ from tritalk.render.head_texture import CHEEKS, complete_head_texture, skin_only
 from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mouth import MouthPalette, draw_mouth
 from tritalk.render.portrait_mesh import build_scene
+from tritalk.render.unmix_wall import unmix_wall
 from tritalk.render.rasterizer import antialias_depth_edges, edge_lengths, interpolate, rasterize
 from tritalk.types import IDX, Camera, CameraPath, Motion
 
@@ -340,7 +341,6 @@ class MeshEngine:
         self.oval = np.array(FACE_OVAL)
         inner = _rings_from(tris, self.oval, n_vertices=len(self.src_xy), rings=2)  # 0 at the outline .. 1 inside
         self.pivot = subject.personal[:N_FACE].mean(0) + np.array(config.pivot_cm, np.float32)
-        self.photo = _soft_border(subject.image, config.border_blur * subject.size)
         rest = subject.fit.to_image(subject.personal)
         self.scene = build_scene(subject, rest, config.portrait, flat_torso=config.full_head)
         self.has_back = bool(self.scene.sheet_back.any())
@@ -348,15 +348,25 @@ class MeshEngine:
         wall = (self.scene.alpha < config.plate_wall_alpha)[..., None]
         self.rest_plate = np.where(wall, subject.image, self.scene.background)
         self.rest_plate.flags.writeable = False
-        # what each frame resamples: the photo (its border softened) and the person's matte (to 1/255)
-        self.photo_rgba = np.dstack([self.photo, np.round(np.clip(self.scene.alpha, 0, 1) * 255).astype(np.uint8)])
-        # ... and below its bottom edge (seen from above) the clothes run on, not a V-neck's skin
+        # what each frame resamples: the photo (its border softened) and the person's matte (to 1/255) ...
         size = subject.size
         at = np.clip(np.round(subject.observation.landmarks[list(CHEEKS), 1::-1]).astype(int), 0, size - 1)
-        cheeks = subject.image[tuple(at.T)]
-        self.photo_rgba = np.concatenate([self.photo_rgba, _continue_below(
-            self.photo_rgba, np.median(cheeks.astype(np.float32), 0), int(config.below_rows * size),
-            int(config.below_fade * size), config.border_blur * size)])
+        cheeks = np.median(subject.image[tuple(at.T)].astype(np.float32), 0)
+        matte = np.round(np.clip(self.scene.alpha, 0, 1) * 255).astype(np.uint8)
+
+        def rgba(photo: np.ndarray) -> np.ndarray:  # ... and below its bottom edge (seen from above) the clothes
+            # run on, not a V-neck's skin
+            out = np.dstack([_soft_border(photo, config.border_blur * size), matte])
+            return np.concatenate([out, _continue_below(out, cheeks, int(config.below_rows * size),
+                                                        int(config.below_fade * size), config.border_blur * size)])
+
+        self.photo_rgba = rgba(subject.image)
+        # ... once the view turns, with the wall's share taken out of the person's edge pixels (None: the same)
+        self.unmixed_rgba, unmixed = None, subject.image
+        if config.unmix_band > 0:
+            unmixed = unmix_wall(subject.image, self.scene.alpha, self.scene.background, config.unmix_band,
+                                 config.unmix_contrast)
+            self.unmixed_rgba = rgba(unmixed)
         self.n_sheet = len(self.scene.sheet_src)
         self.n_oval_sheet = len(FACE_OVAL)
         faces = [self.face_tris, self.scene.sheet_tris + N_FACE]
@@ -372,13 +382,13 @@ class MeshEngine:
                 self.head = HeadMesh.build(subject, config.head, basis, over_ears=True)
             head_img = subject.fit.to_image(self.head.rest)
             self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head,
-                                                  long_hair=long_hair, over_ears=over_ears)
+                                                  long_hair=long_hair, over_ears=over_ears, photo=unmixed)
             if over_ears and not self.head_tex.hairy:  # (not hair over the ears: earmuffs or a scarf on a bald head;
                 # hung, the head was a skin-coloured bulge over the ears)
                 over_ears, self.head = False, bare
                 head_img = subject.fit.to_image(self.head.rest)
                 self.head_tex = complete_head_texture(subject, self.head, head_img, self.scene.background, config.head,
-                                                      long_hair=long_hair)
+                                                      long_hair=long_hair, photo=unmixed)
             under = self._covered_by_head(head_img, rest, faces[1])
             # under the head's neck the sheet stays, behind it, showing the person's filled-in colours: the
             # neck turns with the head over the still torso and uncovers it (cut away, the wall showed there)
@@ -814,7 +824,7 @@ class MeshEngine:
         # (the (S, S, 2) map as it is: split into x and y views, OpenCV would copy each; same pixels, ~1.5 ms less)
         # the photo and its person matte in one remap (RGBA: ~0.9 ms less than two); the person continues past
         # the frame
-        rgba = cv2.remap(self.photo_rgba, r.src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        rgba = self._photo(r.src, head, camera)
         person = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
         alpha = rgba[..., 3].astype(np.float32) * np.float32(1 / 255)
         for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
@@ -831,6 +841,17 @@ class MeshEngine:
         emotion_appearance(out, r.v[:, :2], self.subject.ref_expr + delta, ref=self.subject.ref_expr)
         self._close_eyes(out, src_lids, r.v, lids, shade)
         self._draw_mouth(out, r.v, r.v0, delta, head, camera)
+        return out
+
+    def _photo(self, src: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
+        """(S, S, 4) uint8: the photo and its person matte at each pixel's photo coordinates (``src``); turned,
+        the person's edge pixels without the wall's share (``unmixed_rgba``), blended in as the head turns solid."""
+        t = self._solid(head, camera) if self.unmixed_rgba is not None else 0.0
+        source = self.photo_rgba if t <= 0 else self.unmixed_rgba
+        out = cv2.remap(source, src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if 0 < t < 1:
+            rest = cv2.remap(self.photo_rgba, src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            out = cv2.addWeighted(out, float(t), rest, float(1 - t), 0.0)
         return out
 
     def _rasterize(self, delta: np.ndarray, head: np.ndarray, camera: Camera) -> _Raster:
