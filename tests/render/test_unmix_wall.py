@@ -101,3 +101,28 @@ def test_the_rest_view_draws_the_photos_own_pixels(grid_subject):
     turned = [np.abs(a.render_frame(grid_subject.ref_expr, z, Camera(yaw=45)).astype(int)
                      - b.render_frame(grid_subject.ref_expr, z, Camera(yaw=45)).astype(int)).mean()]
     assert turned[0] > 0.3  # (0.7: turned, it draws the unmixed photo)
+
+
+def test_the_camera_turn_blends_in_the_unmixed_photo(grid_subject):
+    """What a frame resamples: the photo's own pixels at the camera's rest, the unmixed ones from
+    ``HeadConfig.outside_fill_deg`` (12 deg) of camera turn, blended in between. The head's own turn does not count:
+    in a talking clip the head moves a few degrees before a still camera, and blended in with it the shoulders'
+    outline (still before the same wall) changed with every nod (GRID sbia1a, head yaw 6 deg: 1620 pixels by over 10)."""
+    from tritalk.types import Camera
+
+    e = MeshEngine(grid_subject, MeshEngineConfig())
+    s = grid_subject.size
+    yy, xx = np.mgrid[:s, :s].astype(np.float32)
+    src = np.dstack([xx, yy])
+    photo, unmixed = e.photo_rgba[:s].astype(float), e.unmixed_rgba[:s].astype(float)
+    assert np.abs(photo - unmixed).max() > 40  # (the two differ)
+    full = e.config.head.outside_fill_deg
+    for yaw in (0.0, 0.25 * full, 0.5 * full, 0.75 * full, full, 45.0):
+        t = min(yaw / full, 1.0)
+        got = e._photo(src, Camera(yaw=yaw)).astype(float)
+        assert np.abs(got - (t * unmixed + (1 - t) * photo)).max() <= 1.0, yaw
+    head = np.zeros(6, np.float32)
+    head[0] = np.radians(6.0)  # the head turned, the camera at rest: the photo's own pixels
+    still = e.render_frame(grid_subject.ref_expr, head, Camera()).astype(int)
+    e.unmixed_rgba = None
+    assert np.array_equal(still, e.render_frame(grid_subject.ref_expr, head, Camera()).astype(int))

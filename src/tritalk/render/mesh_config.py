@@ -410,9 +410,10 @@ class MeshEngineConfig:
     """... over which each column fades from the edge row into the clothes beside it (a V-neck's skin does
     not run down to the frame's bottom seen from above; ``mesh_engine._continue_below``)."""
     unmix_band: float = 0.02
-    """Turned, the photo's pixels at the person's edge (within this fraction of the frame of its interior) are drawn
-    with the wall's share taken out (``render/unmix_wall.py``): the wall mixed into a GRID speaker's grey hair was
-    cyan patches on the turned head. At the photo's view the photo's own pixels (0 turns it off) ..."""
+    """Once the camera turns, the photo's pixels at the person's edge (within this fraction of the frame of the
+    matte's outline) are drawn with the wall's share taken out (``render/unmix_wall.py``), and the full head's
+    completed colours are taken from them: the wall mixed into a GRID speaker's grey hair was cyan patches on the
+    turned head. At the camera's rest the photo's own pixels (0 turns it off; the full head only) ..."""
     unmix_contrast: float = 30.0
     """... where the person's colour there and the wall's differ by at least this much (RGB distance)."""
     plate_photo_deg: float = 8.0

@@ -363,10 +363,10 @@ class MeshEngine:
         self.photo_rgba = rgba(subject.image)
         # ... once the view turns, with the wall's share taken out of the person's edge pixels (None: the same)
         self.unmixed_rgba, unmixed = None, subject.image
-        if config.unmix_band > 0:
+        if config.unmix_band > 0 and config.full_head:
             unmixed = unmix_wall(subject.image, self.scene.alpha, self.scene.background, config.unmix_band,
                                  config.unmix_contrast)
-            self.unmixed_rgba = rgba(unmixed)
+            self.unmixed_rgba = None if unmixed is subject.image else rgba(unmixed)
         self.n_sheet = len(self.scene.sheet_src)
         self.n_oval_sheet = len(FACE_OVAL)
         faces = [self.face_tris, self.scene.sheet_tris + N_FACE]
@@ -824,7 +824,7 @@ class MeshEngine:
         # (the (S, S, 2) map as it is: split into x and y views, OpenCV would copy each; same pixels, ~1.5 ms less)
         # the photo and its person matte in one remap (RGBA: ~0.9 ms less than two); the person continues past
         # the frame
-        rgba = self._photo(r.src, head, camera)
+        rgba = self._photo(r.src, camera)
         person = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
         alpha = rgba[..., 3].astype(np.float32) * np.float32(1 / 255)
         for eye, box, weight, light in whites:  # the white of the eye the photo's lids covered
@@ -843,10 +843,16 @@ class MeshEngine:
         self._draw_mouth(out, r.v, r.v0, delta, head, camera)
         return out
 
-    def _photo(self, src: np.ndarray, head: np.ndarray, camera: Camera) -> np.ndarray:
-        """(S, S, 4) uint8: the photo and its person matte at each pixel's photo coordinates (``src``); turned,
-        the person's edge pixels without the wall's share (``unmixed_rgba``), blended in as the head turns solid."""
-        t = self._solid(head, camera) if self.unmixed_rgba is not None else 0.0
+    def _photo(self, src: np.ndarray, camera: Camera) -> np.ndarray:
+        """(S, S, 4) uint8: the photo and its person matte at each pixel's photo coordinates (``src``); once the
+        camera turns, the person's edge pixels without the wall's share (``unmixed_rgba``), blended in over
+        ``HeadConfig.outside_fill_deg`` of turn. The camera's turn only, not the head's: the head's own motion in a
+        talking clip (a few degrees) leaves the shoulders' outline before the same wall, and blended in with it, that
+        outline flickered with every nod."""
+        t = 0.0
+        if self.unmixed_rgba is not None:
+            turn = max(abs(camera.yaw), abs(camera.pitch))
+            t = min(turn / max(self.config.head.outside_fill_deg, 1e-6), 1.0)
         source = self.photo_rgba if t <= 0 else self.unmixed_rgba
         out = cv2.remap(source, src, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if 0 < t < 1:

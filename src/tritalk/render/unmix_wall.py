@@ -5,12 +5,13 @@ colour with the wall behind: a GRID speaker's grey hair is cyan at its edge. At 
 (the wall behind is the same); turned, the head's surface carries those pixels in front of the side of the head,
 the wall is not behind them any more, and they showed as cyan-grey patches in the hair.
 
-Each edge pixel ``c`` (within ``band`` of the person's interior) is taken as a mix ``c = (1 - s) F + s B`` of the
+Each edge pixel ``c`` (within ``band`` of the person matte's outline) is taken as a mix ``c = (1 - s) F + s B`` of the
 person's colour ``F`` there (the interior's pixels averaged nearby) and the wall's ``B`` (the background plate,
 the person inpainted): ``s`` is ``c``'s projection on the line from ``F`` to ``B`` (clipped to 0..1), and the
 unmixed colour is ``c - s (B - F)``: the wall's share replaced by the person's colour, the pixel's own texture
-across that line (a strand, a highlight) kept. Where ``F`` and ``B`` are alike there is nothing to tell apart and
-the pixel is left as it is."""
+across that line (a strand, a highlight) kept. A pixel on the far side of ``F`` from ``B`` (a dark strand before a
+light wall) projects below 0 and is left as it is; so is every pixel where ``F`` and ``B`` are alike (nothing to
+tell apart). A pixel beyond the wall's colour keeps what lies past it (``s`` at most 1)."""
 
 from __future__ import annotations
 
