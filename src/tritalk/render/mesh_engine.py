@@ -53,8 +53,8 @@ from tritalk.render.head_texture import CHEEKS, complete_head_texture, skin_only
 from tritalk.render.mesh_config import MeshEngineConfig
 from tritalk.render.mouth import MouthPalette, draw_mouth
 from tritalk.render.portrait_mesh import build_scene
-from tritalk.render.unmix_wall import unmix_wall
 from tritalk.render.rasterizer import antialias_depth_edges, edge_lengths, interpolate, rasterize
+from tritalk.render.unmix_wall import unmix_wall
 from tritalk.types import IDX, Camera, CameraPath, Motion
 
 N_FACE = 468
@@ -361,7 +361,8 @@ class MeshEngine:
                                                         int(config.below_fade * size), config.border_blur * size)])
 
         self.photo_rgba = rgba(subject.image)
-        # ... once the view turns, with the wall's share taken out of the person's edge pixels (None: the same)
+        # ... once the camera turns, with the wall's share taken out of the person's edge pixels (``_photo``; None:
+        # nothing to take out, or no full head)
         self.unmixed_rgba, unmixed = None, subject.image
         if config.unmix_band > 0 and config.full_head:
             unmixed = unmix_wall(subject.image, self.scene.alpha, self.scene.background, config.unmix_band,
