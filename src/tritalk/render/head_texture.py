@@ -144,11 +144,12 @@ def _neck_bands(fill: np.ndarray, subject: Subject, head: HeadMesh, facing: np.n
 
 def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.ndarray, known: np.ndarray,
                  covered: np.ndarray, never: np.ndarray, facing: np.ndarray,
-                 config: HeadConfig) -> tuple[np.ndarray, float, np.ndarray]:
+                 config: HeadConfig, hair: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """(mask, line, skin): ``mask`` (V,) bool the neck under the jaw line that the photo never shows (``never``),
     its ``values`` set in place: skin above the clothes' line, the clothes below it; ``line`` the line's height [cm]
     (-1e4: none; the neck's texture draws it sharp: neck_texture.py) and ``skin`` (V, 3) the skin's colours there
-    (continued from the seen skin only). The line's height is the one that best parts the skin above from the clothes
+    (continued from the seen skin only, not from ``hair`` (V,) bool: the completed and the photo's hair on the
+    skull). The line's height is the one that best parts the skin above from the clothes
     below on the sides of the neck the photo saw (``collar_side_facing``), the mean of the two sides round the back, at
     least ``collar_below_chin_cm`` under the chin. Continued harmonically from skin and clothes together, the back of
     a turned neck was a long fade from the jaw's skin into the shirt, a pale ghost of a neck (London 005's and 025's
@@ -178,7 +179,9 @@ def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.
     # (level round the back: a shirt's neckline is as high behind the neck as at its sides, or a little lower; only the
     # front dips. The model's trapezius, reaching down from the neck's back to the shoulders, is under it: clothes)
     line = min(float(np.mean(lines)), float(subject.personal[152, 1]) - config.collar_below_chin_cm)
-    upper = _laplace_fill(tris, values, known & ~clothes, eps=1e-3)
+    # (the skin over the line continues the seen skin, not the hair: under a bob ending at the jaw, or short hair at
+    # the nape, continued from the hair too, the turned neck was a hair-tinted khaki between the hair and the collar)
+    upper = _laplace_fill(tris, values, known & ~clothes & ~hair, eps=1e-3)
     lower = _laplace_fill(tris, values, clothes, eps=1e-3)
     # (the decimated surface's vertices: level, soft over ``collar_soft_cm``; the neck's texture draws the line)
     w = np.clip((head.rest[unseen, 1] - line) / config.collar_soft_cm + 0.5, 0.0, 1.0)[:, None]
@@ -398,6 +401,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     shine = (hair.mean() > skin.mean() and top.sum() > 20
              and _fine_texture(subject.image, src[top]) < config.hair_strands)
     hairy = (chroma > config.hair_chroma or hair.mean() < config.hair_darker * skin.mean()) and not shine
+    hair_known = np.zeros(len(colour), bool)  # the completed hair and the photo's hair on the skull
     if hairy:
         # (else bald: skin continues)
         # (behind the ears the hair line falls to the nape; the ears stay skin)
@@ -435,6 +439,9 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         values[scalp] = hair * (level * gain)[scalp, None]
         values[through] = colour[through] * (bright[through] / np.maximum(colour[through].mean(1), 1.0))[:, None]
         known = known | scalp
+        # (and the photo's own hair seen above the mouth: a beard below it stays a source for the neck under it)
+        hair_known = scalp | through | (shown & hair_like & not_skin(colour, skin, config)
+                                         & (head.rest[:, 1] > mouth_y))
     # long hair hangs behind the ears and down the back of the neck (head_mesh._hang_straight: the head there is the
     # hair falling straight down): there (behind the ears' front, below the hair line, the ears themselves left
     # skin: tucked behind them) the head takes the hair's colour, not the skin's, except where the photo shows hair
@@ -456,6 +463,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         own = hang & known & not_skin(values, skin, config) & own_like  # (the mirrored side's where mirrored)
         values[hang & ~own] = hair * level[hang & ~own, None]
         known = known | hang
+        hair_known |= hang
     # the never-seen side of the face (in front of the ears, the ears, below the hair line and above the jaw's
     # angle) is skin: the colour of the face's own edge nearest to it. Continued from the hair above and the
     # neck below alone it was a dark brown, and the face's stretched outline showed as a light crescent on it
@@ -484,7 +492,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     # (clothes: seen as clothes, or mirrored from clothes; a mirrored vertex is not ``covered`` by its own pixel)
     clothes = covered | (take & covered[head.mirror])
     collar, line_cm, collar_skin = _collar_fill(subject, head, tris, values, known, clothes, never & ~side & ~hang,
-                                                facing, config)
+                                                facing, config, hair_known)
     side |= collar
     # light fixed to the head: the completed colour carries the relief of what it fills (relative to the light
     # on the seen surface, which the skin of the face's side is not)
