@@ -9,7 +9,7 @@ outline and neck).
 
     open_px = fill_weight(tri, bary, faces, opened, attrs, solid)       # (h, w) before blurring
     blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0,
-               strands, amp, neck, wall, solid)
+               strands, amp, neck, wall, solid, sharp)
 """
 
 from __future__ import annotations
@@ -71,13 +71,14 @@ def _reflect(i, n):
 
 @numba.njit(cache=True, nogil=True)
 def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, filled, y0, x0, strands, amp, neck,
-                wall, solid):
+                wall, solid, sharp):
     h, w = open_px.shape
     fh, fw = filled.shape[0], filled.shape[1]
     col = np.empty(3, np.float32)
     tex = np.empty(3, np.float32)
     hair = attrs.shape[1] > 7 and amp > 0.0
     wrapped = attrs.shape[1] > 10
+    edged = attrs.shape[1] > 14 and sharp > 0.0
     for i in range(h):
         for j in range(w):
             o = open_px[i, j]
@@ -104,8 +105,14 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
                     if nw > 0.0:
                         neck_at(neck, attrs[a, 8], attrs[b, 8], attrs[c, 8], attrs[a, 9], attrs[b, 9], attrs[c, 9],
                                 w0, w1, w2, tex)
+                shift = 0.0  # the hair's edge: from the vertices' blend to hair or the rest, by its share here
+                if edged:
+                    share = w0 * attrs[a, 14] + w1 * attrs[b, 14] + w2 * attrs[c, 14]
+                    shift = min(max((share - 0.5) * sharp + 0.5, 0.0), 1.0) - share
                 for k in range(3):
                     v = w0 * attrs[a, k] + w1 * attrs[b, k] + w2 * attrs[c, k]
+                    if shift != 0.0:
+                        v += shift * (w0 * attrs[a, 11 + k] + w1 * attrs[b, 11 + k] + w2 * attrs[c, 11 + k])
                     if nw > 0.0:
                         v = (1.0 - nw) * v + nw * tex[k]
                     v = v * gain + 0.5
@@ -134,15 +141,18 @@ def _blend_fill(person, alpha, open_px, src, tri, bary, faces, attrs, on_head, f
 def blend_fill(person: np.ndarray, alpha: np.ndarray, open_px: np.ndarray, src: np.ndarray, tri: np.ndarray,
                bary: np.ndarray, faces: np.ndarray, attrs: np.ndarray | None, on_head: np.ndarray | None,
                filled: np.ndarray, y0: int, x0: int, strands: np.ndarray | None = None, amp: float = 0.0,
-               neck: np.ndarray | None = None, wall: np.ndarray | None = None, solid: float = 0.0) -> None:
+               neck: np.ndarray | None = None, wall: np.ndarray | None = None, solid: float = 0.0,
+               sharp: float = 0.0) -> None:
     """Blend fill colours into ``person`` (S, S, 3) uint8 and ``alpha`` (S, S) float32, in place, by
     ``open_px`` (h, w) (the box at rows y0.., columns x0..). On triangles ``on_head`` (F,) bool the
     colour is the head's per-vertex ``attrs[:, :3]``; elsewhere ``filled`` (S, S, 3) sampled at the
     pixel's photo coordinates ``src`` (S, S, 2). With ``attrs`` (V, 8) [.., hair weight, column, row] and a
     ``strands`` texture (hair_strands.py), the head's colour is scaled by 1 + ``amp`` * weight * strand. With
     ``attrs`` (V, 11) [.., neck column, neck row, neck weight] and the ``neck`` texture (R, C, 3) (neck_texture.py),
-    the colour is that much the texture's at the pixel's interpolated column and row. On triangles ``wall`` (F,)
-    bool a pixel shows at least ``solid`` * min(2 (1 - alpha), 1) fill: where it samples the photo off the
+    the colour is that much the texture's at the pixel's interpolated column and row. With ``attrs`` (V, 15)
+    [.., hair's colour - the rest's (3), hair's share] (head_texture._hair_edge) and ``sharp`` > 0, the colour moves
+    from the vertices' blend to hair or the rest where the share is within 1 / ``sharp`` of a half. On triangles
+    ``wall`` (F,) bool a pixel shows at least ``solid`` * min(2 (1 - alpha), 1) fill: where it samples the photo off the
     person's matte (``alpha`` as remapped, before this blend)."""
     if attrs is None:
         attrs = np.zeros((0, 5), np.float32)
@@ -151,11 +161,13 @@ def blend_fill(person: np.ndarray, alpha: np.ndarray, open_px: np.ndarray, src: 
         strands, amp = np.zeros((2, 2), np.float32), 0.0
     if neck is None:
         neck = np.zeros((2, 2, 3), np.float32)
-        attrs = attrs[:, :min(attrs.shape[1], 10)]
+        if attrs.shape[1] > 10:  # (no neck's share)
+            attrs = attrs.copy()
+            attrs[:, 10] = 0.0
     if wall is None:
         wall, solid = np.zeros(len(faces), np.bool_), 0.0
     _blend_fill(person, alpha, np.ascontiguousarray(open_px, np.float32), src, np.asarray(tri, np.int32),
                 np.asarray(bary, np.float32), np.ascontiguousarray(faces, np.int32),
                 np.ascontiguousarray(attrs, np.float32), np.ascontiguousarray(on_head), filled, int(y0), int(x0),
                 np.ascontiguousarray(strands, np.float32), np.float32(amp), np.ascontiguousarray(neck, np.float32),
-                np.ascontiguousarray(wall, np.bool_), np.float32(solid))
+                np.ascontiguousarray(wall, np.bool_), np.float32(solid), np.float32(sharp))

@@ -55,6 +55,9 @@ class HeadTexture:
     hair_contrast: float  # the photo's hair: fine grey-level change over brightness (the strands' depth)
     hair_straightness: float  # 0 = curls or a crop (clumps) .. 1 = straight (streaks): its orientations agree
     hairy: bool = True  # the scalp is completed as hair (False: a bald head, its skin continued)
+    # (V, 4) float32 the hair's edge drawn sharp per pixel: [hair's colour - the rest's (3), hair's share (1)];
+    # None: off (``HeadConfig.hair_edge_sharpness`` 0, no hair, or nothing but hair)
+    hair_edge: np.ndarray | None = None
 
 
 def _sample(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -187,6 +190,26 @@ def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.
     w = np.clip((head.rest[unseen, 1] - line) / config.collar_soft_cm + 0.5, 0.0, 1.0)[:, None]
     values[unseen] = w * upper[unseen] + (1 - w) * lower[unseen]
     return unseen, line, upper
+
+
+def _hair_edge(tris: np.ndarray, values: np.ndarray, sources: np.ndarray, hair: np.ndarray, drawn,
+               head: HeadMesh, config: HeadConfig) -> np.ndarray | None:
+    """(V, 4) float32 [hair's colour - the rest's (3), hair's share (1)] for the fill to draw the hair's edge sharp
+    (``disocclusion.blend_fill``), or None. The completed colours (``values`` on ``sources`` (V,) bool, harmonic in
+    between) blend the hair (``hair`` (V,) bool) into the skin beside it over the vertices between them, a few
+    centimetres on the skull's sparse vertices: the temples and the nape of a turned head were a blur of hair into skin
+    in the shape of the triangles. Here the hair's colours and the rest's are each continued over the whole surface
+    (harmonic) and the hair's share (1 on the hair, 0 on the other sources, harmonic in between) is kept; per pixel the
+    fill moves from the blend to the one whose share is over a half, within ``1 / hair_edge_sharpness`` of the share
+    (``drawn``: the decimated surface's averaging and relief, as for the fill)."""
+    on_hair = sources & hair
+    if config.hair_edge_sharpness <= 0 or not on_hair.any() or not (sources & ~on_hair).any():
+        return None
+    share = _laplace_fill(tris, on_hair.astype(np.float32)[:, None], sources, eps=1e-3)
+    share = _lod_average(share, head.rest, tris, head.triangles)
+    hair_c = drawn(_laplace_fill(tris, values, on_hair, eps=1e-3))
+    rest_c = drawn(_laplace_fill(tris, values, sources & ~on_hair, eps=1e-3))
+    return np.concatenate([hair_c - rest_c, np.clip(share, 0.0, 1.0)], 1).astype(np.float32)
 
 
 def _orientation_coherence(image: np.ndarray, xy: np.ndarray) -> float:
@@ -514,8 +537,13 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
         return np.where(known[:, None], v, v * relief[:, None])
 
     raw = complete(values)
+
+    def drawn(v: np.ndarray) -> np.ndarray:
+        return lit(_neck_bands(_lod_average(v, head.rest, tris, head.triangles), subject, head, facing, config))
+
     # for the decimated surface: averaged (before the relief: the ears keep their folds' shading), the neck banded
-    fill = lit(_neck_bands(_lod_average(raw, head.rest, tris, head.triangles), subject, head, facing, config))
+    fill = drawn(raw)
+    hair_edge = _hair_edge(tris, values, known | side, hair_known, drawn, head, config) if hairy else None
     # the neck's texture (neck_texture.py): per pixel, the clothes' line round the back of the neck a texel sharp,
     # under it the clothes as the photo shows them at that height (only on the never-seen neck: the front of the
     # neck's base, hidden by the model's chest, keeps its completed colours, else a pale spot in a V-neck)
@@ -571,4 +599,5 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
             straightness = float(np.clip((_orientation_coherence(subject.image, src[top]) - lo) / (hi - lo), 0, 1))
     return HeadTexture(src, unseen.astype(np.float32), outside.astype(np.float32),
                        np.clip(fill, 0, 255).astype(np.float32), neck,
-                       np.minimum(head.rest[:, 1] - line_cm, 1e4).astype(np.float32), hair_w, contrast, straightness, bool(hairy))
+                       np.minimum(head.rest[:, 1] - line_cm, 1e4).astype(np.float32), hair_w, contrast, straightness,
+                       bool(hairy), hair_edge)

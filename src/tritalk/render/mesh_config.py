@@ -366,6 +366,12 @@ class HeadConfig:
     streaks (straight hair) at or above the second, mixed between ..."""
     strands_turn_deg: tuple[float, float] = (3.0, 10.0)
     """... and fading in between these turns (head pose + camera) from the photo's view."""
+    hair_edge_sharpness: float = 2.0
+    """The hair's edge on the completed head (the temples, the nape, hair over the ears' end) is drawn per pixel
+    across this inverse share of the blend between the hair and the skin beside it (``head_texture._hair_edge``;
+    1 or 0: the vertices' blend as before). Sharpened as the turn uncovers the completed head (``strands_turn_deg``):
+    the photo's view is unchanged. 2 chosen by eye on GRID sbia1a, London 030 and Collins (1, 2, 3, 4 tried: from 3 a
+    notch of the face's skin shows sharp where the photo's temple meets the model's hair line)."""
     hair_from_cm: float = -1.0
     """Never-seen skull vertices above this height over the brows (the ears' tops) are scalp: hair colour."""
     nape_behind_cm: float = 5.5

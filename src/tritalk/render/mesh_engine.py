@@ -446,7 +446,7 @@ class MeshEngine:
         self.never_culled = self.is_face | self.is_back
         if self.head is not None:  # a closed surface: front-facing by its own winding, not the photo's
             self.src_sign[self.is_head] = self.head.winding
-            attrs = np.zeros((len(self.src_all), 11), np.float32)
+            attrs = np.zeros((len(self.src_all), 15), np.float32)
             # the face's own smoothed colours: what its outline ring shows once a turn stretches it open
             blurred = cv2.GaussianBlur(subject.image, (0, 0), max(subject.size / 128.0, 0.5))
             c = self.src_xy[:N_FACE].mean(0)  # sampled a little inside the outline: skin, not the wall beside it
@@ -464,6 +464,8 @@ class MeshEngine:
             w = config.head.ring_to_head
             attrs[self.oval, :3] = (1 - w) * attrs[self.oval, :3] + w * self.head_tex.fill[used][near]
             attrs[N_FACE + self.n_sheet:, :3] = self.head_tex.fill[used]
+            if self.head_tex.hair_edge is not None:  # the hair's edge, sharp per pixel (head_texture._hair_edge)
+                attrs[N_FACE + self.n_sheet:, 11:15] = self.head_tex.hair_edge[used]
             attrs[N_FACE + self.n_sheet:, 3] = self.head_tex.unseen[used]
             attrs[N_FACE + self.n_sheet:, 4] = self.head_tex.outside[used]
             # the completed hair's strands: its weight and where each vertex lies on the strands' texture (the
@@ -489,7 +491,7 @@ class MeshEngine:
                 probes = np.concatenate([t, 0.5 * (t + t[:, [1, 2, 0]]), t.mean(1, keepdims=True)], 1)
                 px = np.clip(np.round(probes).astype(int), 0, size - 1)
                 self.tri_wall = self.is_head & (off[px[..., 1], px[..., 0]] > 0).any(1)
-            corners = attrs[self.faces_all]  # (F, 3, 11): which triangles can ever show the head's fill
+            corners = attrs[self.faces_all]  # (F, 3, 15): which triangles can ever show the head's fill
             self.tri_unseen = corners[..., 3].max(1) > 0
             self.tri_outside = corners[..., 4].max(1) > 0
             ring = np.zeros(len(self.faces_all), bool)
@@ -1003,15 +1005,17 @@ class MeshEngine:
         # blurring it alone gives what blurring the whole frame would
         open_px = cv2.GaussianBlur(open_px, (0, 0), sigma)
         on_head = self.vertex_filled[r.kept] if self.head is not None else None
-        strands, amp = None, 0.0
+        strands, amp, sharp = None, 0.0, 0.0
         if self.head is not None:  # the completed hair's strands fade in as the turn uncovers it (at the photo's
-            # view the fill is a thin outline beside the photo's own strands: not worth the per-pixel texture)
+            # view the fill is a thin outline beside the photo's own strands: not worth the per-pixel texture) ...
             lo_s, hi_s = self.config.head.strands_turn_deg
             turned = float(np.clip((self._turn_deg(head, camera) - lo_s) / (hi_s - lo_s), 0.0, 1.0))
             if turned > 0:
                 strands, amp = strand_texture(self.head_tex.hair_straightness), turned * self.head_tex.hair_contrast
+                # ... and so does the hair's sharp edge (1: the vertices' blend, the photo's view as it was)
+                sharp = 1.0 + turned * (self.config.head.hair_edge_sharpness - 1.0)
         blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0,
-                   strands, amp, self.neck_image if self.head is not None else None, wall, solid)
+                   strands, amp, self.neck_image if self.head is not None else None, wall, solid, sharp)
         return person, alpha
 
     def _solid(self, head: np.ndarray, camera: Camera) -> np.float32:
