@@ -50,3 +50,29 @@ def test_a_turned_head_pixel_on_the_wall_shows_its_completed_colour():
     assert list(_wall_pixel(0.0, 0.0, True)) == [10, 10, 10]  # the photo's own view: the photo
     assert list(_wall_pixel(0.0, 1.0, False)) == [10, 10, 10]  # a triangle that cannot sample the wall
     assert list(_wall_pixel(0.0, 1.0, None)) == [10, 10, 10]  # switched off
+
+
+def _edge_pixel(share: float, sharp: float) -> int:
+    """One pixel of a head triangle whose blended completed colour is 100 and whose hair's colour lies 100 above the
+    rest's (``attrs`` columns 11-13), with the hair's share ``share`` at every corner; no neck texture."""
+    person = np.zeros((1, 1, 3), np.uint8)
+    alpha = np.zeros((1, 1), np.float32)
+    tri = np.zeros((1, 1), np.int32)
+    bary = np.full((1, 1, 3), 1.0 / 3.0, np.float32)
+    faces = np.array([[0, 1, 2]], np.int32)
+    attrs = np.zeros((3, 15), np.float32)
+    attrs[:, :3], attrs[:, 11:14], attrs[:, 14] = 100.0, 100.0, share
+    blend_fill(person, alpha, np.ones((1, 1), np.float32), np.zeros((1, 1, 2), np.float32), tri, bary, faces,
+               attrs, np.ones(1, bool), np.zeros((2, 2, 3), np.uint8), 0, 0, sharp=sharp)
+    return int(person[0, 0, 0])
+
+
+def test_the_hairs_edge_moves_a_blended_pixel_towards_its_side():
+    """(head_texture._hair_edge) a pixel whose share of hair is 0.3 moves from the blend towards the rest by
+    clip((0.3 - 0.5) * 2 + 0.5) - 0.3 = -0.2 of (hair - rest) at sharpness 2, not at all at sharpness 1 or off (0);
+    at 0.7 towards the hair, at 0.5 it stays; without a neck texture too."""
+    assert _edge_pixel(0.3, 2.0) == 80
+    assert _edge_pixel(0.7, 2.0) == 120
+    assert _edge_pixel(0.5, 2.0) == 100
+    assert _edge_pixel(0.3, 1.0) == 100
+    assert _edge_pixel(0.3, 0.0) == 100

@@ -1259,10 +1259,12 @@ def test_the_hairs_edge_on_a_turned_head_is_drawn_sharp(analyser):
     """The completed head's hair meets the skin beside it (the temples, above the ears, the nape) between the skull's
     sparse vertices: blended over their triangles, a turned head's hairline was a blur a few centimetres wide in the
     shape of the triangles. The fill now moves each pixel there from the blend to the hair's colour or the skin's by
-    the hair's share at the pixel (``HeadConfig.hair_edge_sharpness``): on the never-seen surface at +-60 deg (GRID
-    bbaf2n, short dark hair), the pixels around the edge (the share 0.25-0.75) lie nearer to one side than the blend
-    puts them (their mean distance from a half 0.14 -> 0.26-0.27); sharpness 1 draws the blend as before (0: off); the
-    photo's view is unchanged (the edge is sharpened as the turn uncovers the completed head, as its strands are)."""
+    the hair's share at the pixel (``HeadConfig.hair_edge_sharpness``). On the never-seen surface at +-60 deg (GRID
+    bbaf2n, short dark hair), measured along the line from the completed skin's colour to the hair's (their medians
+    where the share is under 0.05 / over 0.95): around the edge (the share 0.25-0.75) the pixels move towards the side
+    their share is nearer to, and lie farther from the middle than the blend puts them; away from it (the share under
+    0.25 or over 0.75) they overshoot neither colour; sharpness 1 draws the blend as before (0: off); the photo's view
+    is unchanged (the edge is sharpened as the turn uncovers the completed head, as its strands are)."""
     from pathlib import Path
 
     from tritalk.face.subject import prepare_subject
@@ -1272,34 +1274,42 @@ def test_the_hairs_edge_on_a_turned_head_is_drawn_sharp(analyser):
     engines = {k: MeshEngine(s, replace(MeshEngineConfig(), head=replace(HeadConfig(), hair_edge_sharpness=k)))
                for k in (0.0, 1.0, 2.0)}
     e = engines[2.0]
-    assert e.head_tex.hair_edge is not None and engines[0.0].head_tex.hair_edge is None
+    edge = e.head_tex.hair_edge
+    assert edge is not None and engines[0.0].head_tex.hair_edge is None
+    between = (edge[:, 3] > 0.1) & (edge[:, 3] < 0.9)
+    assert (edge[between, :3].sum(1) < 0).mean() > 0.9  # (dark hair: the hair's colour minus the skin's is negative)
     off = N_FACE + e.n_sheet
     attrs = e.head_fill_attrs
+    unseen = np.zeros(len(attrs), bool)
+    unseen[off:] = attrs[off:, 3] > 0.99
+    hair = np.median(attrs[unseen & (attrs[:, 14] > 0.95), :3], 0)
+    skin = np.median(attrs[unseen & (attrs[:, 14] < 0.05), :3], 0)
+    d = hair - skin
+    assert np.abs(d).sum() > 60, (hair, skin)
 
-    def sides(yaw: float, k: float) -> np.ndarray:
-        """(N,) where each pixel on the never-seen surface near the hair's edge lies from the rest's colour (0) to the
-        hair's (1), relative to where the blend of the two puts it."""
+    def along(yaw: float, k: float, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(share, position, local) of the never-seen surface's pixels whose share is within (lo, hi): the share,
+        where the pixel's colour lies from the skin's (0) to the hair's (1), and the same on the line between the
+        pixel's own two colours (the blend at its share, moved along their difference)."""
         cam = Camera(yaw=yaw)
         frame = engines[k].render_frame(s.ref_expr, ZERO_HEAD, cam).astype(np.float32)
         r = e._rasterize(np.zeros(52, np.float32), ZERO_HEAD, cam)
-        t = np.maximum(r.tri_id, 0)
-        corners = r.faces[t]  # (H, W, 3)
-        unseen = np.zeros(len(attrs), bool)
-        unseen[off:] = attrs[off:, 3] > 0.99
-        interp = (attrs[corners] * r.bary[..., None]).sum(-2)  # (H, W, 15) the vertices' attributes at each pixel
-        share = interp[..., 14]
-        px = (r.tri_id >= 0) & unseen[corners].all(-1) & (share > 0.25) & (share < 0.75)
-        apart = interp[px][:, 11:14]
+        corners = r.faces[np.maximum(r.tri_id, 0)]  # (H, W, 3)
+        at = (attrs[corners] * r.bary[..., None]).sum(-2)  # (H, W, 15) the corners' attributes at each pixel
+        share = at[..., 14]
+        px = (r.tri_id >= 0) & unseen[corners].all(-1) & (share > lo) & (share < hi)
         assert px.sum() > 40, px.sum()
-        # the pixel's colour relative to the blend (the fill), along the hair's colour minus the rest's
-        moved = ((frame[px] - interp[px][:, :3]) * apart).sum(1) / np.maximum((apart * apart).sum(1), 1.0)
-        return share[px] + moved
+        apart = at[px][:, 11:14]
+        local = share[px] + ((frame[px] - at[px][:, :3]) * apart).sum(1) / np.maximum((apart * apart).sum(1), 1.0)
+        return share[px], (frame[px] - skin) @ d / (d @ d), local
 
     for yaw in (-60, 60):
-        blend, sharp = sides(yaw, 1.0), sides(yaw, 2.0)
-        # (the blend: the share itself, within the frame's rounding and the strands' shading)
-        far = lambda x: np.abs(x - 0.5).mean()  # noqa: E731
-        assert far(sharp) > far(blend) + 0.08, (yaw, far(blend), far(sharp))
+        share, blend, _ = along(yaw, 1.0, 0.25, 0.75)
+        _, sharp, _ = along(yaw, 2.0, 0.25, 0.75)
+        assert np.corrcoef(share - 0.5, sharp - blend)[0, 1] > 0.8, yaw
+        assert np.abs(sharp - 0.5).mean() > np.abs(blend - 0.5).mean() + 0.1, yaw
+        _, _, local = along(yaw, 2.0, 0.02, 0.98)
+        assert -0.1 < np.percentile(local, 2) and np.percentile(local, 98) < 1.1, np.percentile(local, [2, 98])
         off_ = np.abs(engines[0.0].render_frame(s.ref_expr, ZERO_HEAD, Camera(yaw=yaw)).astype(np.int16)
                       - engines[1.0].render_frame(s.ref_expr, ZERO_HEAD, Camera(yaw=yaw)).astype(np.int16))
         assert off_.max() <= 1, off_.max()

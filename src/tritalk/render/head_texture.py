@@ -193,7 +193,7 @@ def _collar_fill(subject: Subject, head: HeadMesh, tris: np.ndarray, values: np.
 
 
 def _hair_edge(tris: np.ndarray, values: np.ndarray, sources: np.ndarray, hair: np.ndarray, drawn,
-               head: HeadMesh, config: HeadConfig) -> np.ndarray | None:
+               subject: Subject, head: HeadMesh, facing: np.ndarray, config: HeadConfig) -> np.ndarray | None:
     """(V, 4) float32 [hair's colour - the rest's (3), hair's share (1)] for the fill to draw the hair's edge sharp
     (``disocclusion.blend_fill``), or None. The completed colours (``values`` on ``sources`` (V,) bool, harmonic in
     between) blend the hair (``hair`` (V,) bool) into the skin beside it over the vertices between them, a few
@@ -201,12 +201,14 @@ def _hair_edge(tris: np.ndarray, values: np.ndarray, sources: np.ndarray, hair: 
     in the shape of the triangles. Here the hair's colours and the rest's are each continued over the whole surface
     (harmonic) and the hair's share (1 on the hair, 0 on the other sources, harmonic in between) is kept; per pixel the
     fill moves from the blend to the one whose share is over a half, within ``1 / hair_edge_sharpness`` of the share
-    (``drawn``: the decimated surface's averaging and relief, as for the fill)."""
+    (``drawn``: the decimated surface's averaging, the neck's banding and the relief, as for the fill; the share is
+    averaged and banded alike)."""
     on_hair = sources & hair
     if config.hair_edge_sharpness <= 0 or not on_hair.any() or not (sources & ~on_hair).any():
         return None
     share = _laplace_fill(tris, on_hair.astype(np.float32)[:, None], sources, eps=1e-3)
-    share = _lod_average(share, head.rest, tris, head.triangles)
+    # (averaged and banded round the neck as the colours are)
+    share = _neck_bands(_lod_average(share, head.rest, tris, head.triangles), subject, head, facing, config)
     hair_c = drawn(_laplace_fill(tris, values, on_hair, eps=1e-3))
     rest_c = drawn(_laplace_fill(tris, values, sources & ~on_hair, eps=1e-3))
     return np.concatenate([hair_c - rest_c, np.clip(share, 0.0, 1.0)], 1).astype(np.float32)
@@ -506,6 +508,7 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
     odd &= ~hang  # (hair over the ears: there they are the hair's, whatever the photo shows at them)
     mixed &= ~hang
     known &= ~(odd | mixed)
+    hair_known &= ~(odd | mixed)  # (completed as the side's skin below: no hair's source)
     side |= odd
     covered |= odd
     values[side] = _edge_skin(subject, head.rest[side], blurred, skin if long_hair else None, config)
@@ -543,7 +546,8 @@ def complete_head_texture(subject: Subject, head: HeadMesh, rest_img: np.ndarray
 
     # for the decimated surface: averaged (before the relief: the ears keep their folds' shading), the neck banded
     fill = drawn(raw)
-    hair_edge = _hair_edge(tris, values, known | side, hair_known, drawn, head, config) if hairy else None
+    hair_edge = (_hair_edge(tris, values, known | side, hair_known, drawn, subject, head, facing, config)
+                 if hairy else None)
     # the neck's texture (neck_texture.py): per pixel, the clothes' line round the back of the neck a texel sharp,
     # under it the clothes as the photo shows them at that height (only on the never-seen neck: the front of the
     # neck's base, hidden by the model's chest, keeps its completed colours, else a pale spot in a V-neck)

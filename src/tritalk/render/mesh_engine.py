@@ -1013,7 +1013,8 @@ class MeshEngine:
             if turned > 0:
                 strands, amp = strand_texture(self.head_tex.hair_straightness), turned * self.head_tex.hair_contrast
                 # ... and so does the hair's sharp edge (1: the vertices' blend, the photo's view as it was)
-                sharp = 1.0 + turned * (self.config.head.hair_edge_sharpness - 1.0)
+                if self.head_tex.hair_edge is not None:
+                    sharp = 1.0 + turned * (self.config.head.hair_edge_sharpness - 1.0)
         blend_fill(person, alpha, open_px, r.src, tri, bary, r.faces, attrs, on_head, self.scene.filled, y0, x0,
                    strands, amp, self.neck_image if self.head is not None else None, wall, solid, sharp)
         return person, alpha
