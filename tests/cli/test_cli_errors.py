@@ -75,6 +75,10 @@ def test_bad_options(tmp_path, example_image_path, silence_wav):
                    "--render-processes", "-1")
     _assert_clean_failure(proc, out, code=5)
     assert "render processes -1 is invalid" in proc.stderr
+    proc = run_cli("generate", "--image", str(example_image_path), "--audio", str(silence_wav), "-o", str(out),
+                   "--hair", "curly")
+    _assert_clean_failure(proc, out, code=5)
+    assert "hair 'curly' is unknown; choose one of auto, short, over_ears, long" in proc.stderr
 
 
 def test_existing_output_needs_overwrite(tmp_path, example_image_path, silence_wav):

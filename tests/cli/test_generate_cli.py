@@ -70,7 +70,7 @@ def test_motion_in_of_another_length_is_refused(tmp_path, example_image_path, ex
 
 def test_config_file_is_the_start_and_flags_given_override_it(tmp_path, example_image_path, speech_2s):
     first = run_cli("generate", "-i", example_image_path, "-a", speech_2s, "-o", tmp_path / "a.mp4", "--size", "128",
-                    "--blink-rate", "5")
+                    "--blink-rate", "5", "--hair", "long")
     assert first.returncode == 0, first.stderr
     again = run_cli("generate", "-i", example_image_path, "-a", speech_2s, "-o", tmp_path / "b.mp4",
                     "--config", tmp_path / "a.tritalk.json", "--size", "144")
@@ -78,6 +78,7 @@ def test_config_file_is_the_start_and_flags_given_override_it(tmp_path, example_
     config = json.loads((tmp_path / "b.tritalk.json").read_text())["config"]
     assert config["size"] == 144  # given on the command line: overrides the file
     assert config["motion"]["blink_rate"] == 5.0  # not given: the file's value
+    assert config["mesh"]["head"]["hair"] == "long"  # (a flag three levels down the tree)
     assert next(read_video_frames(tmp_path / "b.mp4")).shape == (144, 144, 3)
     exists = run_cli("generate", "-i", example_image_path, "-a", speech_2s, "-o", tmp_path / "c.mp4",
                      "--config", tmp_path / "a.tritalk.json")

@@ -3,11 +3,12 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tritalk.face.model import FACE_OVAL
 from tritalk.face.subject import prepare_subject
 from tritalk.io.image import load_image
-from tritalk.render.hanging_hair import BROWS, long_hair_fraction, strand_mask
+from tritalk.render.hanging_hair import BROWS, is_long_hair, long_hair_fraction, side_hair_share, strand_mask
 from tritalk.render.mesh_config import HeadConfig
 
 DATA = Path(__file__).parents[1] / "data"
@@ -33,6 +34,36 @@ def test_long_hair_is_found_only_where_it_hangs_beside_the_neck(analyser, subjec
     assert 50 < len(ys) < 0.3 * np.pi * half * half
     assert np.all(ys > lm[list(BROWS), 1].max())
     assert np.abs(xs - outline.mean()).min() > 0.4 * half
+
+
+def test_long_hair_is_also_found_beside_the_lower_face(analyser, subject256):
+    """A GRID speaker with curls to her shoulders (tests/data, lwbsza; never used for tuning before this test):
+    beside her neck under the chin the frame shows her black top, not hair (``long_hair_fraction`` 0.00), but beside
+    her lower face, from the jaw's angles to the chin, the hair of her temples hangs on (0.70 at 256 px). Short hair,
+    a bob to the jaw (Collins), hair tied back (London 025) and a crop (the denim GRID speaker) have none there, and
+    the long-haired speaker of the test above is found both ways. ``HeadConfig.hair`` overrides the reading."""
+    config = HeadConfig()
+    curls = prepare_subject(load_image(DATA / "grid_lwbsza_frame10.jpg"), 256, analyser)
+    assert long_hair_fraction(curls, config) < config.hang_fraction
+    assert side_hair_share(curls, config) > 2 * config.hang_side_share
+    assert is_long_hair(curls, config) and strand_mask(curls, config).any()
+    long = prepare_subject(load_image(DATA / "grid_brbk7n_frame10.jpg"), 256, analyser)
+    assert side_hair_share(long, config) > config.hang_side_share
+    shorts = [prepare_subject(load_image(DATA / name), 256, analyser)
+              for name in ("london_025_female_black_neutral_450.jpg", "astronaut_collins_512.jpg", "grid_bbaf2n_frame10.jpg")]
+    for subject in shorts + [subject256]:
+        assert side_hair_share(subject, config) < 0.6 * config.hang_side_share
+        assert not is_long_hair(subject, config)
+    # the user's word over the photo's
+    assert not is_long_hair(curls, HeadConfig(hair="short")) and not strand_mask(curls, HeadConfig(hair="over_ears")).any()
+    assert is_long_hair(shorts[0], HeadConfig(hair="long"))
+
+
+def test_an_unknown_hair_style_is_refused():
+    from tritalk.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="hair 'curly' is unknown; choose one of auto, short, over_ears, long"):
+        HeadConfig(hair="curly")
 
 
 def test_hair_over_both_ears_is_found_only_where_it_covers_them(analyser, subject256):

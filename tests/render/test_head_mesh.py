@@ -855,17 +855,23 @@ def test_long_hair_stays_long_down_the_back_of_a_turned_neck(analyser, subject25
     from tritalk.face.subject import prepare_subject
     from tritalk.io.image import load_image
 
-    def back_of_neck_hair(subject) -> float:
-        e = MeshEngine(subject, replace(MeshEngineConfig(), full_head=True))
+    def back_of_neck_hair(subject, head: HeadConfig = HeadConfig()) -> float:
+        e = MeshEngine(subject, replace(MeshEngineConfig(), full_head=True, head=head))
         p, rest = e.subject.personal, e.head.rest
         behind = ((rest[:, 2] < p[[234, 454], 2].mean() - 7.0) & (rest[:, 1] < p[[58, 288], 1].mean())
                   & (rest[:, 1] > p[152, 1] - 4.0))  # the back of the neck, under the ears
         assert behind.sum() > 50
         return float((e.head_tex.hair[behind] > 0.5).mean())
 
-    photo = load_image(Path(__file__).parents[1] / "data" / "grid_brbk7n_frame10.jpg")
-    assert back_of_neck_hair(prepare_subject(photo, 256, analyser)) > 0.8
+    data = Path(__file__).parents[1] / "data"
+    assert back_of_neck_hair(prepare_subject(load_image(data / "grid_brbk7n_frame10.jpg"), 256, analyser)) > 0.8
     assert back_of_neck_hair(subject256) < 0.1
+    # curls to the shoulders, read beside the lower face (hanging_hair.side_hair_share): the turned head was a bob
+    # to the jaw over a bare neck; and the user's word over the photo's
+    curls = prepare_subject(load_image(data / "grid_lwbsza_frame10.jpg"), 256, analyser)
+    assert back_of_neck_hair(curls) > 0.8
+    assert back_of_neck_hair(subject256, HeadConfig(hair="long")) > 0.8
+    assert back_of_neck_hair(curls, HeadConfig(hair="short")) < 0.1
 
 
 def test_the_rest_view_keeps_the_photos_own_wall_round_the_head(analyser):

@@ -92,6 +92,10 @@ def generate(
                                    "3D head (skull, ears, neck) behind the face for turned views (+-30..60 deg; on by "
                                    "default). --no-full-head: the older 2.5D sheet, ~1.1-1.3x faster; seams show at "
                                    "+-45..60 either way."),
+    hair: str = typer.Option("auto", help="Mesh engine, turned views: how the hair hangs behind the face. auto (read "
+                             "from the photo), long (falls behind the ears to the shoulders), over_ears (a bob over the "
+                             "ears to the jaw), short (a crop). Give it when the turned head's hair is wrong: thin long "
+                             "strands in a small photo can read as short."),
     render_processes: int = typer.Option(1, help="Mesh engine: worker processes that render the frames (forked once; "
                                          "0 = one per CPU core, at most 4: ~10 % faster on 2 cores, experimental; 1 = "
                                          "render in this process, on threads)."),
@@ -173,7 +177,7 @@ def generate(
     config = _config_from_flags(ctx, TritalkConfig.load(config_file) if config_file else TritalkConfig(), replace,
                                 size=size, fps=fps, engine=engine, blink_rate=blink_rate, head_motion=head_motion,
                                 motion_model=motion_model, full_head=full_head, render_processes=render_processes,
-                                emotion_stats=None if emotion_stats is None else str(emotion_stats),
+                                hair=hair, emotion_stats=None if emotion_stats is None else str(emotion_stats),
                                 checkpoint=None if checkpoint is None else str(checkpoint))
     if motion is not None:
         given = [f"--{n.replace('_', '-')}" for n in ("emotion", "intensity", "seed", "blink_rate", "head_motion",
@@ -231,7 +235,8 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 _FLAG_FIELDS = {"size": ("size",), "fps": ("fps",), "engine": ("engine",), "blink_rate": ("motion", "blink_rate"),
                 "head_motion": ("motion", "head_motion"), "motion_model": ("motion", "model"),
                 "emotion_stats": ("motion", "emotion_stats"), "full_head": ("mesh", "full_head"),
-                "checkpoint": ("triplane", "checkpoint"), "render_processes": ("mesh", "render_processes")}
+                "checkpoint": ("triplane", "checkpoint"), "render_processes": ("mesh", "render_processes"),
+                "hair": ("mesh", "head", "hair")}
 
 
 def _config_from_flags(ctx: typer.Context, config, replace, **flags):
@@ -243,13 +248,14 @@ def _config_from_flags(ctx: typer.Context, config, replace, **flags):
         source = ctx.get_parameter_source(name)  # typer's own click: compare by name, not by enum class
         if from_file and (source is None or source.name != "COMMANDLINE"):
             continue
-        *parents, leaf = _FLAG_FIELDS[name]
-        if not parents:
-            config = replace(config, **{leaf: value})
-        else:
-            sub = getattr(config, parents[0])
-            config = replace(config, **{parents[0]: replace(sub, **{leaf: value})})
+        config = _replace_at(config, _FLAG_FIELDS[name], value, replace)
     return config
+
+
+def _replace_at(node, path: tuple[str, ...], value, replace):
+    """``node`` (a frozen dataclass tree) with the field at ``path`` set to ``value``."""
+    head, *rest = path
+    return replace(node, **{head: _replace_at(getattr(node, head), tuple(rest), value, replace) if rest else value})
 
 
 @app.command(epilog=EXIT_CODES)

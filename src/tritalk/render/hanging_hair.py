@@ -7,8 +7,10 @@ strands became a dark streak down the cheek. Hanging hair is physically beside t
 volume, the turned view shows the skin it covered (as if the hair were tucked behind the ear).
 
   * Long hair: the person's pixels beside the neck, under the chin, have the hair's colour (the hair's: the
-    person's pixels over the forehead). Short hair, crops and a bald head leave the neck, a collar or the wall
-    there: a beard or sideburns on a short-haired face are the face's own and never painted out.
+    person's pixels over the forehead), or those beside the lower face (from the jaw's angles to the chin, outside
+    the outline) have the colour of the hair beside the temples. Short hair, crops and a bald head leave the neck,
+    a collar or the wall there: a beard or sideburns on a short-haired face are the face's own and never painted
+    out. ``HeadConfig.hair`` (``--hair``) overrides what the photo says.
   * Hair over the ears (a bob; ``hair_over_ears``): the ears the photo sees (the model's, fitted) show the person in
     another colour than the skin, on both sides and over their lower halves too. Turned, the hair then falls
     straight down over the ears to the jaw's angle (``head_mesh._hang_straight``), not a crop over bare ears.
@@ -18,6 +20,7 @@ volume, the turned view shows the skin it covered (as if the hair were tucked be
   * Painted out (``MeshEngine``): the face's vertices under them fade, as the view turns, to the skin around
     them continued over them (push-pull of the face's other pixels), drawn as the fill's per-vertex colours.
 
+    long = is_long_hair(subject, config)   # bool: the photo's hair beside the neck or the lower face (or the user's word)
     mask = strand_mask(subject, config)    # (S, S) float32 in [0, 1]; all zero unless the hair is long
     covered = hair_over_ears(subject, head, config)  # bool, from the head built without hair hanging
 """
@@ -76,6 +79,50 @@ def long_hair_fraction(subject: Subject, config: HeadConfig) -> float:
     return float((like & person[beside]).mean()) if beside.any() else 0.0
 
 
+def is_long_hair(subject: Subject, config: HeadConfig) -> bool:
+    """Whether the hair hangs past the jaw: ``config.hair`` when it says ("long", or "short" / "over_ears": not),
+    else ("auto") the photo's hair beside the neck (``long_hair_fraction``) or beside the lower face
+    (``side_hair_share``)."""
+    if config.hair != "auto":
+        return config.hair == "long"
+    return (long_hair_fraction(subject, config) >= config.hang_fraction
+            or side_hair_share(subject, config) >= config.hang_side_share)
+
+
+def side_hair_share(subject: Subject, config: HeadConfig) -> float:
+    """Share of the pixels beside the lower face (from the jaw's angles down to the chin, 0.9-1.5 face
+    half-widths from its middle; the wall included) that are the person's, not the skin's, and have the colour
+    of the hair beside the temples (the person's pixels there that are not skin: their median chromaticity within
+    ``hang_side_chroma``, a brightness within ``hang_side_brightness`` of it). Long hair seen where the photo's
+    frame ends close under the chin (the band of ``long_hair_fraction`` lies off the frame or on the shoulders) or
+    wider than the neck's band (big curls to the shoulders), and hanging hair darker or lighter than the crown's.
+    0 where the temples show no hair (the ears, the wall, a bald head)."""
+    size = subject.size
+    lm = subject.observation.landmarks
+    img = cv2.GaussianBlur(subject.image, (0, 0), max(size / 256.0, 0.5)).astype(np.float32)
+    oval = lm[list(FACE_OVAL), :2]
+    half, xc = 0.5 * float(np.ptp(oval[:, 0])), float(oval[:, 0].mean())
+    chin = float(lm[152, 1])
+    brow = float(lm[list(BROWS), 1].mean())
+    eyes = float(lm[[33, 263], 1].mean())
+    jaw = float(lm[[172, 397], 1].mean())
+    yy, xx = np.mgrid[0:size, 0:size]
+    off = np.abs(xx - xc)
+    person = subject.person > 0.5
+    skin = np.median(img[tuple(np.clip(np.round(lm[list(CHEEKS), 1::-1]).astype(int), 0, size - 1).T)], 0)
+    other = person & not_skin(img.reshape(-1, 3), skin, config).reshape(size, size)
+    temples = other & (yy > brow) & (yy < 0.5 * (eyes + jaw)) & (off > 0.95 * half) & (off < 1.4 * half)
+    beside = (yy > jaw) & (yy < chin) & (off > 0.9 * half) & (off < 1.5 * half)
+    if temples.sum() < _min_pixels(size) or not beside.any():
+        return 0.0
+    hair = np.median(img[temples], 0)
+    c = img[beside]
+    ratio = c.mean(1) / max(float(hair.mean()), 1.0)
+    lo, hi = config.hang_side_brightness
+    like = other[beside] & (_chroma(c, hair) < config.hang_side_chroma) & (ratio > lo) & (ratio < hi)
+    return float(like.mean())
+
+
 def hair_over_ears(subject: Subject, head: HeadMesh, config: HeadConfig) -> bool:
     """Whether the photo's hair covers both ears: of each ear's vertices (``head_mesh.ear_region``) that the photo
     sees, ``cover_share`` show the person in another colour than the cheeks' skin (``not_skin``), and
@@ -106,7 +153,7 @@ def strand_mask(subject: Subject, config: HeadConfig) -> np.ndarray:
     """(S, S) float32 in [0, 1]: strands of long hair over the face's outer band (module docstring)."""
     size = subject.size
     out = np.zeros((size, size), np.float32)
-    if long_hair_fraction(subject, config) < config.hang_fraction:
+    if not is_long_hair(subject, config):
         return out
     lm = subject.observation.landmarks
     img = cv2.GaussianBlur(subject.image, (0, 0), max(size / 512.0, 0.5)).astype(np.float32)

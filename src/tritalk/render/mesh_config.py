@@ -104,6 +104,9 @@ class PortraitConfig:
             raise ConfigError(f"background fill '{self.background_fill}' is unknown; choose patch or smooth")
 
 
+HAIR_STYLES = ("auto", "short", "over_ears", "long")
+
+
 @dataclass(frozen=True)
 class HeadConfig:
     """The full head behind the face mesh (head_mesh.py, head_texture.py): ICT-FaceKit's skull, ears and neck."""
@@ -130,11 +133,24 @@ class HeadConfig:
     neck_flare_below: float = 0.1
     neck_flare_band_cm: float = 0.4
     """(the neck's half width is the widest of the model's vertices within this of that height)"""
+    hair: str = "auto"
+    """How the hair hangs on a turned head: "auto" (read from the photo: ``hang_fraction``, ``hang_side_share``,
+    ``cover_share``), "long" (falls straight down behind the ears to the shoulders), "over_ears" (a bob: over the
+    ears down to the jaw), "short" (a crop: neither). For photos whose long hair the reading misses (thin strands
+    beside the neck in a small frame: a GRID speaker's) or finds where there is none."""
     hang_fraction: float = 0.25
     """Long hair (hanging_hair.py): at least this share of the pixels beside the neck (between ``hang_neck_band``
     face heights under the chin, 0.75-1.3 face half-widths from its middle; the wall included) are the person's
     and have the hair's colour. Measured: 0.36 on a long-haired GRID speaker, at most 0.14 on 17 dev portraits (short hair, hair
-    tied back, crops, a bald head)."""
+    tied back, crops, a bald head) ..."""
+    hang_side_share: float = 0.15
+    hang_side_chroma: float = 0.08
+    hang_side_brightness: tuple[float, float] = (0.5, 2.0)
+    """... or at least this share of the pixels beside the lower face (hanging_hair.side_hair_share: from the jaw's
+    angles to the chin, 0.9-1.5 face half-widths out) have the colour of the hair beside the temples (chromaticity
+    within ``hang_side_chroma``, brightness within ``hang_side_brightness``). Measured at 256 and 512 px: long hair
+    0.18-0.19 (the long-haired GRID speaker above), 0.35-0.36 (GRID lbbc2a), 0.70-0.72 (GRID lwbsza, curls to the
+    shoulders, found at 0.00 by the test above); at most 0.09 on the 17 dev portraits and the 6 other GRID frames."""
     hang_ear_front_cm: float = -1.5
     """Long hair covers the head from this far in front of the face outline's widest points (negative: behind
     them), below the hair line: completed as hair, the ears left skin (``head_texture.complete_head_texture``). At
@@ -401,6 +417,10 @@ class HeadConfig:
     fill_shade_range: tuple[float, float] = (0.6, 1.05)
     """Bounds of that shading relative to the light on the seen surface it continues: relief, never a
     surface brighter than the photo's lit front (ears next to a grazing edge turned white)."""
+
+    def __post_init__(self):
+        if self.hair not in HAIR_STYLES:
+            raise ConfigError(f"hair '{self.hair}' is unknown; choose one of {', '.join(HAIR_STYLES)}")
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from tritalk.render.background_fill import drop_edge_lines, fill_holes, outpaint
 from tritalk.render.camera import rotation
 from tritalk.render.disocclusion import blend_fill, fill_weight
 from tritalk.render.hair_strands import strand_texture, texel_coords
-from tritalk.render.hanging_hair import hair_over_ears, long_hair_fraction, strand_mask
+from tritalk.render.hanging_hair import hair_over_ears, is_long_hair, strand_mask
 from tritalk.render.eyes import PhotoEye, paint_sclera, resample_eye
 from tritalk.render.frame_pool import FramePool, fork_available
 from tritalk.render.head_mesh import HeadMesh
@@ -374,11 +374,13 @@ class MeshEngine:
         src = [self.src_xy[:N_FACE], self.scene.sheet_src]
         self.head = None
         if config.full_head:  # vertices after the sheet's: [face | sheet | head]
-            long_hair = long_hair_fraction(subject, config.head) >= config.head.hang_fraction
+            long_hair = is_long_hair(subject, config.head)
             basis = rendered_expr_basis(subject.model, config)
             self.head = bare = HeadMesh.build(subject, config.head, basis, long_hair)
             # hair to the jaw over the ears (a bob): it falls over them (built again with it hanging)
-            over_ears = not long_hair and config.head.hair_over_ears and hair_over_ears(subject, self.head, config.head)
+            over_ears = (config.head.hair == "over_ears"
+                         or (config.head.hair == "auto" and not long_hair and config.head.hair_over_ears
+                             and hair_over_ears(subject, self.head, config.head)))
             if over_ears:
                 self.head = HeadMesh.build(subject, config.head, basis, over_ears=True)
             head_img = subject.fit.to_image(self.head.rest)
