@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import speech_excerpt
 
-from tritalk.batch import Job, read_jobs, run_batch
+from tritalk.batch import Job, read_jobs, run_batch, run_job
 from tritalk.errors import ConfigError
 from tritalk.io.video import probe_video
 
@@ -64,10 +64,15 @@ def test_a_jobs_file_without_the_required_columns_exits_5(tmp_path):
 
 def test_read_jobs_resolves_paths_against_the_csv_and_keeps_options(tmp_path):
     jobs = tmp_path / "jobs.csv"
-    jobs.write_text("Image, audio ,output,seed\nface.jpg,/abs/s.wav,out/x.mp4,3\n,,,\n")
+    jobs.write_text("Image, audio ,output,seed,hair\nface.jpg,/abs/s.wav,out/x.mp4,3,long\n,,,,\n")
     (job,) = read_jobs(jobs)
     assert job.row == 2 and job.image == tmp_path / "face.jpg" and job.audio == Path("/abs/s.wav")
-    assert job.output == tmp_path / "out" / "x.mp4" and job.options == {"seed": "3"}
+    assert job.output == tmp_path / "out" / "x.mp4" and job.options == {"seed": "3", "hair": "long"}
+    # a bad hair name fails its row in one line before any work (no model is touched: head is None)
+    job.options["hair"] = "curly"
+    (tmp_path / "out").mkdir()
+    with pytest.raises(ConfigError, match="hair 'curly' is unknown; choose one of auto, short, over_ears, long"):
+        run_job(None, job)
     jobs.write_text("image,audio,output,colour\n")
     with pytest.raises(ConfigError, match="unknown column colour"):
         read_jobs(jobs)

@@ -64,3 +64,22 @@ def test_mouth_follows_loudness(rendered):
     ok = ~np.isnan(ratios)
     r = np.corrcoef(ratios[ok], np.log(rms[ok]))[0, 1]
     assert r > 0.3
+
+
+def test_the_hair_is_said_per_photo(example_image_path, example_audio_path):
+    """``generate(hair=...)`` (the batch's hair column) over the config's reading: the example (short curls) said to
+    have long hair gets a turned neck's back of hair; a bad name is one line, before any work."""
+    from tritalk.errors import ConfigError
+
+    with TalkingHead.load(config=TritalkConfig(size=128, fps=FPS)) as head:
+        with pytest.raises(ConfigError, match="hair 'curly' is unknown"):
+            head.generate(example_image_path, example_audio_path, hair="curly", end=0.4)
+        hairs = []
+        for hair in (None, "long"):
+            engine = head.generate(example_image_path, example_audio_path, hair=hair, end=0.4).engine
+            p, rest = engine.subject.personal, engine.head.rest
+            behind = ((rest[:, 2] < p[[234, 454], 2].mean() - 7.0) & (rest[:, 1] < p[[58, 288], 1].mean())
+                      & (rest[:, 1] > p[152, 1] - 4.0))  # the back of the neck, under the ears
+            hairs.append(float((engine.head_tex.hair[behind] > 0.5).mean()))
+        assert engine.config.head.hair == "long" and head.config.mesh.head.hair == "auto"
+        assert hairs[0] < 0.1 < 0.8 < hairs[1], hairs

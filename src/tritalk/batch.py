@@ -1,6 +1,6 @@
 """Batch rendering: a CSV of jobs -> one video per row, on several worker processes.
 
-    jobs = read_jobs("jobs.csv")                      # columns: image, audio, output [, emotion, intensity, yaw, pitch, seed]
+    jobs = read_jobs("jobs.csv")                      # columns: image, audio, output [, emotion, intensity, yaw, pitch, seed, hair]
     report = run_batch(jobs, TritalkConfig(), workers=2)
     report.write_failures("jobs.failures.csv")
 
@@ -29,11 +29,12 @@ from typing import Callable
 
 from tritalk.config import TritalkConfig
 from tritalk.errors import ConfigError, InputError, TritalkError, caused_by_ctrl_c
+from tritalk.render.mesh_config import HeadConfig
 
 logger = logging.getLogger(__name__)
 
 REQUIRED = ("image", "audio", "output")
-OPTIONAL = ("emotion", "intensity", "yaw", "pitch", "seed")
+OPTIONAL = ("emotion", "intensity", "yaw", "pitch", "seed", "hair")
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,11 @@ def run_job(head, job: Job, overwrite: bool = False) -> None:
         raise ConfigError(f"intensity {intensity} is out of range; use a value in [0, 1]")
     emotion = parse_emotion(job.options.get("emotion", "neutral"), intensity)
     camera = Camera(yaw=_number(job, "yaw", float, 0.0), pitch=_number(job, "pitch", float, 0.0))
-    result = head.generate(job.image, job.audio, emotion=emotion, camera=camera, seed=_number(job, "seed", int, 0))
+    hair = job.options.get("hair")
+    if hair is not None:
+        HeadConfig(hair=hair)  # (a bad name: this row's one-line error, before any work)
+    result = head.generate(job.image, job.audio, emotion=emotion, camera=camera, seed=_number(job, "seed", int, 0),
+                           hair=hair)
     result.save(job.output, overwrite=overwrite)
 
 

@@ -239,13 +239,19 @@ class TalkingHead:
     def generate(self, image: ImageLike, audio: str | Path | AudioClip, emotion: EmotionLike = EmotionSpec(),
                  camera: Camera | CameraPath = Camera(), seed: int = 0, face: int | None = None,
                  motion: Motion | None = None, start: float = 0.0, end: float | None = None,
-                 progress: Progress | None = None) -> Result:
+                 progress: Progress | None = None, hair: str | None = None) -> Result:
         """Everything up to the frames, which the Result renders lazily (``frames()``, ``save()``).
         ``motion`` renders a saved or edited Motion instead of making one from the audio. ``start`` /
         ``end`` [s] take part of the audio (the video starts at ``start``). ``progress`` follows the
-        motion of long audio (frames done, total)."""
+        motion of long audio (frames done, total). ``hair`` (the mesh engine's turned views: auto, long,
+        over_ears, short; ``HeadConfig.hair``) for this photo, over the config's."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ConfigError(f"seed {seed} is invalid; use a whole number >= 0")
+        engine_config = self.config.engine_config()
+        if hair is not None:
+            head_config = dataclasses.replace(self.config.mesh.head, hair=hair)  # (a bad name: a one-line error)
+            if isinstance(engine_config, type(self.config.mesh)):
+                engine_config = dataclasses.replace(engine_config, head=head_config)
         check_span(start, end)
         path = CameraPath.of(camera)  # the one place a Camera becomes a path
         clip = audio if isinstance(audio, AudioClip) else load_audio(audio, max_seconds=end)
@@ -260,7 +266,7 @@ class TalkingHead:
             logger.warning("views beyond about %g deg yaw / %g deg pitch show mostly the completed (never seen) "
                            "side of the head; expect smooth skin and hair textured from the photo's colours there",
                            *GOOD_VIEW)
-        engine = self.engine_cls(subject, self.config.engine_config())
+        engine = self.engine_cls(subject, engine_config)
         return Result(subject, motion, clip, path, engine, self.config)
 
     def live(self, image: ImageLike, emotion: EmotionLike = EmotionSpec(), camera: Camera = Camera(),

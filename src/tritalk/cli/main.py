@@ -262,7 +262,8 @@ def _replace_at(node, path: tuple[str, ...], value, replace):
 def batch(
     ctx: typer.Context,
     jobs: Path = typer.Argument(..., help="CSV with a header line: image, audio, output (required) and optionally emotion, "
-                                "intensity, yaw, pitch, seed; one video per row. Relative paths are read from the CSV's folder."),
+                                "intensity, yaw, pitch, seed, hair (auto, long, over_ears, short: as generate's --hair); one video per "
+                                "row. Relative paths are read from the CSV's folder."),
     workers: int = typer.Option(max(1, min(os.cpu_count() or 1, 4)), help="Worker processes, each loading the models once "
                                 "and using about one core (default: the cores, at most 4)."),
     failures: Optional[Path] = typer.Option(None, help="Where to write the failed rows with their one-line reasons "
