@@ -55,6 +55,9 @@ def test_two_users_get_their_videos_and_the_3d_head(browser, ui_server, speech_c
         page.set_input_files("#audio", str(speech))
         page.select_option("#emotion", emotion)
         users.append(page)
+    assert users[1].eval_on_selector_all("#hair option", "os => os.map(o => o.value)") == ["auto", "short",
+                                                                                         "over_ears", "long"]
+    users[1].select_option("#hair", "long")  # (the user's word on the hair, for this photo: its run succeeds)
     for page in users:  # both click before either finishes: the second waits in the queue
         page.click("#generate")
     for k, page in enumerate(users):

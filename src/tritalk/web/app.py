@@ -2,7 +2,7 @@
 
     GET  /                  the page (static/index.html): photo, audio, emotion, camera -> video + 3D viewer
     GET  /live              the Live page (static/live.html): microphone -> talking photo, frame by frame
-    POST /api/jobs          multipart form (photo, audio, emotion, intensity, emotion_text, yaw, pitch, camera,
+    POST /api/jobs          multipart form (photo, audio, emotion, intensity, emotion_text, yaw, pitch, camera, hair,
                             seed) -> {"id"} at once, or 400/413 {"error": "error: <what>; <fix>"}
     GET  /api/jobs/{id}     {"state", "done", "total", "ahead", "error", "video", "glb", "wav"} (poll it)
     GET  /api/jobs/{id}/video | glb | wav
@@ -35,6 +35,7 @@ from fastapi.staticfiles import StaticFiles
 from tritalk.errors import ConfigError, InputError, TritalkError
 from tritalk.io.image import load_image
 from tritalk.motion.emotion_timeline import parse_emotion
+from tritalk.render.mesh_config import HAIR_STYLES
 from tritalk.types import EMOTIONS, Camera, CameraPath
 from tritalk.web.jobs import JobQueue, JobRequest
 from tritalk.web.live_socket import SIZES, Faces, serve_live, warm_up
@@ -112,7 +113,7 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
 
     @app.get("/api/config")
     def config() -> dict:
-        return {"emotions": list(EMOTIONS), "cameras": list(CAMERA_PATHS), "size": head.config.size,
+        return {"emotions": list(EMOTIONS), "cameras": list(CAMERA_PATHS), "hairs": list(HAIR_STYLES), "size": head.config.size,
                 "fps": head.config.fps, "limits": asdict(settings.limits), "live_sizes": list(SIZES)}
 
     @app.post("/api/jobs")
@@ -138,7 +139,8 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
             await asyncio.to_thread(read_photo, files["photo"])  # unreadable: the CLI's message, now
             audio = await asyncio.to_thread(read_audio, files["audio"], limits)
             job_request = JobRequest(files["photo"], audio, _emotion(form), _camera(form),
-                                     _number(form, "seed", 0, int), export_glb=settings.export_glb)
+                                     _number(form, "seed", 0, int), export_glb=settings.export_glb,
+                                     hair=check_choice("hair", str(form.get("hair") or "auto"), HAIR_STYLES))
         except TritalkError as e:
             shutil.rmtree(folder, ignore_errors=True)
             return fail(user_message(e, folder), 400)

@@ -39,6 +39,7 @@ class JobRequest:
     camera: CameraPath
     seed: int = 0
     export_glb: bool = True
+    hair: str = "auto"  # how the hair hangs on turned views (HeadConfig.hair; the CLI's --hair)
 
 
 @dataclass
@@ -147,7 +148,7 @@ class JobQueue:
         def progress(done: int, total: int) -> None:
             job.done, job.total = done, total
 
-        result = self.head.generate(r.photo, r.audio, emotion=r.emotion, camera=r.camera, seed=r.seed)
+        result = self.head.generate(r.photo, r.audio, emotion=r.emotion, camera=r.camera, seed=r.seed, hair=r.hair)
         job.state, job.done, job.total = "rendering", 0, result.n_frames
         result.save(job.video, progress=progress)
         if r.export_glb:

@@ -19,6 +19,7 @@ async function init() {
   config = await (await fetch("/api/config")).json();
   for (const e of config.emotions) $("emotion").add(new Option(e, e));
   for (const c of config.cameras) $("camera").add(new Option(c === "static" ? "still camera" : c, c));
+  for (const h of config.hairs) $("hair").add(new Option(h === "auto" ? "hair: from the photo" : `hair: ${h.replace("_", " ")}`, h));
   const L = config.limits;
   $("limits").textContent = `Limits: photo ${L.photo_mb} MB, audio ${L.audio_mb} MB and ${L.audio_seconds} s; ` +
     `video ${config.size}×${config.size} at ${config.fps} fps.`;
@@ -105,7 +106,7 @@ $("generate").addEventListener("click", async () => {
   const form = new FormData();
   form.append("photo", $("photo").files[0]);
   form.append("audio", $("audio").files[0]);
-  for (const id of ["emotion", "intensity", "yaw", "pitch", "camera"]) form.append(id, $(id).value);
+  for (const id of ["emotion", "intensity", "yaw", "pitch", "camera", "hair"]) form.append(id, $(id).value);
   form.append("emotion_text", $("emotion-text").value);
   $("generate").disabled = true;
   $("progress").hidden = false;
