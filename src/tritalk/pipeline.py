@@ -109,13 +109,17 @@ class Result:
     def export_glb(self, path: str | Path, overwrite: bool = False, head=None) -> Path:
         """The fitted, textured head with the 52 ARKit blendshapes as morph targets and this clip's animation
         (morph weights, head pose, gaze) as a glTF 2.0 binary (.glb); the soundtrack beside it (same stem,
-        .wav). ``head`` (an export.gltf.HeadMesh) replaces the default, the subject's fitted face
+        .wav). ``head`` (an export.gltf.HeadMesh) replaces the default: the subject's fitted face with the mesh
+        engine's full head around it (``full_head``; the triplane engine's mesh render's), else the face alone
         (``face_head``). See export/gltf.py."""
-        from tritalk.export.gltf import face_head, write_glb
+        from tritalk.export.gltf import face_head, full_head, write_glb
 
         path = check_output_path(path, overwrite, suffixes=(".glb",), what="--export-glb")
         check_output_path(path.with_suffix(".wav"), overwrite, suffixes=(".wav",), what="the .glb's soundtrack")
-        head = face_head(self.subject, self.config.mesh) if head is None else head
+        if head is None:
+            mesh = getattr(self.engine, "mesh", self.engine)  # (the triplane engine draws over a mesh engine's frame)
+            head = full_head(mesh) if getattr(mesh, "head", None) is not None else face_head(self.subject,
+                                                                                            self.config.mesh)
         return write_glb(path, head, self.motion, self.audio)
 
 

@@ -146,3 +146,63 @@ def test_cli_export_glb_writes_the_head_and_its_audio(tmp_path, example_image_pa
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 6 and again.stderr.startswith("error: ") and "already exists" in again.stderr
     assert not (tmp_path / "b.mp4").exists()
+
+
+@pytest.fixture(scope="module")
+def full_glb(tmp_path_factory, subject256) -> Path:
+    from tritalk.export.gltf import full_head
+    from tritalk.render.mesh_engine import MeshEngine
+
+    path = tmp_path_factory.mktemp("glb") / "full.glb"
+    write_glb(path, full_head(MeshEngine(subject256)), _motion())
+    return path
+
+
+def test_the_full_head_is_exported_around_the_face(full_glb):
+    """The mesh engine's full head (skull, ears, neck, hair) around the face, as the videos show it: it reaches far
+    behind and above the face, its back is the hair's colour (the example's dark curls), not the face's skin, its
+    skin next to the face follows the face's morph targets (jawOpen moves its chin region down), and the clip's morph
+    weights drive it too."""
+    doc, binary = read_glb(full_glb)
+    face, skull = doc["meshes"]
+    assert skull["name"] == "skull" and skull["extras"]["targetNames"] == list(BLENDSHAPES)
+    fp, sp = face["primitives"][0], skull["primitives"][0]
+    face_pos = accessor_array(doc, binary, fp["attributes"]["POSITION"]) / CM
+    pos = accessor_array(doc, binary, sp["attributes"]["POSITION"]) / CM
+    colour = accessor_array(doc, binary, sp["attributes"]["COLOR_0"])  # linear
+    assert pos[:, 2].min() < face_pos[:, 2].min() - 12.0  # the back of the head, 12+ cm behind the face's deepest point
+    assert pos[:, 1].max() > face_pos[:, 1].max() + 1.0  # the crown over the forehead
+    back = (pos[:, 2] < face_pos[:, 2].min() - 8.0) & (pos[:, 1] > face_pos[:, 1].max() - 4.0)
+    assert back.sum() > 100
+    uv = accessor_array(doc, binary, fp["attributes"]["TEXCOORD_0"])
+    view = doc["bufferViews"][doc["images"][0]["bufferView"]]
+    import cv2
+
+    tex = cv2.imdecode(np.frombuffer(binary, np.uint8, view["byteLength"], view.get("byteOffset", 0)), cv2.IMREAD_COLOR)
+    h, w = tex.shape[:2]
+    cheeks = tex[(uv[[50, 280], 1] * h).astype(int), (uv[[50, 280], 0] * w).astype(int)].mean() / 255.0
+    assert np.median(colour[back].mean(1)) ** (1 / 2.2) < 0.6 * cheeks  # dark hair behind, not skin
+    jaw = accessor_array(doc, binary, sp["targets"][IDX["jawOpen"]]["POSITION"]) / CM
+    chin = (np.abs(pos[:, 0]) < 3.0) & (pos[:, 1] < face_pos[:, 1].min() + 2.0) & (pos[:, 2] > face_pos[:, 2].min())
+    assert chin.any() and jaw[chin, 1].min() < -0.3  # the chin's skin beside the face opens with the jaw
+    assert np.abs(jaw[pos[:, 2] < face_pos[:, 2].min() - 8.0]).max() == 0.0  # the back of the head keeps still
+    skull_node = next(i for i, n in enumerate(doc["nodes"]) if n.get("mesh") == 1)
+    (anim,) = doc["animations"]
+    assert {"node": skull_node, "path": "weights"} in [c["target"] for c in anim["channels"]]
+
+
+@needs_node
+def test_khronos_and_three_js_read_the_full_head(full_glb):
+    proc = subprocess.run(["node", str(ROOT / "tests" / "export" / "validate_gltf.mjs"), str(full_glb)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    issues = json.loads(proc.stdout)["issues"]
+    assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"]
+    proc = subprocess.run(["node", str(ROOT / "tests" / "export" / "load_three.mjs"), str(full_glb)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    loaded = json.loads(proc.stdout)
+    face, skull = loaded["meshes"]
+    assert skull["name"] == "skull" and skull["morphTargets"] == list(BLENDSHAPES) and not skull["texture"]
+    tracks = {t["name"]: t["keyframes"] for t in loaded["animations"][0]["tracks"]}
+    assert tracks["skull.morphTargetInfluences"] == 30 and not loaded["warnings"]

@@ -1,6 +1,7 @@
 """glTF 2.0 export: the fitted, textured head with the 52 ARKit blendshapes as morph targets, animated.
 
-    head = face_head(subject)                      # what is exported (swap in a full head here)
+    head = face_head(subject)                      # the face alone (any engine)
+    head = full_head(mesh_engine)                  # ... with the mesh engine's full head around it
     write_glb("talk.glb", head, motion)            # one binary .glb, texture embedded
 
 The file (glTF 2.0, binary GLB: a 12-byte header, one JSON chunk, one BIN chunk):
@@ -8,7 +9,13 @@ The file (glTF 2.0, binary GLB: a 12-byte header, one JSON chunk, one BIN chunk)
 * **Scene**: ``tritalk`` (root) > ``head`` (animated rotation + translation, origin at the neck pivot
   the renderer turns the head about) > ``face`` (the mesh, offset by -pivot) and ``eyeLeft`` /
   ``eyeRight`` (empty nodes at the eyeball centres, animated with the gaze: joints to retarget to,
-  the photo's eyes are painted on the face).
+  the photo's eyes are painted on the face), and with a full head ``skull`` (offset by -pivot).
+* **Skull** (``full_head``): ICT-FaceKit's head as the mesh engine draws it behind the face (skull, ears, neck,
+  hair's volume; the decimated surface), ``behind_cm`` behind the face's surface, coloured per vertex (COLOR_0,
+  linear: the photo where it saw the vertex front-on, the completed colour elsewhere; the per-pixel strands and the
+  neck's texture are the renderer's only), with the same 52 morph targets (sparse: the vertices next to the face
+  that follow its expression) and the same weights animation. Its neck turns with the head (the renderer keeps
+  the neck's foot with the torso).
 * **Mesh**: positions in metres, at the neutral expression (all ARKit weights 0); glTF's frame is
   the model frame (+x the subject's left, +y up, +z out of the face); TEXCOORD_0 into the portrait
   crop (PNG, unlit material: the photo already holds its light); 52 morph targets (POSITION deltas)
@@ -18,9 +25,9 @@ The file (glTF 2.0, binary GLB: a 12-byte header, one JSON chunk, one BIN chunk)
   (Motion.expr, absolute ARKit values), the head's rotation (Motion.head yaw/pitch/roll, applied as
   roll @ yaw @ pitch like the renderer) and translation, and each eye's rotation (Motion.gaze).
 
-``HeadMesh`` is the seam: today ``face_head`` builds MediaPipe's 468-vertex face from a Subject; a
-full head (scalp, ears, eyeballs) is another builder of the same type. Pure numpy + json + struct;
-the PNG is encoded with OpenCV, already a dependency.
+``HeadMesh`` is the seam: ``face_head`` builds MediaPipe's 468-vertex face from a Subject, ``full_head`` adds the
+mesh engine's head (``HeadMesh.skull``). Pure numpy + json + struct; the PNG is encoded with OpenCV, already a
+dependency.
 """
 
 from __future__ import annotations
@@ -46,11 +53,23 @@ from tritalk.types import BLENDSHAPES, AudioClip, Motion
 
 N_FACE = 468  # MediaPipe's face mesh; 468..477 are iris points, not in any triangle
 CM = 0.01  # glTF's unit is the metre
+MORPH_EPS_CM = 1e-3  # a skull vertex a morph target moves by less (10 micrometres) is left out of it (sparse)
 GLB_MAGIC, GLB_VERSION = 0x46546C67, 2  # 'glTF'
 CHUNK_JSON, CHUNK_BIN = 0x4E4F534A, 0x004E4942  # 'JSON', 'BIN\0'
 FLOAT, UINT16, UINT32 = 5126, 5123, 5125  # accessor componentType
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963  # bufferView target
 LINEAR, CLAMP_TO_EDGE = 9729, 33071  # sampler filter / wrap
+
+
+@dataclass(frozen=True)
+class SkullPart:
+    """The full head around the face, coloured per vertex, in the face's model frame (cm)."""
+
+    positions: np.ndarray  # (N, 3) float32 cm, at the neutral expression
+    triangles: np.ndarray  # (F, 3) int, counter-clockwise seen from outside
+    colours: np.ndarray  # (N, 3) float32 sRGB in [0, 1]
+    moving: np.ndarray  # (M,) int the vertices the expressions move (next to the face)
+    morphs: np.ndarray  # (52, M, 3) float32 cm per unit of each ARKit coefficient, BLENDSHAPES order
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,7 @@ class HeadMesh:
     pivot: np.ndarray  # (3,) cm: the point Motion.head rotates about
     eyes: np.ndarray  # (2, 3) cm: left, right eyeball centres (Motion.gaze rotates about them)
     base: np.ndarray  # (52,) the expression the texture shows (the portrait's own)
+    skull: SkullPart | None = None  # the full head around the face (``full_head``); None: the face alone
 
 
 def face_head(subject: Subject, config: MeshEngineConfig = MeshEngineConfig()) -> HeadMesh:
@@ -88,6 +108,44 @@ def face_head(subject: Subject, config: MeshEngineConfig = MeshEngineConfig()) -
     return HeadMesh(neutral[:N_FACE], tris, np.clip(uv, 0.0, 1.0), basis[:, :N_FACE].astype(np.float32),
                     subject.image, pivot.astype(np.float32), eyes.astype(np.float32),
                     np.asarray(subject.ref_expr, np.float32))
+
+
+def full_head(engine) -> HeadMesh:
+    """``face_head`` of a mesh engine's Subject with the engine's full head around it (``HeadMesh.skull``): the
+    drawn (decimated) surface, ``HeadConfig.behind_cm`` behind the face, moved back to the neutral expression, its
+    colour per vertex the photo's where the photo saw it (``HeadTexture.unseen`` / ``outside`` 0) and the completed
+    colour elsewhere, as a turned view shows it. An engine without a full head gives the face alone."""
+    face = face_head(engine.subject, engine.config)
+    if getattr(engine, "head", None) is None:
+        return face
+    head, tex = engine.head, engine.head_tex
+    drawn = head.drawn()
+    used = drawn.used
+    base = np.asarray(engine.subject.ref_expr, np.float32)
+    basis = np.zeros((len(base), len(head.rest), 3), np.float32)
+    basis[:, head.moving] = head.expr_basis
+    neutral = head.rest - np.tensordot(base, basis, axes=1)  # (expr = ref_expr gives the photo, as the face)
+    positions = neutral[used] - np.array([0.0, 0.0, engine.config.head.behind_cm], np.float32)
+    xy = tex.src[used].astype(np.float32)
+    photo = cv2.remap(engine.subject.image, np.ascontiguousarray(xy[:, None, 0]), np.ascontiguousarray(xy[:, None, 1]),
+                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[:, 0].astype(np.float32)
+    fill = np.clip(np.maximum(tex.unseen[used], tex.outside[used]), 0.0, 1.0)[:, None]
+    colours = np.clip(((1.0 - fill) * photo + fill * tex.fill[used]) / 255.0, 0.0, 1.0)
+    tris = drawn.triangles.astype(np.int64)
+    a, b, c = positions[tris[:, 0]], positions[tris[:, 1]], positions[tris[:, 2]]
+    out = (np.cross(b - a, c - a) * ((a + b + c) / 3.0 - positions.mean(0))).sum(1)
+    if out.sum() < 0:  # glTF's front faces are counter-clockwise seen from outside
+        tris = tris[:, ::-1]
+    moving = np.flatnonzero(np.abs(basis[:, used]).max(axis=(0, 2)) > 0)
+    skull = SkullPart(positions.astype(np.float32), tris, colours.astype(np.float32), moving,
+                      np.ascontiguousarray(basis[:, used][:, moving], np.float32))
+    return HeadMesh(face.positions, face.triangles, face.uv, face.morphs, face.texture, face.pivot, face.eyes,
+                    face.base, skull)
+
+
+def _linear(srgb: np.ndarray) -> np.ndarray:
+    """sRGB in [0, 1] -> linear (glTF's COLOR_0 is linear)."""
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
 def _facing(v: np.ndarray, tris: np.ndarray) -> float:
@@ -156,6 +214,23 @@ class _Bin:
         return len(self.accessors) - 1
 
 
+    def sparse(self, count: int, index: np.ndarray, values: np.ndarray) -> int:
+        """A VEC3 float accessor of ``count`` zeros but at ``index`` (M,), where it is ``values`` (M, 3) (glTF's
+        sparse accessor: only the moved vertices of a morph target are stored); min/max over all ``count``."""
+        ctype, index = (UINT16, index.astype("<u2")) if count < 65535 else (UINT32, index.astype("<u4"))
+        values = np.ascontiguousarray(values, "<f4")
+        lo = np.minimum(values.min(0), 0.0) if len(values) else np.zeros(3)
+        hi = np.maximum(values.max(0), 0.0) if len(values) else np.zeros(3)
+        acc = {"componentType": FLOAT, "count": int(count), "type": "VEC3", "min": lo.tolist(), "max": hi.tolist()}
+        if len(values):
+            acc["sparse"] = {"count": int(len(values)),
+                             "indices": {"bufferView": self.view(np.ascontiguousarray(index).tobytes()),
+                                         "componentType": ctype},
+                             "values": {"bufferView": self.view(values.tobytes())}}
+        self.accessors.append(acc)
+        return len(self.accessors) - 1
+
+
 def glb_bytes(head: HeadMesh, motion: Motion | None = None) -> bytes:
     """The whole .glb file for a head and (optionally) its animation."""
     b = _Bin()
@@ -177,24 +252,43 @@ def glb_bytes(head: HeadMesh, motion: Motion | None = None) -> bytes:
         {"name": "eyeLeft", "translation": ((eyes[0] - pivot) * CM).tolist()},
         {"name": "eyeRight", "translation": ((eyes[1] - pivot) * CM).tolist()},
     ]
+    meshes = [{
+        "name": "face",
+        "primitives": [{"attributes": {"POSITION": pos, "TEXCOORD_0": uv}, "indices": indices,
+                        "material": 0, "mode": 4, "targets": targets}],
+        "weights": [float(w) for w in head.base],
+        "extras": {"targetNames": list(BLENDSHAPES)},
+    }]
+    materials = [{
+        "name": "photo",
+        "pbrMetallicRoughness": {"baseColorTexture": {"index": 0}, "metallicFactor": 0.0, "roughnessFactor": 1.0},
+        "extensions": {"KHR_materials_unlit": {}},
+    }]
+    if head.skull is not None:
+        s = head.skull
+        kind = np.uint16 if len(s.positions) < 65535 else np.uint32
+        meshes.append({
+            "name": "skull",
+            "primitives": [{"attributes": {"POSITION": b.accessor(s.positions * CM, "VEC3", ARRAY_BUFFER, bounds=True),
+                                           "COLOR_0": b.accessor(_linear(s.colours), "VEC3", ARRAY_BUFFER)},
+                            "indices": b.accessor(s.triangles.reshape(-1).astype(kind), "SCALAR", ELEMENT_ARRAY_BUFFER),
+                            "material": 1, "mode": 4,
+                            "targets": [{"POSITION": b.sparse(len(s.positions), s.moving[moved], d[moved] * CM)}
+                                        for d in s.morphs for moved in [np.abs(d).max(1) > MORPH_EPS_CM]]}],
+            "weights": [float(w) for w in head.base],
+            "extras": {"targetNames": list(BLENDSHAPES)},
+        })
+        materials.append({"name": "completed", "pbrMetallicRoughness": {"metallicFactor": 0.0, "roughnessFactor": 1.0},
+                          "extensions": {"KHR_materials_unlit": {}}})
+        nodes[1]["children"].append(len(nodes))
+        nodes.append({"name": "skull", "mesh": 1, "translation": (-pivot * CM).tolist()})
     doc = {
         "asset": {"version": "2.0", "generator": "tritalk"},
         "scene": 0,
         "scenes": [{"name": "tritalk", "nodes": [0]}],
         "nodes": nodes,
-        "meshes": [{
-            "name": "face",
-            "primitives": [{"attributes": {"POSITION": pos, "TEXCOORD_0": uv}, "indices": indices,
-                            "material": 0, "mode": 4, "targets": targets}],
-            "weights": [float(w) for w in head.base],
-            "extras": {"targetNames": list(BLENDSHAPES)},
-        }],
-        "materials": [{
-            "name": "photo",
-            "pbrMetallicRoughness": {"baseColorTexture": {"index": 0}, "metallicFactor": 0.0,
-                                     "roughnessFactor": 1.0},
-            "extensions": {"KHR_materials_unlit": {}},
-        }],
+        "meshes": meshes,
+        "materials": materials,
         "extensionsUsed": ["KHR_materials_unlit"],
         "textures": [{"sampler": 0, "source": 0}],
         "samplers": [{"magFilter": LINEAR, "minFilter": LINEAR, "wrapS": CLAMP_TO_EDGE, "wrapT": CLAMP_TO_EDGE}],
@@ -225,6 +319,8 @@ def _animation(b: _Bin, head: HeadMesh, motion: Motion) -> dict:
         {"sampler": 3, "target": {"node": 3, "path": "rotation"}},
         {"sampler": 3, "target": {"node": 4, "path": "rotation"}},
     ]
+    if head.skull is not None:  # (node 5: the skull's morph weights follow the face's)
+        channels.append({"sampler": 0, "target": {"node": 5, "path": "weights"}})
     return {"name": "talk", "samplers": samplers, "channels": channels}
 
 
@@ -254,13 +350,23 @@ def read_glb(path: str | Path) -> tuple[dict, bytes]:
 
 
 def accessor_array(doc: dict, binary: bytes, index: int) -> np.ndarray:
-    """An accessor of a read .glb as a (count, components) or (count,) array."""
+    """An accessor of a read .glb as a (count, components) or (count,) array (a sparse one expanded)."""
     acc = doc["accessors"][index]
-    view = doc["bufferViews"][acc["bufferView"]]
-    dtype = {FLOAT: "<f4", UINT16: "<u2", UINT32: "<u4"}[acc["componentType"]]
+    dtypes = {FLOAT: "<f4", UINT16: "<u2", UINT32: "<u4"}
+    dtype = dtypes[acc["componentType"]]
     width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}[acc["type"]]
-    start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
-    a = np.frombuffer(binary, dtype, acc["count"] * width, start)
+    if "bufferView" in acc:
+        view = doc["bufferViews"][acc["bufferView"]]
+        start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
+        a = np.frombuffer(binary, dtype, acc["count"] * width, start).copy()
+    else:
+        a = np.zeros(acc["count"] * width, dtype)
+    if "sparse" in acc:
+        sp = acc["sparse"]
+        iv, vv = doc["bufferViews"][sp["indices"]["bufferView"]], doc["bufferViews"][sp["values"]["bufferView"]]
+        idx = np.frombuffer(binary, dtypes[sp["indices"]["componentType"]], sp["count"], iv.get("byteOffset", 0))
+        vals = np.frombuffer(binary, dtype, sp["count"] * width, vv.get("byteOffset", 0)).reshape(-1, width)
+        a.reshape(-1, width)[idx.astype(np.int64)] = vals
     return a if width == 1 else a.reshape(acc["count"], width)
 
 
