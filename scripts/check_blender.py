@@ -3,7 +3,7 @@
 Usage (in Blender, after an export):
 
     tritalk generate -i face.jpg -a speech.wav -o talk.mp4 --export-glb head.glb
-    blender -b --python scripts/check_blender.py -- head.glb --frame 40 -o out/blender_frame.png
+    blender -b --python scripts/check_blender.py -- head.glb --frame 40 -o out/blender_frame.png [--renderer cycles]
 
 Runs inside Blender's Python (bpy), not the venv: a maintainer's check that an export opens in Blender, not a
 test. It exits non-zero if the import fails, the mesh has fewer than 52 shape keys named as ARKit names them
@@ -25,6 +25,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("glb", help="the .glb written by --export-glb")
     ap.add_argument("--frame", type=int, default=40, help="scene frame to render (Blender's 24 fps timeline)")
     ap.add_argument("-o", "--out", default=None, help="PNG of that frame (workbench, textured); none if omitted")
+    ap.add_argument("--renderer", choices=("workbench", "cycles"), default="workbench",
+                    help="cycles (CPU, 16 samples): the glTF materials as imported, the full head's vertex colours too "
+                    "(workbench shows textures only)")
     args = ap.parse_args(argv)
 
     import numpy as np
@@ -42,8 +45,9 @@ def main(argv: list[str]) -> int:
     problems = []
     for ob in meshes:
         keys = [k.name for k in ob.data.shape_keys.key_blocks][1:] if ob.data.shape_keys else []
+        colours = [a.name for a in getattr(ob.data, "color_attributes", [])]
         print(f"mesh {ob.name}: {len(ob.data.vertices)} vertices, {len(keys)} shape keys, "
-              f"materials {[m.name for m in ob.data.materials]}")
+              f"materials {[m.name for m in ob.data.materials]}, colour attributes {colours}")
         if len(keys) < 52 or not set(ARKIT_SAMPLE) <= set(keys):
             problems.append(f"{ob.name} has {len(keys)} shape keys, not the 52 ARKit ones")
     for a in bpy.data.actions:
@@ -62,8 +66,12 @@ def main(argv: list[str]) -> int:
         cam.location = centre + mathutils.Vector((0.0, -2.5 * extent, 0.0))  # glTF +Z forward is Blender's -Y
         cam.rotation_euler = (centre - cam.location).to_track_quat("-Z", "Y").to_euler()
         scene.camera = cam
-        scene.render.engine = "BLENDER_WORKBENCH"
-        scene.display.shading.color_type = "TEXTURE"
+        if args.renderer == "cycles":
+            scene.render.engine = "CYCLES"
+            scene.cycles.device, scene.cycles.samples, scene.cycles.use_denoising = "CPU", 16, False
+        else:
+            scene.render.engine = "BLENDER_WORKBENCH"
+            scene.display.shading.color_type = "TEXTURE"
         scene.render.resolution_x = scene.render.resolution_y = 320
         scene.frame_set(args.frame)
         scene.render.filepath = args.out
