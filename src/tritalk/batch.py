@@ -1,6 +1,6 @@
 """Batch rendering: a CSV of jobs -> one video per row, on several worker processes.
 
-    jobs = read_jobs("jobs.csv")                      # columns: image, audio, output [, emotion, intensity, yaw, pitch, seed, hair]
+    jobs = read_jobs("jobs.csv")  # columns: image, audio, output [, emotion, intensity, yaw, pitch, seed, hair]
     report = run_batch(jobs, TritalkConfig(), workers=2)
     report.write_failures("jobs.failures.csv")
 

@@ -50,12 +50,14 @@ def test_long_hair_is_also_found_beside_the_lower_face(analyser, subject256):
     long = prepare_subject(load_image(DATA / "grid_brbk7n_frame10.jpg"), 256, analyser)
     assert side_hair_share(long, config) > config.hang_side_share
     shorts = [prepare_subject(load_image(DATA / name), 256, analyser)
-              for name in ("london_025_female_black_neutral_450.jpg", "astronaut_collins_512.jpg", "grid_bbaf2n_frame10.jpg")]
+              for name in ("london_025_female_black_neutral_450.jpg", "astronaut_collins_512.jpg",
+                           "grid_bbaf2n_frame10.jpg")]
     for subject in shorts + [subject256]:
         assert side_hair_share(subject, config) < 0.6 * config.hang_side_share
         assert not is_long_hair(subject, config)
     # the user's word over the photo's
-    assert not is_long_hair(curls, HeadConfig(hair="short")) and not strand_mask(curls, HeadConfig(hair="over_ears")).any()
+    assert not is_long_hair(curls, HeadConfig(hair="short"))
+    assert not strand_mask(curls, HeadConfig(hair="over_ears")).any()
     assert is_long_hair(shorts[0], HeadConfig(hair="long"))
 
 

@@ -92,10 +92,10 @@ def generate(
                                    "3D head (skull, ears, neck) behind the face for turned views (+-30..60 deg; on by "
                                    "default). --no-full-head: the older 2.5D sheet, ~1.1-1.3x faster; seams show at "
                                    "+-45..60 either way."),
-    hair: str = typer.Option("auto", help="Mesh engine, turned views: how the hair hangs behind the face. auto (read "
-                             "from the photo), long (falls behind the ears to the shoulders), over_ears (a bob over the "
-                             "ears to the jaw), short (a crop). Give it when the turned head's hair is wrong: thin long "
-                             "strands in a small photo can read as short."),
+    hair: str = typer.Option("auto", help="Mesh engine, turned views: how the hair hangs behind the face. auto "
+                             "(read from the photo), long (falls behind the ears to the shoulders), over_ears (a bob "
+                             "over the ears to the jaw), short (a crop). Give it when the turned head's hair is wrong: "
+                             "thin long strands in a small photo can read as short."),
     render_processes: int = typer.Option(1, help="Mesh engine: worker processes that render the frames (forked once; "
                                          "0 = one per CPU core, at most 4: ~10 % faster on 2 cores, experimental; 1 = "
                                          "render in this process, on threads)."),
@@ -262,8 +262,8 @@ def _replace_at(node, path: tuple[str, ...], value, replace):
 def batch(
     ctx: typer.Context,
     jobs: Path = typer.Argument(..., help="CSV with a header line: image, audio, output (required) and optionally emotion, "
-                                "intensity, yaw, pitch, seed, hair (auto, long, over_ears, short: as generate's --hair); one video per "
-                                "row. Relative paths are read from the CSV's folder."),
+                                "intensity, yaw, pitch, seed, hair (auto, long, over_ears, short: as generate's "
+                                "--hair); one video per row. Relative paths are read from the CSV's folder."),
     workers: int = typer.Option(max(1, min(os.cpu_count() or 1, 4)), help="Worker processes, each loading the models once "
                                 "and using about one core (default: the cores, at most 4)."),
     failures: Optional[Path] = typer.Option(None, help="Where to write the failed rows with their one-line reasons "

@@ -20,7 +20,7 @@ volume, the turned view shows the skin it covered (as if the hair were tucked be
   * Painted out (``MeshEngine``): the face's vertices under them fade, as the view turns, to the skin around
     them continued over them (push-pull of the face's other pixels), drawn as the fill's per-vertex colours.
 
-    long = is_long_hair(subject, config)   # bool: the photo's hair beside the neck or the lower face (or the user's word)
+    long = is_long_hair(subject, config)   # bool: hair beside the neck or the lower face (or the user's word)
     mask = strand_mask(subject, config)    # (S, S) float32 in [0, 1]; all zero unless the hair is long
     covered = hair_over_ears(subject, head, config)  # bool, from the head built without hair hanging
 """

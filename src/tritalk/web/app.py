@@ -113,8 +113,9 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
 
     @app.get("/api/config")
     def config() -> dict:
-        return {"emotions": list(EMOTIONS), "cameras": list(CAMERA_PATHS), "hairs": list(HAIR_STYLES), "size": head.config.size,
-                "fps": head.config.fps, "limits": asdict(settings.limits), "live_sizes": list(SIZES)}
+        return {"emotions": list(EMOTIONS), "cameras": list(CAMERA_PATHS), "hairs": list(HAIR_STYLES),
+                "size": head.config.size, "fps": head.config.fps, "limits": asdict(settings.limits),
+                "live_sizes": list(SIZES)}
 
     @app.post("/api/jobs")
     async def submit(request: Request) -> JSONResponse:

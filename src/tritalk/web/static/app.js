@@ -19,7 +19,9 @@ async function init() {
   config = await (await fetch("/api/config")).json();
   for (const e of config.emotions) $("emotion").add(new Option(e, e));
   for (const c of config.cameras) $("camera").add(new Option(c === "static" ? "still camera" : c, c));
-  for (const h of config.hairs) $("hair").add(new Option(h === "auto" ? "hair: from the photo" : `hair: ${h.replace("_", " ")}`, h));
+  for (const h of config.hairs) {
+    $("hair").add(new Option(h === "auto" ? "hair: from the photo" : `hair: ${h.replace("_", " ")}`, h));
+  }
   const L = config.limits;
   $("limits").textContent = `Limits: photo ${L.photo_mb} MB, audio ${L.audio_mb} MB and ${L.audio_seconds} s; ` +
     `video ${config.size}×${config.size} at ${config.fps} fps.`;
