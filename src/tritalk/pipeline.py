@@ -252,10 +252,16 @@ class TalkingHead:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ConfigError(f"seed {seed} is invalid; use a whole number >= 0")
         engine_config = self.config.engine_config()
+        full_head = isinstance(engine_config, type(self.config.mesh)) and engine_config.full_head
         if hair is not None:
             head_config = dataclasses.replace(self.config.mesh.head, hair=hair)  # (a bad name: a one-line error)
-            if isinstance(engine_config, type(self.config.mesh)):
+            if full_head:
                 engine_config = dataclasses.replace(engine_config, head=head_config)
+        said = self.config.mesh.head.hair if hair is None else hair
+        if said != "auto" and not full_head:
+            logger.warning("hair '%s' shapes the mesh engine's full head only; the %s ignores it", said,
+                           "2.5D sheet (--no-full-head)" if self.config.engine == "mesh" else
+                           f"{self.config.engine} engine")
         check_span(start, end)
         path = CameraPath.of(camera)  # the one place a Camera becomes a path
         clip = audio if isinstance(audio, AudioClip) else load_audio(audio, max_seconds=end)

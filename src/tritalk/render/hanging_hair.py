@@ -91,9 +91,10 @@ def is_long_hair(subject: Subject, config: HeadConfig) -> bool:
 
 def side_hair_share(subject: Subject, config: HeadConfig) -> float:
     """Share of the pixels beside the lower face (from the jaw's angles down to the chin, 0.9-1.5 face
-    half-widths from its middle; the wall included) that are the person's, not the skin's, and have the colour
-    of the hair beside the temples (the person's pixels there that are not skin: their median chromaticity within
-    ``hang_side_chroma``, a brightness within ``hang_side_brightness`` of it). Long hair seen where the photo's
+    half-widths from its middle; the wall included; the lesser of the two sides) that are the person's, not the
+    skin's, and have the colour of the hair beside the temples (the person's pixels there that are not skin: their
+    median chromaticity within ``hang_side_chroma``, a brightness within ``hang_side_brightness`` of it). Long
+    hair seen where the photo's
     frame ends close under the chin (the band of ``long_hair_fraction`` lies off the frame or on the shoulders) or
     wider than the neck's band (big curls to the shoulders), and hanging hair darker or lighter than the crown's.
     0 where the temples show no hair (the ears, the wall, a bald head)."""
@@ -116,11 +117,12 @@ def side_hair_share(subject: Subject, config: HeadConfig) -> float:
     if temples.sum() < _min_pixels(size) or not beside.any():
         return 0.0
     hair = np.median(img[temples], 0)
-    c = img[beside]
-    ratio = c.mean(1) / max(float(hair.mean()), 1.0)
+    ratio = img.mean(2) / max(float(hair.mean()), 1.0)
     lo, hi = config.hang_side_brightness
-    like = other[beside] & (_chroma(c, hair) < config.hang_side_chroma) & (ratio > lo) & (ratio < hi)
-    return float(like.mean())
+    like = other & (_chroma(img, hair) < config.hang_side_chroma) & (ratio > lo) & (ratio < hi)
+    # on both sides (the lesser share): loose long hair hangs on both, a pony tail's strand over one shoulder or a
+    # side parting's lock on one (London 025's strand beside her neck: 0.02-0.19 with the frame's size on one side)
+    return float(min(like[beside & side].mean() if (beside & side).any() else 0.0 for side in (xx < xc, xx >= xc)))
 
 
 def hair_over_ears(subject: Subject, head: HeadMesh, config: HeadConfig) -> bool:

@@ -143,14 +143,15 @@ class HeadConfig:
     face heights under the chin, 0.75-1.3 face half-widths from its middle; the wall included) are the person's
     and have the hair's colour. Measured: 0.36 on a long-haired GRID speaker, at most 0.14 on 17 dev portraits (short hair, hair
     tied back, crops, a bald head) ..."""
-    hang_side_share: float = 0.15
+    hang_side_share: float = 0.1
     hang_side_chroma: float = 0.08
     hang_side_brightness: tuple[float, float] = (0.5, 2.0)
-    """... or at least this share of the pixels beside the lower face (hanging_hair.side_hair_share: from the jaw's
-    angles to the chin, 0.9-1.5 face half-widths out) have the colour of the hair beside the temples (chromaticity
-    within ``hang_side_chroma``, brightness within ``hang_side_brightness``). Measured at 256 and 512 px: long hair
-    0.18-0.19 (the long-haired GRID speaker above), 0.35-0.36 (GRID lbbc2a), 0.70-0.72 (GRID lwbsza, curls to the
-    shoulders, found at 0.00 by the test above); at most 0.09 on the 17 dev portraits and the 6 other GRID frames."""
+    """... or at least this share of the pixels beside the lower face, on each side (hanging_hair.side_hair_share: from
+    the jaw's angles to the chin, 0.9-1.5 face half-widths out), have the colour of the hair beside the temples
+    (chromaticity within ``hang_side_chroma``, brightness within ``hang_side_brightness``). Measured at 128-512 px:
+    GRID lwbsza (curls to the shoulders, 0.00 by the test above) 0.65-0.68, GRID lbbc2a 0.13-0.33, the long-haired
+    GRID speaker above 0.03-0.11; at most 0.04 on the 17 dev portraits, 8 other GRID frames and tests/data (one side
+    alone: London 025's strand beside her neck reached 0.19 at 128 px)."""
     hang_ear_front_cm: float = -1.5
     """Long hair covers the head from this far in front of the face outline's widest points (negative: behind
     them), below the hair line: completed as hair, the ears left skin (``head_texture.complete_head_texture``). At

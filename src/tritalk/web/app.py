@@ -141,7 +141,7 @@ def create_app(head: "TalkingHead", settings: UiSettings = UiSettings()) -> Fast
             audio = await asyncio.to_thread(read_audio, files["audio"], limits)
             job_request = JobRequest(files["photo"], audio, _emotion(form), _camera(form),
                                      _number(form, "seed", 0, int), export_glb=settings.export_glb,
-                                     hair=check_choice("hair", str(form.get("hair") or "auto"), HAIR_STYLES))
+                                     hair=_hair(form))
         except TritalkError as e:
             shutil.rmtree(folder, ignore_errors=True)
             return fail(user_message(e, folder), 400)
@@ -200,6 +200,12 @@ def _emotion(form):
     text = str(form.get("emotion_text") or "").strip()
     name = check_choice("emotion", str(form.get("emotion") or "neutral"), EMOTIONS)
     return parse_emotion(text or name, intensity)
+
+
+def _hair(form) -> str | None:
+    """How the hair hangs on turned views (the CLI's --hair); None ("from the photo"): the server's config."""
+    hair = check_choice("hair", str(form.get("hair") or "auto"), HAIR_STYLES)
+    return None if hair == "auto" else hair
 
 
 def _camera(form) -> CameraPath:

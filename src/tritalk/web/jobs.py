@@ -39,7 +39,7 @@ class JobRequest:
     camera: CameraPath
     seed: int = 0
     export_glb: bool = True
-    hair: str = "auto"  # how the hair hangs on turned views (HeadConfig.hair; the CLI's --hair)
+    hair: str | None = None  # how the hair hangs on turned views (HeadConfig.hair; the CLI's --hair); None: config's
 
 
 @dataclass
