@@ -106,21 +106,27 @@ def test_head_quaternions_are_the_renderers_rotation():
         assert abs(np.linalg.norm(q) - 1) < 1e-6
 
 
-@needs_node
-def test_khronos_validator_finds_no_errors_or_warnings(glb):
-    proc = subprocess.run(["node", str(ROOT / "tests" / "export" / "validate_gltf.mjs"), str(glb)], cwd=ROOT,
+def _node(script: str, glb: Path) -> dict:
+    """What tests/export/SCRIPT prints (JSON) for a .glb (node, with the repo's node_modules)."""
+    proc = subprocess.run(["node", str(ROOT / "tests" / "export" / script), str(glb)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    issues = json.loads(proc.stdout)["issues"]
+    return json.loads(proc.stdout)
+
+
+def _assert_valid(glb: Path) -> None:
+    issues = _node("validate_gltf.mjs", glb)["issues"]
     assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"]
 
 
 @needs_node
+def test_khronos_validator_finds_no_errors_or_warnings(glb):
+    _assert_valid(glb)
+
+
+@needs_node
 def test_three_js_loads_the_morph_targets_and_animation(glb):
-    proc = subprocess.run(["node", str(ROOT / "tests" / "export" / "load_three.mjs"), str(glb)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    loaded = json.loads(proc.stdout)
+    loaded = _node("load_three.mjs", glb)
     (mesh,) = loaded["meshes"]
     assert mesh["morphTargets"] == list(BLENDSHAPES) and mesh["texture"]
     (anim,) = loaded["animations"]
@@ -193,15 +199,8 @@ def test_the_full_head_is_exported_around_the_face(full_glb):
 
 @needs_node
 def test_khronos_and_three_js_read_the_full_head(full_glb):
-    proc = subprocess.run(["node", str(ROOT / "tests" / "export" / "validate_gltf.mjs"), str(full_glb)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    issues = json.loads(proc.stdout)["issues"]
-    assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"]
-    proc = subprocess.run(["node", str(ROOT / "tests" / "export" / "load_three.mjs"), str(full_glb)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    loaded = json.loads(proc.stdout)
+    _assert_valid(full_glb)
+    loaded = _node("load_three.mjs", full_glb)
     face, skull = loaded["meshes"]
     assert skull["name"] == "skull" and skull["morphTargets"] == list(BLENDSHAPES) and not skull["texture"]
     tracks = {t["name"]: t["keyframes"] for t in loaded["animations"][0]["tracks"]}
